@@ -1,0 +1,160 @@
+"""Argument checking shared by every public entry point.
+
+Each checker returns the normalised value or raises :class:`ValueError` / :class:`TypeError`
+with a message that names the argument and says how to fix it. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+__all__ = [
+    "check_bool_array",
+    "check_int",
+    "check_probability",
+    "check_probability_array",
+    "check_square_matrix",
+    "check_rng",
+    "is_symbolic",
+]
+
+
+def is_symbolic(x: Any) -> bool:
+    """True if ``x`` is a sympy object with free symbols."""
+    return isinstance(x, sp.Basic) and bool(getattr(x, "free_symbols", ()))
+
+
+def check_int(value: Any, name: str, *, lo: int | None = None, hi: int | None = None) -> int:
+    """Return ``value`` as an ``int`` in ``[lo, hi]`` or raise naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    value = int(value)
+    if lo is not None and value < lo:
+        raise ValueError(f"{name} must be >= {lo}, got {value}")
+    if hi is not None and value > hi:
+        raise ValueError(f"{name} must be <= {hi}, got {value}")
+    return value
+
+
+def check_probability(value: Any, name: str) -> float | sp.Expr:
+    """Validate one probability: a finite number in [0, 1] or a sympy expression.
+
+    Numbers (python, numpy, sympy numbers) are returned as ``float`` unless they are sympy
+    rationals/integers, which are kept exact. Expressions with free symbols are returned
+    unchanged (they are checked when substituted).
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a probability (number in [0, 1]), got bool {value!r}")
+    if isinstance(value, sp.Basic):
+        if is_symbolic(value):
+            return value
+        if value.is_Rational:
+            if not (0 <= value <= 1):
+                raise ValueError(f"{name} must lie in [0, 1], got {value}")
+            return value
+        try:
+            value = float(value)
+        except TypeError as exc:
+            raise TypeError(f"{name} must be a number or sympy expression, got {value!r}") from exc
+    if isinstance(value, numbers.Rational) and not isinstance(value, numbers.Integral):
+        # fractions.Fraction: keep exact as a sympy Rational
+        value = sp.Rational(value.numerator, value.denominator)
+        if not (0 <= value <= 1):
+            raise ValueError(f"{name} must lie in [0, 1], got {value}")
+        return value
+    if not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a probability (number in [0, 1] or sympy expression), "
+            f"got {type(value).__name__} {value!r}"
+        )
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite probability in [0, 1], got {value}")
+    if not (0.0 <= value <= 1.0):
+        raise ValueError(f"{name} must lie in [0, 1], got {value}")
+    return value
+
+
+def check_probability_array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Broadcast a scalar or array of probabilities to ``shape``; object dtype.
+
+    A scalar is broadcast; otherwise the shape must match exactly.
+    """
+    if isinstance(value, sp.MatrixBase):
+        value = np.array(value.tolist(), dtype=object)
+    arr = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
+    if arr.ndim == 0:
+        item = check_probability(arr.item() if isinstance(arr, np.ndarray) else arr, name)
+        out = np.empty(shape, dtype=object)
+        out[...] = item
+        return out
+    if arr.shape != shape:
+        raise ValueError(
+            f"{name} must be a scalar or have shape {shape}, got shape {arr.shape}"
+        )
+    out = np.empty(shape, dtype=object)
+    for idx in np.ndindex(*shape):
+        out[idx] = check_probability(arr[idx], f"{name}[{', '.join(map(str, idx))}]")
+    return out
+
+
+def check_square_matrix(B: Any, name: str = "B") -> np.ndarray:
+    """Return ``B`` as a finite float ``(M, M)`` array or raise naming ``name``.
+
+    Accepts numpy arrays, nested lists and sympy matrices of numbers.
+    """
+    if isinstance(B, sp.MatrixBase):
+        if B.free_symbols:
+            names = sorted(map(str, B.free_symbols))
+            raise TypeError(f"{name} must contain numbers, not symbols {names}")
+        B = np.array(B.tolist(), dtype=object)
+    try:
+        arr = np.asarray(B, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real matrix (array-like of numbers): {exc}") from exc
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"{name} must be a square (M, M) matrix, got shape {arr.shape}")
+    if arr.shape[0] < 1:
+        raise ValueError(f"{name} must have at least one row")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite; it contains NaN or infinity")
+    return arr
+
+
+def check_bool_array(value: Any, name: str, shape_tail: tuple[int, ...], *,
+                     batch: bool = True) -> np.ndarray:
+    """Return ``value`` as a bool array whose trailing shape is ``shape_tail``.
+
+    With ``batch=True`` one leading trials axis is allowed. Entries must be booleans or 0/1.
+    """
+    arr = np.asarray(value)
+    if arr.dtype != bool:
+        if arr.dtype.kind not in "iuf" or not np.all(np.isin(arr, (0, 1))):
+            raise TypeError(f"{name} must be a boolean array (or 0/1), got dtype {arr.dtype}")
+        arr = arr.astype(bool)
+    nd = len(shape_tail)
+    ok = arr.shape[arr.ndim - nd:] == shape_tail and arr.ndim in ((nd, nd + 1) if batch else (nd,))
+    if not ok:
+        tail = ", ".join(map(str, shape_tail))
+        want = f"{shape_tail}" + (f" or (trials, {tail})" if batch else "")
+        raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    return arr
+
+
+def check_rng(seed: Any, name: str = "seed") -> np.random.Generator:
+    """Return a ``numpy.random.Generator`` from a seed, SeedSequence or Generator."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or isinstance(seed, (numbers.Integral, np.random.SeedSequence)):
+        if isinstance(seed, bool):
+            raise TypeError(f"{name} must be an int, SeedSequence or Generator, got bool")
+        if isinstance(seed, numbers.Integral) and int(seed) < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {seed}")
+        return np.random.default_rng(seed)
+    raise TypeError(
+        f"{name} must be an int, numpy SeedSequence or Generator, got {type(seed).__name__}"
+    )
