@@ -1,0 +1,1 @@
+"""Outage analysis (SPEC section 4)."""

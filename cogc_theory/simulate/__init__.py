@@ -1,0 +1,1 @@
+"""Vectorized simulation (SPEC section 5)."""

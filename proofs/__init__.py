@@ -1,0 +1,1 @@
+"""Self-checking symbolic derivations; run them all with `cogc prove --out DIR`."""

@@ -1,0 +1,1 @@
+"""Validation campaigns: every formula against exact enumeration and Monte Carlo."""
