@@ -1,0 +1,72 @@
+"""Tests of the shared argument checks (cogc_theory/_validate.py)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from cogc_theory import _validate as v
+
+
+def test_probability_keeps_exact_rationals_and_symbols():
+    assert v.check_probability(Fraction(1, 3), "p") == sp.Rational(1, 3)
+    assert v.check_probability(sp.Rational(2, 7), "p") == sp.Rational(2, 7)
+    x = sp.Symbol("x")
+    assert v.check_probability(x / 2, "p") == x / 2
+    assert isinstance(v.check_probability(np.float32(0.25), "p"), float)
+
+
+@pytest.mark.parametrize("bad", [1.01, -1e-9, float("nan"), float("inf"), Fraction(3, 2),
+                                 sp.Rational(-1, 2)])
+def test_probability_outside_unit_interval_is_rejected(bad):
+    with pytest.raises(ValueError, match="p_up"):
+        v.check_probability(bad, "p_up")
+
+
+@pytest.mark.parametrize("bad", [True, "0.1", None, 1j])
+def test_probability_of_wrong_type_is_rejected(bad):
+    with pytest.raises(TypeError, match="p_up"):
+        v.check_probability(bad, "p_up")
+
+
+def test_int_checks_type_and_range():
+    assert v.check_int(np.int64(3), "s", lo=0, hi=5) == 3
+    with pytest.raises(TypeError, match="s must be an integer"):
+        v.check_int(2.0, "s")
+    with pytest.raises(TypeError):
+        v.check_int(True, "s")
+    with pytest.raises(ValueError, match="s must be <= 5"):
+        v.check_int(6, "s", hi=5)
+
+
+def test_bool_array_accepts_zero_one_and_a_trials_axis():
+    out = v.check_bool_array([[1, 0, 1]], "arrived", (3,))
+    assert out.dtype == bool and out.shape == (1, 3)
+    with pytest.raises(ValueError, match="arrived must have shape"):
+        v.check_bool_array([1, 0], "arrived", (3,))
+    with pytest.raises(TypeError, match="arrived"):
+        v.check_bool_array([0.5, 1, 1], "arrived", (3,))
+    with pytest.raises(ValueError, match="arrived"):
+        v.check_bool_array(np.ones((2, 2, 3), bool), "arrived", (3,))
+
+
+def test_rng_is_reproducible_and_checked():
+    assert v.check_rng(5).random() == np.random.default_rng(5).random()
+    g = np.random.default_rng(1)
+    assert v.check_rng(g) is g
+    with pytest.raises(ValueError, match="seed"):
+        v.check_rng(-1)
+    with pytest.raises(TypeError, match="seed"):
+        v.check_rng("abc")
+
+
+def test_probability_array_broadcasts_scalars_and_checks_shape():
+    out = v.check_probability_array(0.5, "eps", (2, 2))
+    assert out.shape == (2, 2) and out.dtype == object
+    with pytest.raises(ValueError, match=r"eps must be a scalar or have shape \(2, 2\)"):
+        v.check_probability_array(np.zeros(3), "eps", (2, 2))
+    with pytest.raises(ValueError, match=r"eps\[1, 0\]"):
+        v.check_probability_array([[0, 0], [2, 0]], "eps", (2, 2))
