@@ -71,8 +71,9 @@ def cyclic_exact(M: int, s: int, seed: int = 0) -> sp.Matrix:
     The local construction draws an integer :math:`H\in\mathbb Z^{s\times M}` with
     :math:`H\mathbf 1=0` and gives row :math:`m` the support :math:`\{m,\dots,m+s\}\bmod M`
     and the (rational, one-dimensional) kernel of :math:`H` restricted to it, scaled to
-    :math:`B_{mm}=1`; seeds are retried until every kernel is one-dimensional with
-    :math:`B_{mm}\ne0`. Every :math:`M-s` rows then generically span :math:`\ker H\ni\mathbf 1`.
+    :math:`B_{mm}=1`; draws are repeated until every kernel is one-dimensional with no zero
+    entry (so the support is exactly cyclic). Every :math:`M-s` rows then generically span
+    :math:`\ker H\ni\mathbf 1`.
     """
     try:
         from . import codes  # type: ignore[attr-defined]
@@ -91,7 +92,7 @@ def cyclic_exact(M: int, s: int, seed: int = 0) -> sp.Matrix:
         for m in range(M):
             S = [(m + j) % M for j in range(s + 1)]
             ker = Hs[:, S].nullspace()
-            if len(ker) != 1 or ker[0][0] == 0:
+            if len(ker) != 1 or any(x == 0 for x in ker[0]):
                 ok = False
                 break
             v = ker[0] / ker[0][0]

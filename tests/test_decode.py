@@ -1,0 +1,436 @@
+"""Decoders: certificates, oracle agreement, structural properties, published example, inputs.
+
+Expected values come from independent routes: sympy ranks of stacked matrices, hand-checked
+published weights (Tandon et al. 2017), and the exact rational oracle for the float path.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cogc_theory import decode
+from cogc_theory.testing import (
+    apply_links,
+    cyclic_exact,
+    erasure_patterns,
+    gc_matrices,
+)
+
+RULES = decode.RULES
+TANDON = sp.Matrix([[sp.Rational(1, 2), 1, 0], [0, 1, -1], [sp.Rational(1, 2), 0, 1]])
+EXAMPLES = 40
+
+
+def as_float(B):
+    return np.array(B.tolist(), dtype=float)
+
+
+def in_rowspace_sympy(A_rows, t):
+    """Independent membership test: rank does not grow when t is appended."""
+    A = sp.Matrix(A_rows) if A_rows else sp.zeros(0, len(t))
+    if A.rows == 0:
+        return all(x == 0 for x in t)
+    return A.col_join(sp.Matrix([list(t)])).rank() == A.rank()
+
+
+@st.composite
+def cases(draw, exact=True, max_M=6, kinds=("cyclic", "fractional", "rational")):
+    B = draw(gc_matrices(exact=exact, max_M=max_M, kinds=kinds))
+    tau, arrived = draw(erasure_patterns(B))
+    return B, tau, arrived
+
+
+def received_of(B, tau, arrived):
+    sup = as_float(B) != 0 if isinstance(B, sp.MatrixBase) else np.asarray(B) != 0
+    return arrived & np.all(tau | ~sup, axis=1)
+
+
+# ----------------------------------------------------------------------------- certificates
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(cases(), st.booleans())
+def test_certificates_verify(case, use_exact):
+    B, tau, arrived = case
+    Bt = apply_links(B, tau)
+    if not use_exact:
+        B, Bt = as_float(B), as_float(Bt)
+    M = B.shape[0]
+    Bt_arr = np.array(Bt.tolist(), dtype=object) if use_exact else Bt
+    B_arr = np.array(B.tolist(), dtype=object) if use_exact else B
+    results = [(decode.standard(B, received_of(B, tau, arrived)), B_arr,
+                received_of(B, tau, arrived))]
+    results += [(decode.gcplus(Bt, arrived, rule=rule), Bt_arr, arrived) for rule in RULES]
+    for r, A, used in results:
+        assert r.exact == use_exact
+        assert r.weights.shape == (M,) and r.target.shape == (M,)
+        assert all(r.weights[~used] == 0)
+        if use_exact:
+            assert list(r.weights @ A) == list(r.target)          # exact equality
+        else:
+            assert np.abs(r.weights @ A - r.target).max() <= decode.ATOL
+            assert r.cert_error <= decode.ATOL
+        if r.full:
+            assert all(r.target == 1) and r.recovered.all()
+        if r.rule != "least-squares":
+            assert list(r.target) == list(r.recovered.astype(int))
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(cases())
+def test_claims_match_independent_sympy_membership(case):
+    B, tau, arrived = case
+    Bt = apply_links(B, tau)
+    rows = [list(Bt.row(m)) for m in range(B.shape[0]) if arrived[m]]
+    r = decode.gcplus(Bt, arrived, rule="individual")
+    assert r.full == in_rowspace_sympy(rows, [1] * B.shape[0])
+    for k in range(B.shape[0]):
+        e = [int(j == k) for j in range(B.shape[0])]
+        assert r.full or r.recovered[k] == in_rowspace_sympy(rows, e)
+    r = decode.gcplus(Bt, arrived, rule="max-subset")
+    assert in_rowspace_sympy(rows, r.recovered.astype(int).tolist())
+
+
+# ----------------------------------------------------------------------------- structure
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(cases(exact=False))
+def test_every_standard_success_is_a_gcplus_full_recovery(case):
+    B, tau, arrived = case
+    std = decode.standard(B, received_of(B, tau, arrived))
+    for rule in RULES:
+        gc = decode.gcplus(np.where(tau, B, 0.0), arrived, rule=rule)
+        assert not std.full or gc.full
+        assert gc.size >= std.size
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(cases(exact=False), st.data())
+def test_standard_outcome_monotone_in_arrivals_and_link_successes(case, data):
+    B, tau, arrived = case
+    M = B.shape[0]
+    before = decode.standard(B, received_of(B, tau, arrived)).full
+    k = data.draw(st.integers(0, M - 1))
+    arrived2 = arrived.copy()
+    arrived2[k] = True
+    assert not before or decode.standard(B, received_of(B, tau, arrived2)).full
+    tau2 = tau | data.draw(st.lists(st.booleans(), min_size=M * M, max_size=M * M)
+                           .map(lambda v: np.array(v).reshape(M, M)))
+    assert not before or decode.standard(B, received_of(B, tau2, arrived)).full
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(cases(exact=False), st.data())
+def test_gcplus_outcome_monotone_in_arrivals(case, data):
+    B, tau, arrived = case
+    Bt = np.where(tau, B, 0.0)
+    M = B.shape[0]
+    k = data.draw(st.integers(0, M - 1))
+    arrived2 = arrived.copy()
+    arrived2[k] = True
+    for rule in RULES:
+        r1 = decode.gcplus(Bt, arrived, rule=rule)
+        r2 = decode.gcplus(Bt, arrived2, rule=rule)
+        assert not r1.full or r2.full
+        if rule == "max-subset":
+            assert r2.size >= r1.size
+        elif rule == "individual":
+            assert not np.any(r1.recovered & ~r2.recovered)
+        else:
+            assert r2.residual <= r1.residual + 1e-9
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(cases(exact=False), st.data())
+def test_gcplus_full_recovery_with_more_links_is_at_least_standard_with_fewer(case, data):
+    # the link-monotone statement that does hold: tau <= tau2 => standard(tau) => GC+(tau2) full
+    B, tau, arrived = case
+    M = B.shape[0]
+    tau2 = tau | np.array(data.draw(st.lists(st.booleans(), min_size=M * M,
+                                             max_size=M * M))).reshape(M, M)
+    if decode.standard(B, received_of(B, tau, arrived)).full:
+        assert decode.gcplus(np.where(tau2, B, 0.0), arrived).full
+
+
+def test_gcplus_is_not_monotone_in_link_successes_partial_recovery():
+    # Tandon et al.'s B, only client 2 (index 2) arrives. If g_0 fails to reach it,
+    # Bt_2 = (0, 0, 1) reveals g_2; if the link succeeds, Bt_2 = (1/2, 0, 1) reveals nothing:
+    # no vector 1_K (K nonempty) is a multiple of (1/2, 0, 1).
+    arrived = np.array([False, False, True])
+    tau = np.ones((3, 3), dtype=bool)
+    tau[2, 0] = False
+    lost = decode.gcplus(apply_links(TANDON, tau), arrived)
+    won = decode.gcplus(TANDON, arrived)
+    assert lost.recovered.tolist() == [False, False, True]
+    assert won.outage and not won.full
+    for K in ([1, 0, 0], [0, 0, 1], [1, 0, 1], [1, 1, 1]):
+        assert not in_rowspace_sympy([[sp.Rational(1, 2), 0, 1]], K)
+
+
+def test_gcplus_is_not_monotone_in_link_successes_full_recovery():
+    # A cyclic-repetition code, M = 4, s = 2 (found by exhaustive search over patterns).
+    # Arrived: clients 0, 2, 3. Client 0 heard nobody, client 2 missed g_0: full recovery.
+    # When g_1 reaches client 0, its row (1, -3, 0, 0) replaces (1, 0, 0, 0): no recovery of 1.
+    B = sp.Matrix([[1, -3, sp.Rational(5, 2), 0], [0, 1, sp.Rational(-3, 8), sp.Rational(1, 4)],
+                   [sp.Rational(8, 11), 0, 1, sp.Rational(6, 11)],
+                   [sp.Rational(3, 5), sp.Rational(11, 5), 0, 1]])
+    for rows in ([0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]):   # it is a GC matrix, s = 2
+        assert in_rowspace_sympy([list(B.row(m)) for m in rows], [1] * 4)
+    tau = np.array([[1, 0, 0, 1], [1, 1, 0, 0], [0, 1, 1, 1], [0, 1, 1, 1]], dtype=bool)
+    arrived = np.array([True, False, True, True])
+    Bt = apply_links(B, tau)
+    tau2 = tau.copy()
+    tau2[0, 1] = True
+    Bt2 = apply_links(B, tau2)
+    ones = [1, 1, 1, 1]
+    assert in_rowspace_sympy([list(Bt.row(m)) for m in (0, 2, 3)], ones)
+    assert not in_rowspace_sympy([list(Bt2.row(m)) for m in (0, 2, 3)], ones)
+    assert decode.gcplus(Bt, arrived).full and not decode.gcplus(Bt2, arrived).full
+    assert decode.gcplus(as_float(Bt), arrived).full
+    assert not decode.gcplus(as_float(Bt2), arrived).full
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(cases(exact=False))
+def test_max_subset_recovers_at_least_as_many_as_individual(case):
+    B, tau, arrived = case
+    Bt = np.where(tau, B, 0.0)
+    ms = decode.gcplus(Bt, arrived, rule="max-subset")
+    ind = decode.gcplus(Bt, arrived, rule="individual")
+    assert ms.size >= ind.size
+    assert not np.any(ind.recovered & ~ms.recovered)   # individual clients are in the max set
+
+
+def test_max_subset_tie_break_is_lexicographically_smallest():
+    # rows (1, 1, 0), (0, 1, 1): 1_{0,1} and 1_{1,2} are in the span, 1_{0,2} and 1 are not
+    Bt = sp.Matrix([[1, 1, 0], [0, 1, 1], [0, 0, 0]])
+    for A in (Bt, as_float(Bt)):
+        r = decode.gcplus(A, [True, True, False])
+        assert r.recovered.tolist() == [True, True, False]
+    # relabel columns 0 <-> 2: the tie now resolves to {0, 1} again, i.e. the relabelled set
+    perm = [2, 1, 0]
+    r = decode.gcplus(as_float(Bt)[:, perm], [True, True, False])
+    assert r.recovered.tolist() == [True, True, False]
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.integers(3, 7), st.data())
+def test_cyclic_code_is_invariant_under_cyclic_relabelling(M, data):
+    s = data.draw(st.integers(1, M - 2))
+    B = as_float(cyclic_exact(M, s, seed=data.draw(st.integers(0, 5))))
+    tau, arrived = data.draw(erasure_patterns(B))
+    shift = data.draw(st.integers(1, M - 1))
+    P = np.roll(np.arange(M), shift)          # new label i <- old label P[i]
+    Bt = np.where(tau, B, 0.0)
+    Bt2 = Bt[np.ix_(P, P)]
+    arrived2 = arrived[P]
+    assert np.array_equal(B[np.ix_(P, P)] != 0, B != 0)   # the support is shift-invariant
+    for rule in RULES:
+        r1 = decode.gcplus(Bt, arrived, rule=rule)
+        r2 = decode.gcplus(Bt2, arrived2, rule=rule)
+        assert r1.full == r2.full and r1.rank == r2.rank and r1.size == r2.size
+        if rule != "max-subset":   # ties may resolve differently after relabelling
+            assert np.array_equal(r1.recovered[P], r2.recovered)
+            assert np.allclose(r1.target[P], r2.target, atol=1e-9)
+    s1 = decode.standard(B, received_of(B, tau, arrived))
+    s2 = decode.standard(B[np.ix_(P, P)], received_of(B, tau, arrived)[P])
+    assert s1.full == s2.full
+
+
+# ----------------------------------------------------------------------------- float vs exact
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(cases())
+def test_float_decoding_equals_exact_decoding_on_rational_B(case):
+    B, tau, arrived = case
+    Bt = apply_links(B, tau)
+    R = received_of(B, tau, arrived)
+    pairs = [(decode.standard(B, R), decode.standard(as_float(B), R))]
+    pairs += [(decode.gcplus(Bt, arrived, rule=r), decode.gcplus(as_float(Bt), arrived, rule=r))
+              for r in RULES]
+    for ex, fl in pairs:
+        assert ex.exact and not fl.exact
+        assert ex.full == fl.full and ex.rank == fl.rank
+        assert np.array_equal(ex.recovered, fl.recovered)
+        assert np.allclose(ex.target.astype(float), fl.target, atol=1e-9)
+        assert abs(ex.residual - fl.residual) <= 1e-8
+        assert not fl.downgraded
+
+
+# ----------------------------------------------------------------------------- the decoded sum
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(cases(), st.integers(0, 2**32 - 1))
+def test_decoded_sum_equals_true_sum_for_random_gradients(case, seed):
+    B, tau, arrived = case
+    M = B.shape[0]
+    Bt = apply_links(B, tau)
+    rng = np.random.default_rng(seed)
+    G = rng.standard_normal((M, 5))                       # gradients g_k as rows
+    Gq = np.array([[F(int(x)) for x in r] for r in rng.integers(-9, 10, (M, 3))], dtype=object)
+    for rule in RULES:
+        fl = decode.gcplus(as_float(Bt), arrived, rule=rule)
+        C = as_float(Bt) @ G                              # partial sums c_m
+        assert np.allclose(fl.weights @ C, fl.target @ G, atol=1e-7)
+        ex = decode.gcplus(Bt, arrived, rule=rule)
+        Cq = np.array(Bt.tolist(), dtype=object) @ Gq
+        assert list(ex.weights @ Cq) == list(ex.target @ Gq)      # exact
+        if ex.full:
+            assert list(ex.weights @ Cq) == list(Gq.sum(axis=0))
+
+
+# ----------------------------------------------------------------------------- published example
+@pytest.mark.parametrize("workers, weights", [((1, 2), (2, -1)), ((1, 3), (1, 1)),
+                                              ((2, 3), (1, 2))])
+def test_tandon_example_decodes_from_every_pair_with_published_weights(workers, weights):
+    # Tandon, Lei, Dimakis, Karampatziakis (ICML 2017), n = 3, s = 1 (workers numbered from 1)
+    received = np.zeros(3, dtype=bool)
+    received[[w - 1 for w in workers]] = True
+    expected = [0, 0, 0]
+    for w, a in zip(workers, weights, strict=True):
+        expected[w - 1] = a
+    r = decode.standard(TANDON, received)
+    assert r.full and r.exact and list(r.weights) == expected
+    rf = decode.standard(as_float(TANDON), received)
+    assert rf.full and np.allclose(rf.weights, expected, atol=1e-12)
+    rg = decode.gcplus(TANDON, received)
+    assert rg.full and list(rg.weights) == expected      # two rows: the weights are unique
+
+
+def test_tandon_single_worker_is_an_outage():
+    for m in range(3):
+        received = np.eye(3, dtype=bool)[m]
+        r = decode.standard(TANDON, received)
+        assert not r.full and r.outage and list(r.weights) == [0, 0, 0]
+
+
+# ----------------------------------------------------------------------------- least squares
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(cases(exact=False))
+def test_least_squares_target_is_the_orthogonal_projection(case):
+    B, tau, arrived = case
+    Bt = np.where(tau, B, 0.0)
+    r = decode.gcplus(Bt, arrived, rule="least-squares")
+    A = Bt[arrived]
+    assert np.allclose(A @ (1.0 - r.target), 0.0, atol=1e-8)   # 1 - t is orthogonal to rows
+    assert np.isclose(r.residual, np.linalg.norm(1.0 - r.target))
+    assert np.array_equal(r.recovered, np.abs(r.target) > decode.ATOL)
+
+
+# ----------------------------------------------------------------------------- batching
+@settings(max_examples=15, deadline=None)
+@given(gc_matrices(max_M=6), st.integers(1, 30), st.integers(0, 2**32 - 1))
+def test_batched_equals_one_round(B, T, seed):
+    M = B.shape[0]
+    rng = np.random.default_rng(seed)
+    tau = rng.random((T, M, M)) < 0.7
+    arrived = rng.random((T, M)) < 0.8
+    Bt = np.where(tau, B, 0.0)
+    R = arrived & np.all(tau | (B == 0), axis=2)
+    batches = [(decode.standard(B, R), lambda i: decode.standard(B, R[i]))]
+    for rule in RULES:
+        batches.append((decode.gcplus(Bt, arrived, rule=rule),
+                        lambda i, rule=rule: decode.gcplus(Bt[i], arrived[i], rule=rule)))
+        batches.append((decode.gcplus(B, arrived, rule=rule),        # shared matrix
+                        lambda i, rule=rule: decode.gcplus(B, arrived[i], rule=rule)))
+    for batch, one in batches:
+        assert len(batch) == T and batch.full.shape == (T,)
+        assert batch.recovered.shape == batch.weights.shape == batch.target.shape == (T, M)
+        for i in range(T):
+            a, b = batch[i], one(i)
+            for f in decode._FIELDS:
+                assert np.array_equal(getattr(a, f), getattr(b, f)), f
+
+
+def test_batched_equals_one_round_exact_and_after_clearing_cache():
+    B = cyclic_exact(4, 1, seed=0)
+    rng = np.random.default_rng(3)
+    arrived = rng.random((6, 4)) < 0.6
+    r = decode.gcplus(B, arrived)
+    assert r.exact and r.weights.dtype == object
+    for i in range(6):
+        one = decode.gcplus(B, arrived[i])
+        assert one.full == r[i].full and list(one.weights) == list(r[i].weights)
+    Bf = as_float(B)
+    first = decode.gcplus(Bf, arrived)
+    decode.clear_cache()
+    again = decode.gcplus(Bf, arrived)
+    assert np.array_equal(first.weights, again.weights)
+    assert [x.full for x in r] == first.full.tolist()
+
+
+def test_per_trial_matrices_that_are_not_one_zeroed_matrix():
+    # different coefficients per trial: decoded by raw bytes, still equal to one-round calls
+    rng = np.random.default_rng(0)
+    Bt = rng.integers(-2, 3, (20, 4, 4)).astype(float)
+    arrived = rng.random((20, 4)) < 0.7
+    r = decode.gcplus(Bt, arrived)
+    for i in range(20):
+        assert np.array_equal(r[i].weights, decode.gcplus(Bt[i], arrived[i]).weights)
+        assert r[i].full == decode.gcplus(Bt[i], arrived[i]).full
+
+
+def test_result_indexing():
+    B = as_float(TANDON)
+    r = decode.gcplus(B, np.ones((2, 3), dtype=bool))
+    assert len(r) == 2 and r[-1].full and len(list(r)) == 2
+    with pytest.raises(IndexError):
+        r[2]
+    with pytest.raises(TypeError):
+        r[0:1]
+    assert "full=True" in repr(r[0]) and "trials=2" in repr(r)
+
+
+# ----------------------------------------------------------------------------- float safety
+def test_float_path_downgrades_a_recovery_its_certificate_does_not_verify():
+    # singular values (1, 1, 1e-17): a tiny rtol counts rank 3 and claims full recovery, but
+    # the certificate's weights are ~1e17 and a @ A misses 1 by far more than atol: the decoder
+    # must not claim it, and reports an outage flagged as downgraded
+    rng = np.random.default_rng(0)
+    Q1, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    Q2, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+    A = Q1 @ np.diag([1.0, 1.0, 1e-17]) @ Q2
+    r = decode.gcplus(A, [True] * 3, rtol=1e-30)
+    assert r.rank == 3 and r.downgraded and r.outage and not r.full
+    assert np.abs(r.weights @ A - r.target).max() <= decode.ATOL
+    r = decode.gcplus(A, [True] * 3)                                   # default rtol: rank 2
+    assert r.rank == 2 and not r.downgraded
+
+
+def test_too_many_candidates_raise():
+    M = 8
+    Bt = np.zeros((M, M))
+    Bt[0] = np.arange(1, M + 1)   # one row: 1_K is never a multiple unless K empty
+    with pytest.raises(ValueError, match="max_candidates"):
+        decode.gcplus(Bt, np.eye(M, dtype=bool)[0], max_candidates=3)
+    r = decode.gcplus(Bt, np.eye(M, dtype=bool)[0], rule="individual", max_candidates=3)
+    assert r.outage
+
+
+# ----------------------------------------------------------------------------- bad input
+B3 = as_float(TANDON)
+
+
+@pytest.mark.parametrize("call, exc, name", [
+    (lambda: decode.gcplus(np.ones((3, 4)), [1, 1, 1]), ValueError, "Bt"),
+    (lambda: decode.gcplus(B3, [True, True]), ValueError, "arrived"),
+    (lambda: decode.gcplus(B3, [0.5, 1, 1]), TypeError, "arrived"),
+    (lambda: decode.gcplus(B3, ["a", "b", "c"]), TypeError, "arrived"),
+    (lambda: decode.gcplus(B3, np.array([np.nan, 1, 1])), TypeError, "arrived"),
+    (lambda: decode.gcplus(np.where(np.eye(3), np.nan, B3), [1, 1, 1]), ValueError, "Bt"),
+    (lambda: decode.gcplus(B3, [1, 1, 1], rule="median"), ValueError, "rule"),
+    (lambda: decode.gcplus(B3, [1, 1, 1], rtol=-1.0), ValueError, "rtol"),
+    (lambda: decode.gcplus(B3, [1, 1, 1], atol=float("nan")), ValueError, "atol"),
+    (lambda: decode.gcplus(np.ones((2, 3, 3)), np.ones((4, 3), bool)), ValueError, "arrived"),
+    (lambda: decode.gcplus(np.ones((2, 2, 3, 3)), [1, 1, 1]), ValueError, "Bt"),
+    (lambda: decode.gcplus(sp.Matrix([[sp.Symbol("x")]]), [1]), TypeError, "Bt"),
+    (lambda: decode.gcplus(B3, [1, 1, 1], max_candidates=2.5), TypeError, "max_candidates"),
+    (lambda: decode.standard(np.ones((2, 3, 3)), [1, 1, 1]), ValueError, "B"),
+    (lambda: decode.standard(B3, [[1, 1]]), ValueError, "received"),
+    (lambda: decode.standard("abc", [1, 1, 1]), TypeError, "B"),
+    (lambda: decode.standard(np.full((3, 3), np.inf), [1, 1, 1]), ValueError, "B"),
+])
+def test_bad_input_raises_naming_the_argument(call, exc, name):
+    with pytest.raises(exc, match=rf"\b{name}\b"):
+        call()
