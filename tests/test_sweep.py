@@ -1,0 +1,361 @@
+"""Tests for cogc_theory.sweep: seeding rule, backends, resumability, bad input.
+
+The engine is tested with small deterministic tasks defined here (so these tests do not depend
+on the outage / simulate modules); expected numbers come from the documented seeding rule
+re-implemented independently below (hashlib + numpy), never from the sweep's own helpers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from fractions import Fraction
+from math import comb
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cogc_theory import sweep
+from cogc_theory.sweep import expand_grid, load_results, make_task, run_sweep
+
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+# ---------------------------------------------------------------------------- test tasks
+@dataclasses.dataclass(frozen=True)
+class Draws:
+    """Chunk c of point {"n": n, ...} draws `per_chunk` uniforms; n chunks per point."""
+
+    per_chunk: int = 3
+    delay: float = 0.0
+    name: str = "draws"
+
+    def chunks(self, point):
+        if point.get("n", 0) < 1:
+            raise ValueError("point['n'] must be >= 1")
+        return point["n"]
+
+    def run(self, point, chunk, seed_sequence):
+        if self.delay:
+            time.sleep(self.delay)
+        rng = np.random.default_rng(seed_sequence)
+        return {"draws": rng.random(self.per_chunk), "chunk": np.int64(chunk)}
+
+    def reduce(self, point, chunk_results):
+        return {"total": float(sum(sum(r["draws"]) for r in chunk_results)),
+                "order": [r["chunk"] for r in chunk_results]}
+
+
+FAIL = {"at": None}
+
+
+@dataclasses.dataclass(frozen=True)
+class Flaky(Draws):
+    name: str = "flaky"
+
+    def run(self, point, chunk, seed_sequence):
+        if FAIL["at"] == (point["n"], chunk):
+            raise RuntimeError("boom")
+        return super().run(point, chunk, seed_sequence)
+
+
+@dataclasses.dataclass(frozen=True)
+class Bad:
+    what: str = "nan"
+    name: str = "bad"
+
+    def chunks(self, point):
+        return 1
+
+    def run(self, point, chunk, seed_sequence):
+        if self.what == "nan":
+            return {"x": float("nan")}
+        if self.what == "object":
+            return {"x": object()}
+        return {"x": 1.0}
+
+    def reduce(self, point, chunk_results):
+        return {"n": 1}  # clashes with the grid parameter "n" when what == "clash"
+
+
+def expected_draws(seed, point, chunk, per_chunk=3):
+    """The documented rule, re-implemented: SeedSequence(seed, spawn_key=(sha256 key, chunk))."""
+    text = json.dumps(point, sort_keys=True, separators=(",", ":"))
+    key = int(hashlib.sha256(text.encode()).hexdigest()[:32], 16)
+    ss = np.random.SeedSequence(entropy=seed, spawn_key=(key, chunk))
+    return np.random.default_rng(ss).random(per_chunk)
+
+
+def tree(d):
+    """All files of a sweep directory, relative path -> bytes."""
+    d = Path(d)
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+GRID = {"n": [2, 3], "tag": ["a", "b"]}   # 4 points, 10 units
+
+
+# ---------------------------------------------------------------------------- grids
+def test_expand_grid_product_order_and_fixed_values():
+    pts = expand_grid({"M": 10, "s": [1, 2], "p": (0.1, 0.2)})
+    assert pts == [{"M": 10, "s": 1, "p": 0.1}, {"M": 10, "s": 1, "p": 0.2},
+                   {"M": 10, "s": 2, "p": 0.1}, {"M": 10, "s": 2, "p": 0.2}]
+    assert expand_grid([{"a": np.int64(1)}, {"a": np.float64(0.5)}]) == [{"a": 1}, {"a": 0.5}]
+    assert type(expand_grid([{"a": np.int64(1)}])[0]["a"]) is int
+
+
+# ---------------------------------------------------------------------------- results
+def test_results_follow_documented_seed_rule(tmp_path):
+    res = run_sweep(Draws(), GRID, tmp_path, seed=5, n_workers=1)
+    assert res.complete and res.n_run == 10 and res.n_skipped == 0 and res.n_units == 10
+    assert [(r["n"], r["tag"]) for r in res.rows] == [(2, "a"), (2, "b"), (3, "a"), (3, "b")]
+    for row in res.rows:
+        point = {"n": row["n"], "tag": row["tag"]}
+        want = [expected_draws(5, point, c) for c in range(row["n"])]
+        assert row["order"] == list(range(row["n"]))
+        assert row["total"] == float(sum(sum(w) for w in want))
+    # every unit file holds exactly the documented draws
+    units = sorted((tmp_path / "units").glob("*.json"))
+    assert len(units) == 10
+    for path in units:
+        unit = json.loads(path.read_text())
+        point = next(p for p in expand_grid(GRID)
+                     if sweep.point_key(p) == unit["key"])
+        assert unit["result"]["draws"] == expected_draws(5, point, unit["chunk"]).tolist()
+    assert load_results(tmp_path) == res.rows
+
+
+def test_adding_points_keeps_results_of_existing_points(tmp_path):
+    small = run_sweep(Draws(), {"n": [2], "tag": ["b"]}, tmp_path / "s", seed=1, n_workers=1)
+    big = run_sweep(Draws(), GRID, tmp_path / "b", seed=1, n_workers=1)
+    assert small.rows[0] == big.rows[1]
+    other_seed = run_sweep(Draws(), GRID, tmp_path / "o", seed=2, n_workers=1)
+    assert other_seed.rows[1]["total"] != big.rows[1]["total"]
+
+
+def test_identical_with_1_and_2_workers(tmp_path):
+    run_sweep(Draws(per_chunk=4), GRID, tmp_path / "w1", seed=3, n_workers=1)
+    run_sweep(Draws(per_chunk=4), GRID, tmp_path / "w2", seed=3, n_workers=2)
+    a, b = tree(tmp_path / "w1"), tree(tmp_path / "w2")
+    assert len(a) == 1 + 10 + 4
+    assert a == b
+
+
+def test_rerun_skips_done_and_recomputes_missing(tmp_path):
+    first = run_sweep(Draws(), GRID, tmp_path, seed=0, n_workers=1)
+    before = tree(tmp_path)
+    again = run_sweep(Draws(), GRID, tmp_path, seed=0, n_workers=1)
+    assert (again.n_run, again.n_skipped) == (0, 10) and again.rows == first.rows
+    # lose one unit and its point: exactly that unit is recomputed, identically
+    unit = sorted((tmp_path / "units").glob("*.json"))[4]
+    unit.unlink()
+    (tmp_path / "points" / (unit.name.split("-")[0] + ".json")).unlink()
+    partial = load_results(tmp_path)
+    assert len(partial) == 3
+    third = run_sweep(Draws(), GRID, tmp_path, seed=0, n_workers=1)
+    assert (third.n_run, third.n_skipped) == (1, 9)
+    assert tree(tmp_path) == before
+
+
+def test_failing_unit_keeps_finished_work_and_resumes(tmp_path):
+    run_sweep(Flaky(), GRID, tmp_path / "ref", seed=4, n_workers=1)
+    FAIL["at"] = (3, 1)
+    try:
+        with pytest.raises(RuntimeError, match="boom") as info:
+            run_sweep(Flaky(), GRID, tmp_path / "run", seed=4, n_workers=1)
+        assert any("chunk 1" in note and "'flaky'" in note for note in info.value.__notes__)
+    finally:
+        FAIL["at"] = None
+    n_written = len(list((tmp_path / "run" / "units").glob("*.json")))
+    assert 0 < n_written < 10
+    res = run_sweep(Flaky(), GRID, tmp_path / "run", seed=4, n_workers=1)
+    assert res.n_skipped == n_written and res.complete
+    assert tree(tmp_path / "run") == tree(tmp_path / "ref")
+
+
+def test_progress_callback_and_stream(tmp_path):
+    events = []
+    run_sweep(Draws(), GRID, tmp_path / "a", n_workers=1, progress=events.append)
+    assert [e.done for e in events] == list(range(1, 11))
+    assert all(e.total == 10 for e in events)
+    assert sum(e.row is not None for e in events) == 4
+
+    class Stream:
+        text = ""
+
+        def write(self, s):
+            self.text += s
+
+    stream = Stream()
+    run_sweep(Draws(), GRID, tmp_path / "b", n_workers=1, progress=stream)
+    lines = stream.text.splitlines()
+    assert len(lines) == 10 and lines[-1].startswith("[10/10]")
+
+
+def test_pandas_frame(tmp_path):
+    pd = pytest.importorskip("pandas")
+    res = run_sweep(Draws(), GRID, tmp_path, n_workers=1)
+    df = load_results(tmp_path, as_frame=True)
+    assert isinstance(df, pd.DataFrame) and list(df["n"]) == [2, 2, 3, 3]
+    assert df.to_dict("records") == res.rows
+
+
+# ---------------------------------------------------------------------------- kill and resume
+KILL_SCRIPT = textwrap.dedent("""
+    import sys
+    sys.path.insert(0, {tests!r})
+    from test_sweep import Draws, KILL_GRID
+    from cogc_theory.sweep import run_sweep
+    run_sweep(Draws(delay=0.05), KILL_GRID, {out!r}, seed=11, n_workers=2)
+""")
+KILL_GRID = {"n": [4, 5, 6], "tag": ["x", "y"]}   # 30 units
+
+
+def test_sigkill_midway_then_rerun_equals_uninterrupted(tmp_path):
+    ref, run = tmp_path / "ref", tmp_path / "run"
+    run_sweep(Draws(delay=0.05), KILL_GRID, ref, seed=11, n_workers=2)
+    script = KILL_SCRIPT.format(tests=str(TESTS_DIR), out=str(run))
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    units = run / "units"
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if units.is_dir() and len(list(units.glob("*.json"))) >= 8:
+                break
+            time.sleep(0.01)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)   # the session we started: parent and pool
+        _, err = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL, err.decode()
+    n_before = len(list(units.glob("*.json")))
+    assert 8 <= n_before < 30
+    res = run_sweep(Draws(delay=0.05), KILL_GRID, run, seed=11, n_workers=2)
+    assert res.complete and res.n_skipped == n_before and res.n_run == 30 - n_before
+    assert tree(run) == tree(ref)        # byte for byte, no temporary files left
+    assert load_results(run) == load_results(ref)
+
+
+# ---------------------------------------------------------------------------- Dask
+@pytest.fixture(scope="module")
+def dask_cluster():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                       dashboard_address=None)
+    yield cluster
+    cluster.close()
+
+
+def test_dask_client_and_address_match_local(tmp_path, dask_cluster):
+    import distributed
+
+    run_sweep(Draws(), GRID, tmp_path / "local", seed=9, n_workers=2)
+    with distributed.Client(dask_cluster) as client:
+        res = run_sweep(Draws(), GRID, tmp_path / "dask", seed=9, scheduler=client)
+        assert client.status == "running"          # a client passed in stays open
+    assert res.complete and res.n_run == 10
+    assert tree(tmp_path / "dask") == tree(tmp_path / "local")
+    run_sweep(Draws(), GRID, tmp_path / "addr", seed=9, scheduler=dask_cluster.scheduler_address)
+    assert tree(tmp_path / "addr") == tree(tmp_path / "local")
+
+
+def test_dask_missing_gives_install_hint(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with pytest.raises(ImportError, match=r"pip install 'cogc-theory\[dask\]'"):
+        run_sweep(Draws(), GRID, tmp_path, scheduler="tcp://127.0.0.1:8786")
+
+
+# ---------------------------------------------------------------------------- bad input
+def test_unknown_task_and_options():
+    with pytest.raises(ValueError, match="unknown task 'outage'.*outage-exact"):
+        run_sweep("outage", {"M": [4]}, "unused")
+    with pytest.raises(TypeError, match="no options \\['trails'\\]"):
+        make_task("outage-mc", trails=10)
+    with pytest.raises(TypeError, match="lacks \\['reduce'\\]"):
+        run_sweep(object.__new__(type("T", (), {"name": "t", "chunks": 1, "run": 1})),
+                  {"n": [1]}, "unused")
+
+
+@pytest.mark.parametrize("grid, match", [
+    ({}, "grid is empty"),
+    ([], "grid is empty"),
+    ({"n": [1, 2], "tag": []}, r"grid\['tag'\] is an empty list"),
+    ([{"n": 1}, {"n": 1}], "grid points 0 and 1 are the same point"),
+    ([{"n": 1}, 3], r"grid\[1\] must be a dict"),
+    ({"n": [float("inf")]}, "finite"),
+])
+def test_bad_grids(tmp_path, grid, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        run_sweep(Draws(), grid, tmp_path)
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_point_rejected_by_task_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="must be >= 1"):
+        run_sweep(Draws(), {"n": [2, 0]}, tmp_path, n_workers=1)
+    assert not (tmp_path / "manifest.json").exists()
+
+
+def test_spec_mismatch_in_existing_dir(tmp_path):
+    run_sweep(Draws(), GRID, tmp_path, seed=0, n_workers=1)
+    with pytest.raises(ValueError, match="different sweep.*seed"):
+        run_sweep(Draws(), GRID, tmp_path, seed=1, n_workers=1)
+    with pytest.raises(ValueError, match="different sweep.*points"):
+        run_sweep(Draws(), {"n": [2, 3], "tag": ["a"]}, tmp_path, seed=0, n_workers=1)
+    with pytest.raises(ValueError, match="different sweep.*task"):
+        run_sweep(Draws(per_chunk=4), GRID, tmp_path, seed=0, n_workers=1)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not empty and holds no manifest.json"):
+        run_sweep(Draws(), GRID, tmp_path / "other", n_workers=1)
+
+
+def test_bad_results_and_arguments(tmp_path):
+    with pytest.raises(ValueError, match="must be finite"):
+        run_sweep(Bad("nan"), {"n": [1]}, tmp_path / "a", n_workers=1)
+    with pytest.raises(TypeError, match="sweep values must be numbers"):
+        run_sweep(Bad("object"), {"n": [1]}, tmp_path / "b", n_workers=1)
+    with pytest.raises(ValueError, match=r"result keys \['n'\] that are also grid parameters"):
+        run_sweep(Bad("clash"), {"n": [1]}, tmp_path / "c", n_workers=1)
+    with pytest.raises(ValueError, match="n_workers applies to the local backend"):
+        run_sweep(Draws(), GRID, tmp_path / "d", scheduler="tcp://x:1", n_workers=2)
+    with pytest.raises(ValueError, match="n_workers must be >= 1"):
+        run_sweep(Draws(), GRID, tmp_path / "e", n_workers=0)
+    with pytest.raises(ValueError, match="seed must be >= 0"):
+        run_sweep(Draws(), GRID, tmp_path / "f", seed=-1)
+    with pytest.raises(TypeError, match="progress must be"):
+        run_sweep(Draws(), GRID, tmp_path / "g", progress=3)
+    with pytest.raises(FileNotFoundError, match="not a sweep directory"):
+        load_results(tmp_path / "nowhere")
+
+
+# ---------------------------------------------------------------------------- real tasks
+def _outage_available():
+    try:
+        from cogc_theory import outage
+    except ImportError:
+        return False
+    return hasattr(outage, "cogc")
+
+
+@pytest.mark.skipif(not _outage_available(),
+                    reason="cogc_theory.outage.cogc is not written yet (issue 3)")
+def test_outage_exact_task_matches_closed_form(tmp_path):
+    grid = {"M": 6, "s": [1, 2], "p": [0.1, 0.25], "eps": 0.2, "decoder": "standard"}
+    res = run_sweep("outage-exact", grid, tmp_path, n_workers=1)
+    for row in res.rows:
+        M, s = row["M"], row["s"]
+        pi = (1 - Fraction(row["p"])) * (1 - Fraction(row["eps"])) ** s
+        want = sum(comb(M, j) * pi**j * (1 - pi) ** (M - j) for j in range(M - s))
+        assert row["outage_standard"] == pytest.approx(float(want), rel=1e-9)
+    with pytest.raises(ValueError, match=r"does not know grid parameters \['q'\]"):
+        run_sweep("outage-exact", {"M": 4, "s": 1, "q": 0.1}, tmp_path / "x")
