@@ -309,7 +309,8 @@ class LocalBackend:
             n_workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
                 else (os.cpu_count() or 1)
         self.n_workers = check_int(n_workers, "n_workers", lo=1)
-        self.capacity = 2 * self.n_workers
+        # units in flight; 1 in this process so that each unit is written as soon as it is done
+        self.capacity = 2 * self.n_workers if self.n_workers > 1 else 1
         self._pool = cf.ProcessPoolExecutor(self.n_workers) if self.n_workers > 1 else None
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
@@ -532,9 +533,12 @@ def run_sweep(task: Any, grid: Any, out_dir: str | os.PathLike[str], *, seed: in
         the same (task name and parameters, seed, points in the same order, chunks).
     seed : int
         Sweep seed, ``>= 0``.
-    scheduler : None, str or dask.distributed.Client
+    scheduler : None, str, dask.distributed.Client or backend
         ``None`` runs on the local machine; an address (``"tcp://host:8786"``) or a client runs
-        on a Dask cluster (``pip install 'cogc-theory[dask]'``).
+        on a Dask cluster (``pip install 'cogc-theory[dask]'``). Any other object with
+        ``submit(fn, *args) -> future`` (futures with ``result()``) and
+        ``wait_any(futures) -> (done, pending)``, and optionally ``capacity`` (units in
+        flight) and ``close(cancel)``, is used as the backend.
     n_workers : int, optional
         Local processes (default: one per available core; ``1`` runs in this process).
         Only for the local backend.
@@ -601,7 +605,8 @@ def run_sweep(task: Any, grid: Any, out_dir: str | os.PathLike[str], *, seed: in
         ok = False
         try:
             while True:
-                for i, c in itertools.islice(queue, max(0, backend.capacity - len(pending))):
+                room = max(0, getattr(backend, "capacity", 8) - len(pending))
+                for i, c in itertools.islice(queue, room):
                     fut = backend.submit(_run_unit, task, points[i], keys[i], c, seed)
                     pending[fut] = (i, c)
                 if not pending:

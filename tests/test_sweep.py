@@ -160,6 +160,8 @@ def test_rerun_skips_done_and_recomputes_missing(tmp_path):
     (tmp_path / "points" / (unit.name.split("-")[0] + ".json")).unlink()
     partial = load_results(tmp_path)
     assert len(partial) == 3
+    # a half-written temporary file, as a kill during a write leaves, is ignored and removed
+    (tmp_path / "units" / ".tmp-half").write_text('{"chunk": 0, "ke')
     third = run_sweep(Draws(), GRID, tmp_path, seed=0, n_workers=1)
     assert (third.n_run, third.n_skipped) == (1, 9)
     assert tree(tmp_path) == before
@@ -268,6 +270,24 @@ def test_dask_client_and_address_match_local(tmp_path, dask_cluster):
     assert tree(tmp_path / "addr") == tree(tmp_path / "local")
 
 
+@pytest.mark.slow
+def test_dask_worker_processes_match_local(tmp_path):
+    """Real worker processes: the task and the unit function travel by pickle."""
+    distributed = pytest.importorskip("distributed")
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[Draws.__module__])  # tests/ not importable
+    try:
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster:
+            run_sweep(Draws(), GRID, tmp_path / "dask", seed=9,
+                      scheduler=cluster.scheduler_address)
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[Draws.__module__])
+    run_sweep(Draws(), GRID, tmp_path / "local", seed=9, n_workers=1)
+    assert tree(tmp_path / "dask") == tree(tmp_path / "local")
+
+
 def test_dask_missing_gives_install_hint(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ImportError, match=r"pip install 'cogc-theory\[dask\]'"):
@@ -359,3 +379,93 @@ def test_outage_exact_task_matches_closed_form(tmp_path):
         assert row["outage_standard"] == pytest.approx(float(want), rel=1e-9)
     with pytest.raises(ValueError, match=r"does not know grid parameters \['q'\]"):
         run_sweep("outage-exact", {"M": 4, "s": 1, "q": 0.1}, tmp_path / "x")
+
+
+# ---------------------------------------------------------------------------- built-in tasks
+# Their plumbing (validation, chunking, seeding, reduction) is tested against stand-ins for the
+# network builder and the simulator, so that it does not wait for the outage / simulate modules.
+class FakeEstimate:
+    def __init__(self, failures, trials):
+        self.failures, self.trials = failures, trials
+
+
+@pytest.fixture
+def fake_sim(monkeypatch):
+    import cogc_theory.outage
+    import cogc_theory.simulate
+
+    calls = []
+
+    def outage(net, decoder, trials, seed):
+        failures = int((np.random.default_rng(seed).random(trials) < 0.3).sum())
+        calls.append(("outage", net["p"], decoder, trials, seed, failures))
+        return FakeEstimate(failures, trials)
+
+    def train(net, problem, scheme, rounds, trials, seed):
+        loss = np.random.default_rng(seed).random((trials, rounds + 1))
+        calls.append(("train", net["p"], (problem, scheme), trials, seed, loss))
+        return type("Run", (), {"loss": loss})()
+
+    monkeypatch.setattr(sweep, "network_from_point", lambda point: dict(point))
+    monkeypatch.setattr(cogc_theory.simulate, "outage", outage, raising=False)
+    monkeypatch.setattr(cogc_theory.simulate, "train", train, raising=False)
+    monkeypatch.setattr(cogc_theory.outage, "cogc", lambda net: net["p"] / 2, raising=False)
+    monkeypatch.setattr(cogc_theory.outage, "gcplus", lambda net: net["p"] / 4, raising=False)
+    return calls
+
+
+def wilson(k, n, z=1.959963984540054):
+    centre = (k + z * z / 2) / (n + z * z)
+    half = z / (n + z * z) * (k * (n - k) / n + z * z / 4) ** 0.5
+    return centre - half, centre + half
+
+
+def test_outage_mc_task_chunks_seeds_and_interval(tmp_path, fake_sim):
+    task = make_task("outage-mc", trials=25, chunk_trials=10, decoder="gcplus")
+    grid = [{"M": 4, "s": 1, "p": 0.1}, {"M": 4, "s": 1, "p": 0.2, "trials": 31,
+                                         "decoder": "standard"}]
+    res = run_sweep(task, grid, tmp_path, seed=2, n_workers=1)
+    by_p = {p: [c for c in fake_sim if c[1] == p] for p in (0.1, 0.2)}
+    assert [c[3] for c in by_p[0.1]] == [10, 10, 5]
+    assert [c[3] for c in by_p[0.2]] == [10, 10, 10, 1]
+    assert {c[2] for c in by_p[0.1]} == {"gcplus"} and {c[2] for c in by_p[0.2]} == {"standard"}
+    assert len({c[4] for c in fake_sim}) == 7                    # one seed per unit
+    for row, p in zip(res.rows, (0.1, 0.2), strict=True):
+        k = sum(c[5] for c in by_p[p])
+        n = sum(c[3] for c in by_p[p])
+        assert (row["failures"], row["n_trials"], row["estimate"]) == (k, n, k / n)
+        lo, hi = wilson(k, n)
+        assert row["ci_low"] == pytest.approx(lo, rel=1e-9)
+        assert row["ci_high"] == pytest.approx(hi, rel=1e-9)
+    # the same sweep, one more point: old points keep their seeds, so their rows
+    fake_sim.clear()
+    grid2 = [{"M": 4, "s": 1, "p": 0.3}, *grid]
+    res2 = run_sweep(task, grid2, tmp_path / "more", seed=2, n_workers=1)
+    assert res2.rows[1:] == res.rows
+    with pytest.raises(ValueError, match=r"point\['decoder'\] must be 'standard' or 'gcplus'"):
+        run_sweep(task, [{"M": 4, "s": 1, "p": 0.1, "decoder": "best"}], tmp_path / "x")
+    with pytest.raises(ValueError, match=r"does not know grid parameters \['trails'\]"):
+        run_sweep(task, [{"M": 4, "s": 1, "p": 0.1, "trails": 3}], tmp_path / "y")
+    with pytest.raises(TypeError, match="trials must be an integer"):
+        make_task("outage-mc", trials=1e5)
+
+
+def test_train_task_concatenates_chunks(tmp_path, fake_sim):
+    task = make_task("train", rounds=4, trials=5, chunk_trials=2, problem="synthetic")
+    res = run_sweep(task, {"M": 4, "s": 1, "p": [0.1]}, tmp_path, n_workers=1)
+    assert [c[3] for c in fake_sim] == [2, 2, 1]
+    assert {c[2] for c in fake_sim} == {("synthetic", "gcplus")}
+    loss = np.concatenate([c[5] for c in fake_sim])
+    (row,) = res.rows
+    assert row["n_trials"] == 5 and row["loss_mean"] == loss.mean(axis=0).tolist()
+    assert row["final_loss_mean"] == float(loss[:, -1].mean())
+    assert row["final_loss_std"] == float(loss[:, -1].std())
+
+
+def test_outage_exact_task_plumbing(tmp_path, fake_sim):
+    res = run_sweep("outage-exact", {"M": 4, "s": 1, "p": [0.1, 0.5]}, tmp_path, n_workers=1)
+    assert [(r["outage_standard"], r["outage_gcplus"]) for r in res.rows] == [
+        (0.05, 0.025), (0.25, 0.125)]
+    res = run_sweep(make_task("outage-exact", decoder="gcplus"), {"M": 4, "s": 1, "p": [0.1]},
+                    tmp_path / "g", n_workers=1)
+    assert set(res.rows[0]) == {"M", "s", "p", "outage_gcplus"}
