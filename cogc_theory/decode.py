@@ -573,6 +573,7 @@ class _Cache:
         self.keys: np.ndarray | None = None
         self.data: dict[str, np.ndarray] | None = None
         self.done: np.ndarray | None = np.zeros(1 << L, dtype=bool) if self.dense else None
+        self.lock = threading.Lock()
 
     def _alloc(self, n: int, like: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return {f: np.zeros((n,) + v.shape[1:], dtype=v.dtype) for f, v in like.items()}
@@ -580,6 +581,11 @@ class _Cache:
     def lookup(self, keys: np.ndarray,
                compute: Callable[[np.ndarray], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         """Per-trial results for ``keys`` (T,), computing the unseen keys with ``compute``."""
+        with self.lock:
+            return self._lookup(keys, compute)
+
+    def _lookup(self, keys: np.ndarray,
+                compute: Callable[[np.ndarray], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         if self.dense:
             idx = keys.astype(np.intp)
             seen = np.zeros(self.done.size, dtype=bool)

@@ -360,6 +360,27 @@ def test_batched_equals_one_round_exact_and_after_clearing_cache():
     assert [x.full for x in r] == first.full.tolist()
 
 
+@pytest.mark.parametrize("M, s", [(10, 2), (20, 1)])
+def test_batched_equals_one_round_for_larger_M(M, s):
+    # M = 10: 100-bit pattern keys (void); M = 20: received masks beyond the dense table
+    rng = np.random.default_rng(M)
+    B = np.zeros((M, M))
+    for m in range(M):                       # a banded matrix with the cyclic support
+        B[m, [(m + j) % M for j in range(s + 1)]] = rng.integers(1, 5, s + 1)
+    T = 40
+    tau = rng.random((T, M, M)) < 0.8
+    arrived = rng.random((T, M)) < 0.9
+    Bt = np.where(tau, B, 0.0)
+    R = arrived & np.all(tau | (B == 0), axis=2)
+    std = decode.standard(B, R)
+    gc = decode.gcplus(Bt, arrived, rule="individual")
+    for i in range(T):
+        a, b = decode.standard(B, R[i]), decode.gcplus(Bt[i], arrived[i], rule="individual")
+        assert a.full == std[i].full and np.array_equal(a.weights, std[i].weights)
+        assert np.array_equal(b.recovered, gc[i].recovered)
+        assert np.array_equal(b.weights, gc[i].weights)
+
+
 def test_per_trial_matrices_that_are_not_one_zeroed_matrix():
     # different coefficients per trial: decoded by raw bytes, still equal to one-round calls
     rng = np.random.default_rng(0)
