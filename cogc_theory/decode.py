@@ -125,8 +125,8 @@ ATOL = 1e-8
 MAX_CANDIDATES = 20
 
 _DENSE_BITS = 16          # keys with at most this many bits use a dense table
-_CACHE_LIMIT = 1 << 20    # keys kept per matrix before a cache is reset
-_CACHE_MATRICES = 32      # matrices kept (least recently used dropped)
+_CACHE_BYTES = 64 << 20   # memory per matrix's cache before it is reset (about 64 MB)
+_CACHE_MATRICES = 8       # matrices kept (least recently used dropped)
 _CHUNK = 1 << 22          # floats per enumeration block
 
 
@@ -622,7 +622,8 @@ class _Cache:
             if new is not None:
                 out[f][miss] = new[f]
         if new is not None:
-            if self.keys is None or self.keys.size + miss.size > _CACHE_LIMIT:
+            per_key = sum(v[:1].nbytes for v in new.values()) + uk.itemsize
+            if self.keys is None or (self.keys.size + miss.size) * per_key > _CACHE_BYTES:
                 self.keys, self.data = uk[miss], new
             else:
                 keys = np.concatenate([self.keys, uk[miss]])
