@@ -111,6 +111,15 @@ def fractional_exact(M: int, s: int) -> sp.Matrix:
     return sp.Matrix((g[:, None] == g[None, :]).astype(int))
 
 
+def _codes_float(M: int, s: int, seed: int) -> np.ndarray | None:
+    """The code module's default (float) cyclic construction, or None if it does not exist."""
+    try:
+        from . import codes  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return np.asarray(codes.cyclic_repetition(M, s, seed=seed), dtype=float)
+
+
 def _as_output(B: sp.Matrix, exact: bool) -> Any:
     return sp.Matrix(B) if exact else np.array(B.tolist(), dtype=float)
 
@@ -125,7 +134,9 @@ def gc_matrices(min_M: int = 3, max_M: int = 6, kinds: Sequence[str] = KINDS,
     min_M, max_M : int
         Range of the number of clients.
     kinds : sequence of {"cyclic", "fractional", "rational"}
-        ``"cyclic"``: cyclic repetition with :math:`1\\le s\\le M-2`; ``"fractional"``:
+        ``"cyclic"``: cyclic repetition with :math:`1\\le s\\le M-2` (the code module's float
+        construction when ``exact=False`` and :mod:`cogc_theory.codes` exists, else
+        :func:`cyclic_exact`); ``"fractional"``:
         fractional repetition (``M`` rounded to a multiple of ``s + 1``); ``"rational"``: random
         small rationals on a random support with nonzero diagonal (not necessarily a GC
         matrix — decoders must handle any matrix).
@@ -147,7 +158,12 @@ def _gc_matrices(draw: Callable, min_M: int, max_M: int, kinds: tuple[str, ...],
     M = draw(st.integers(min_M, max_M))
     if kind == "cyclic":
         s = draw(st.integers(1, max(1, M - 2)))
-        B = cyclic_exact(M, s, seed=draw(st.integers(0, 50)))
+        seed = draw(st.integers(0, 50))
+        if not exact:
+            B_float = _codes_float(M, s, seed)
+            if B_float is not None:
+                return B_float
+        B = cyclic_exact(M, s, seed=seed)
     elif kind == "fractional":
         s = draw(st.integers(1, max(1, M // 2)))
         M = max(s + 1, (M // (s + 1)) * (s + 1))
@@ -331,10 +347,12 @@ def check_decoder(fn: Callable[..., Any], *, kind: str = "gcplus",
 
     Notes
     -----
-    The exact oracle is :func:`cogc_theory.decode.gcplus` / :func:`~cogc_theory.decode.standard`
-    on the sympy matrix. For ``"max-subset"`` only :math:`|K|` must match the oracle (any
-    deterministic tie-breaking is allowed); ``"individual"`` must match :math:`K` exactly;
-    ``"least-squares"`` must match the projection target.
+    Call it from a plain test function, not from inside a ``@hypothesis.given`` test (hypothesis
+    does not nest). The exact oracle is :func:`cogc_theory.decode.gcplus` /
+    :func:`~cogc_theory.decode.standard` on the sympy matrix. For ``"max-subset"`` only
+    :math:`|K|` must match the oracle (any deterministic tie-breaking is allowed);
+    ``"individual"`` must match :math:`K` exactly; ``"least-squares"`` must match the
+    projection target.
     """
     if kind not in ("gcplus", "standard"):
         raise ValueError(f"kind must be 'gcplus' or 'standard', got {kind!r}")
