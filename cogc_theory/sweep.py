@@ -301,8 +301,21 @@ def _run_unit(task: Any, point: dict[str, Any], key: str, chunk: int, seed: int)
 
 
 # ---------------------------------------------------------------------------- backends
+def _limit_threads(n: int) -> None:
+    """Worker initializer: at most ``n`` BLAS/OpenMP threads per process (no oversubscription)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        return
+    threadpool_limits(n)
+
+
 class LocalBackend:
-    """The local machine: a process pool of ``n_workers``, or the calling process if 1."""
+    """The local machine: a process pool of ``n_workers``, or the calling process if 1.
+
+    Each worker process is limited to ``cpu_count // n_workers`` BLAS/OpenMP threads (with
+    :mod:`threadpoolctl`), so that ``n_workers`` processes do not oversubscribe the cores.
+    """
 
     def __init__(self, n_workers: int | None = None) -> None:
         if n_workers is None:
@@ -311,7 +324,11 @@ class LocalBackend:
         self.n_workers = check_int(n_workers, "n_workers", lo=1)
         # units in flight; 1 in this process so that each unit is written as soon as it is done
         self.capacity = 2 * self.n_workers if self.n_workers > 1 else 1
-        self._pool = cf.ProcessPoolExecutor(self.n_workers) if self.n_workers > 1 else None
+        self._pool = None
+        if self.n_workers > 1:
+            cores = os.cpu_count() or 1
+            self._pool = cf.ProcessPoolExecutor(self.n_workers, initializer=_limit_threads,
+                                                initargs=(max(1, cores // self.n_workers),))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
         if self._pool is not None:
