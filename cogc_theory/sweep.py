@@ -344,6 +344,10 @@ class LocalBackend:
         done, pending = cf.wait(futures, return_when=cf.FIRST_COMPLETED)
         return set(done), set(pending)
 
+    def cancel(self, futures: set[Any]) -> None:
+        for fut in futures:
+            fut.cancel()
+
     def close(self, cancel: bool = False) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=cancel)
@@ -377,6 +381,9 @@ class DaskBackend:
     def wait_any(self, futures: set[Any]) -> tuple[set[Any], set[Any]]:
         done, pending = self._distributed.wait(list(futures), return_when="FIRST_COMPLETED")
         return set(done), set(pending)
+
+    def cancel(self, futures: set[Any]) -> None:
+        self.client.cancel(list(futures))
 
     def close(self, cancel: bool = False) -> None:
         if self._own:
@@ -555,7 +562,7 @@ def run_sweep(task: Any, grid: Any, out_dir: str | os.PathLike[str], *, seed: in
         on a Dask cluster (``pip install 'cogc-theory[dask]'``). Any other object with
         ``submit(fn, *args) -> future`` (futures with ``result()``) and
         ``wait_any(futures) -> (done, pending)``, and optionally ``capacity`` (units in
-        flight) and ``close(cancel)``, is used as the backend.
+        flight), ``cancel(futures)`` and ``close(cancel)``, is used as the backend.
     n_workers : int, optional
         Local processes (default: one per available core; ``1`` runs in this process).
         Only for the local backend.
@@ -572,8 +579,9 @@ def run_sweep(task: Any, grid: Any, out_dir: str | os.PathLike[str], *, seed: in
     ------
     ValueError
         Empty grid, duplicate points, a point the task rejects, or ``out_dir`` holding a
-        different sweep. The error of a failing unit propagates with a note naming the unit;
-        units finished before it stay written.
+        different sweep. The error of a failing unit (or a ``KeyboardInterrupt``) propagates,
+        with a note naming the unit; units finished before it stay written, so
+        :func:`load_results` shows the partial table and a rerun resumes.
     ImportError
         A Dask scheduler without Dask installed.
 
@@ -648,6 +656,8 @@ def run_sweep(task: Any, grid: Any, out_dir: str | os.PathLike[str], *, seed: in
                         emit(SweepProgress(done, n_units, i, c, time.perf_counter() - t0, row))
             ok = True
         finally:
+            if not ok and pending and hasattr(backend, "cancel"):
+                backend.cancel(set(pending))
             backend_close = getattr(backend, "close", None)
             if backend_close is not None:
                 backend_close(cancel=not ok)

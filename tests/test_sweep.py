@@ -288,6 +288,23 @@ def test_dask_worker_processes_match_local(tmp_path):
     assert tree(tmp_path / "dask") == tree(tmp_path / "local")
 
 
+def test_failing_unit_on_pool_and_dask_then_resume(tmp_path, dask_cluster):
+    import distributed
+
+    run_sweep(Flaky(), GRID, tmp_path / "ref", seed=4, n_workers=1)
+    with distributed.Client(dask_cluster) as client:
+        for name, kw in (("pool", {"n_workers": 2}), ("dask", {"scheduler": client})):
+            FAIL["at"] = (2, 1)
+            try:
+                with pytest.raises(RuntimeError, match="boom"):
+                    run_sweep(Flaky(), GRID, tmp_path / name, seed=4, **kw)
+            finally:
+                FAIL["at"] = None
+            res = run_sweep(Flaky(), GRID, tmp_path / name, seed=4, **kw)
+            assert res.complete and res.n_run >= 1
+            assert tree(tmp_path / name) == tree(tmp_path / "ref"), name
+
+
 def test_dask_missing_gives_install_hint(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(ImportError, match=r"pip install 'cogc-theory\[dask\]'"):
