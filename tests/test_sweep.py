@@ -486,3 +486,35 @@ def test_outage_exact_task_plumbing(tmp_path, fake_sim):
     res = run_sweep(make_task("outage-exact", decoder="gcplus"), {"M": 4, "s": 1, "p": [0.1]},
                     tmp_path / "g", n_workers=1)
     assert set(res.rows[0]) == {"M", "s", "p", "outage_gcplus"}
+
+
+def _codes_available():
+    try:
+        from cogc_theory import codes
+    except ImportError:
+        return False
+    return hasattr(codes, "cyclic_repetition") and hasattr(codes, "fractional_repetition")
+
+
+@pytest.mark.skipif(not _codes_available(), reason="cogc_theory.codes is not written yet")
+def test_network_from_point():
+    from cogc_theory.sweep import network_from_point
+
+    net = network_from_point({"M": 5, "s": 2, "p": 0.1, "eps": 0.25})
+    assert (net.M, net.s) == (5, 2) and all(len(net.neighbors(m)) == 2 for m in range(5))
+    assert np.allclose(net.success_probabilities(), 0.9 * 0.75**2)
+    net = network_from_point({"M": 6, "s": 2, "uplink_erasure": [0, 0.1, 0.2, 0.3, 0.4, 0.5],
+                              "link_erasure": 0.5, "code": "fractional"})
+    assert np.allclose(net.success_probabilities(), [(1 - q) * 0.25 for q in
+                                                     (0, 0.1, 0.2, 0.3, 0.4, 0.5)])
+    assert network_from_point({"M": 4, "s": 1, "exact": True}).B_exact is not None
+    with pytest.raises(ValueError, match="both 'uplink_erasure' and its alias 'p'"):
+        network_from_point({"M": 4, "s": 1, "p": 0.1, "uplink_erasure": 0.1})
+    with pytest.raises(ValueError, match="'M'"):
+        network_from_point({"s": 1})
+    with pytest.raises(ValueError, match="point\\['s'\\] must be <= 3"):
+        network_from_point({"M": 4, "s": 4})
+    with pytest.raises(ValueError, match="point\\['code'\\] must be one of"):
+        network_from_point({"M": 4, "s": 1, "code": "mds"})
+    with pytest.raises(ValueError, match="uplink_erasure"):
+        network_from_point({"M": 4, "s": 1, "p": 1.5})
