@@ -20,8 +20,9 @@ Nothing is lost. Before any work, ``out_dir/manifest.json`` records the sweep's 
 as its last chunk is in; every file is written to a temporary name and moved into place with
 :func:`os.replace`, so a killed sweep leaves only whole files. Rerunning the same sweep in the
 same directory skips the finished units and ends with exactly the files an uninterrupted run
-writes; a different specification in the same directory raises :class:`ValueError`. Two sweeps
-must not run in the same directory at the same time.
+writes; a different specification in the same directory raises :class:`ValueError`. A lock
+file (``out_dir/.lock``: host and process id) keeps a second sweep out of a directory in use; a
+lock left by a killed process on the same host is taken over.
 
 Backends (``scheduler=``):
 
@@ -83,6 +84,7 @@ import json
 import math
 import numbers
 import os
+import socket
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -611,6 +613,20 @@ def run_sweep(task: Any, grid: Any, out_dir: str | os.PathLike[str], *, seed: in
                 "seed": seed, "points": points, "keys": keys, "chunks": chunks}
 
     out = Path(out_dir)
+    _check_dir(out, manifest)
+    out.mkdir(parents=True, exist_ok=True)
+    lock = _acquire_lock(out)
+    try:
+        return _run_locked(task, out, manifest, points, keys, chunks, seed, scheduler,
+                           n_workers, emit, t0)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _run_locked(task: Any, out: Path, manifest: dict[str, Any], points: list[dict[str, Any]],
+                keys: list[str], chunks: list[int], seed: int, scheduler: Any,
+                n_workers: int | None, emit: Callable[[SweepProgress], None] | None,
+                t0: float) -> SweepResult:
     _prepare_dir(out, manifest)
 
     # what is already done
@@ -674,7 +690,46 @@ def run_sweep(task: Any, grid: Any, out_dir: str | os.PathLike[str], *, seed: in
     return result
 
 
-def _prepare_dir(out: Path, manifest: dict[str, Any]) -> None:
+_LOCK = ".lock"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)   # signal 0: existence check only, nothing is sent
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _acquire_lock(out: Path) -> Path:
+    """Claim ``out_dir`` for this process; a lock left by a dead process is taken over."""
+    lock = out / _LOCK
+    me = f"{socket.gethostname()} {os.getpid()}"
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                host, pid = lock.read_text().split()
+            except (OSError, ValueError):
+                host, pid = "", "0"
+            if host == socket.gethostname() and not _pid_alive(int(pid)):
+                lock.unlink(missing_ok=True)   # left by a killed run
+                continue
+            raise RuntimeError(
+                f"another sweep (process {pid} on {host or '?'}) is running in {out}; wait for "
+                f"it, or delete {lock} if that process no longer exists"
+            ) from None
+        with os.fdopen(fd, "w") as f:
+            f.write(me)
+        return lock
+    raise RuntimeError(f"cannot lock {out}; delete {lock} if no sweep is running there")
+
+
+def _check_dir(out: Path, manifest: dict[str, Any]) -> None:
+    """Raise unless ``out`` is new, empty, or holds this very sweep."""
     if (out / MANIFEST).is_file():
         old = _load_manifest(out)
         if old != json.loads(_dumps(manifest)):
@@ -683,13 +738,18 @@ def _prepare_dir(out: Path, manifest: dict[str, Any]) -> None:
                 f"{out} holds a different sweep (differs in: {', '.join(diff)}); rerun with "
                 f"the same task, grid and seed to resume it, or choose another out_dir"
             )
-    else:
-        if out.exists() and not out.is_dir():
+    elif out.exists():
+        if not out.is_dir():
             raise ValueError(f"out_dir {out} exists and is not a directory")
-        if out.is_dir() and any(p for p in out.iterdir() if not p.name.startswith(_TMP_PREFIX)):
+        if any(p for p in out.iterdir()
+               if not p.name.startswith(_TMP_PREFIX) and p.name != _LOCK):
             raise ValueError(f"out_dir {out} is not empty and holds no {MANIFEST}; choose an "
                              f"empty or new directory")
-        out.mkdir(parents=True, exist_ok=True)
+
+
+def _prepare_dir(out: Path, manifest: dict[str, Any]) -> None:
+    """Under the lock: check again, remove temporary files of killed runs, write the manifest."""
+    _check_dir(out, manifest)
     for sub in ("units", "points"):
         (out / sub).mkdir(exist_ok=True)
         for tmp in (out / sub).glob(_TMP_PREFIX + "*"):  # left by a killed run
@@ -733,9 +793,9 @@ def network_from_point(point: Mapping[str, Any]) -> Any:
     ``"cyclic"`` (default) or ``"fractional"``; for cyclic codes ``code_seed`` (default 0) and
     ``exact`` (default False); ``reciprocal`` (default False). Other keys are ignored here.
 
-    >>> net = network_from_point({"M": 4, "s": 1, "p": 0.1, "eps": 0.2})  # doctest: +SKIP
-    >>> net.M, net.s                                                       # doctest: +SKIP
-    (4, 1)
+    >>> net = network_from_point({"M": 4, "s": 1, "p": 0.1, "eps": 0.2})
+    >>> net.M, net.s, net.neighbors(0)
+    (4, 1, (1,))
     """
     from .network import CooperativeNetwork
 

@@ -211,6 +211,22 @@ def test_pandas_frame(tmp_path):
     assert df.to_dict("records") == res.rows
 
 
+def test_directory_lock(tmp_path):
+    import socket
+
+    host = socket.gethostname()
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / ".lock").write_text(f"{host} {os.getpid()}")   # alive: this process
+    with pytest.raises(RuntimeError, match=f"another sweep \\(process {os.getpid()}"):
+        run_sweep(Draws(), GRID, tmp_path / "busy", n_workers=1)
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    (tmp_path / "stale").mkdir()
+    (tmp_path / "stale" / ".lock").write_text(f"{host} {done.stdout.strip()}")  # dead process
+    assert run_sweep(Draws(), GRID, tmp_path / "stale", n_workers=1).complete
+    assert not (tmp_path / "stale" / ".lock").exists()
+
+
 # ---------------------------------------------------------------------------- kill and resume
 KILL_SCRIPT = textwrap.dedent("""
     import sys
