@@ -1,0 +1,444 @@
+r"""Outage of standard GC decoding (CoGC): closed forms, reliability polynomials, symbolic.
+
+Client :math:`m` *contributes* when its partial sum is complete and its upload arrives, with
+probability
+
+.. math:: \pi_m = (1-p_m)\prod_{k\in N_m}(1-\varepsilon_{mk}),
+
+independently across clients (links not reciprocal). Standard decoding succeeds iff the set
+:math:`R` of contributing clients is **decodable**: :math:`\mathbf 1\in\operatorname{rowspace}
+(B_R)`. Decodable sets form an up-set (supersets of decodable sets are decodable), the
+*decodable family* :math:`\mathcal D(B)`, and
+
+.. math:: P_\mathrm{out} = 1 - \sum_{R\in\mathcal D(B)}\prod_{m\in R}\pi_m
+          \prod_{m\notin R}(1-\pi_m) = \sum_{R\notin\mathcal D(B)}\prod_{m\in R}\pi_m
+          \prod_{m\notin R}(1-\pi_m).
+
+The toolkit determines :math:`\mathcal D(B)` itself (:func:`decodable_family`). When it is a
+**threshold family** — exactly the sets of size :math:`\ge t` — the number of contributions is
+Poisson-binomial and :math:`P_\mathrm{out} = \Pr[X\le t-1]` (:mod:`scipy.stats.poisson_binom`);
+for a cyclic-repetition code :math:`t = M-s`, and with homogeneous erasures
+
+.. math:: P_\mathrm{out} = \sum_{j=0}^{M-s-1}\binom{M}{j}\pi^j(1-\pi)^{M-j},\qquad
+          \pi=(1-p)(1-\varepsilon)^s.
+
+Fractional-repetition and user matrices are not threshold families in general (a fractional
+code decodes from one row per group), and their outage is the reliability polynomial above.
+
+Symbolic results are built by dynamic programming in a polynomial ring (:class:`sympy.Poly`
+over one generator per distinct erasure expression) — the Poisson-binomial recursion for
+threshold families, a Shannon expansion of the decodable family with shared sub-families
+otherwise — never by expanding the product over all :math:`2^M` sets.
+
+References
+----------
+.. [1] S. Weng, M. Xiao, C. Ren, M. Skoglund, "Cooperative Gradient Coding", IEEE Trans.
+   Commun., 2025 (arXiv:2507.05230).
+.. [2] R. Tandon, Q. Lei, A. G. Dimakis, N. Karampatziakis, "Gradient Coding", ICML 2017.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.stats
+import sympy as sp
+
+from . import _states
+
+__all__ = ["DecodableFamily", "OutageFormula", "cogc", "cogc_formula", "decodable_family"]
+
+#: Largest ``M`` for which the whole family (:math:`2^M` sets) is tabulated.
+MAX_TABLE_M = 22
+#: Largest number of subsets tested when checking a threshold family for larger ``M``.
+MAX_THRESHOLD_TESTS = 200_000
+
+
+# ----------------------------------------------------------------------------- family
+@dataclass(frozen=True)
+class DecodableFamily:
+    r"""The sets :math:`R` of clients with :math:`\mathbf 1\in\operatorname{rowspace}(B_R)`.
+
+    Attributes
+    ----------
+    M : int
+    table : bool ndarray of shape ``(2,) * M`` or None
+        ``table[x_0, ..., x_{M-1}]`` is True iff :math:`\{m : x_m = 1\}` is decodable
+        (``None`` when ``M`` is too large to tabulate and the family is a threshold family).
+    threshold : int or None
+        :math:`t` when the family is exactly the sets of size :math:`\ge t`, else ``None``.
+    method : str
+        ``"exact"`` (rational arithmetic) or ``"float"``.
+    """
+
+    M: int
+    table: np.ndarray | None
+    threshold: int | None
+    method: str
+    _minimal: list[frozenset[int]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def counts(self) -> list[int]:
+        """:math:`A_j`, the number of decodable sets of size :math:`j`, for ``j = 0..M``."""
+        if self.table is None:
+            t = self.threshold
+            return [math.comb(self.M, j) if j >= t else 0 for j in range(self.M + 1)]
+        sizes = np.indices(self.table.shape).sum(axis=0)
+        return [int(np.count_nonzero(self.table & (sizes == j))) for j in range(self.M + 1)]
+
+    def minimal_sets(self) -> list[frozenset[int]]:
+        """Minimal decodable sets (no decodable proper subset), sorted by size then members."""
+        if self.table is None:
+            raise ValueError(f"the family of this M={self.M} threshold code is not tabulated: "
+                             f"its minimal sets are all {math.comb(self.M, self.threshold)} "
+                             f"sets of size {self.threshold}")
+        out = []
+        for idx in zip(*np.nonzero(self.table), strict=True):
+            members = [m for m, x in enumerate(idx) if x]
+            ok = True
+            for m in members:
+                sub = list(idx)
+                sub[m] = 0
+                if self.table[tuple(sub)]:
+                    ok = False
+                    break
+            if ok:
+                out.append(frozenset(members))
+        return sorted(out, key=lambda S: (len(S), sorted(S)))
+
+    def is_decodable(self, R: Any) -> bool:
+        """Whether the client set ``R`` (iterable of indices) is decodable."""
+        R = set(int(m) for m in R)
+        if self.table is None:
+            return len(R) >= self.threshold
+        return bool(self.table[tuple(1 if m in R else 0 for m in range(self.M))])
+
+    def __str__(self) -> str:
+        kind = (f"threshold family: decodable iff |R| >= {self.threshold}"
+                if self.threshold is not None else "not a threshold family")
+        lines = [f"DecodableFamily(M={self.M}, {self.method}): {kind}",
+                 "  decodable sets by size: "
+                 + ", ".join(f"{j}:{c}" for j, c in enumerate(self.counts) if c)]
+        if self.table is not None:
+            mins = self.minimal_sets()
+            shown = ", ".join("{" + ",".join(map(str, sorted(S))) + "}" for S in mins[:8])
+            more = f", ... ({len(mins)} in all)" if len(mins) > 8 else ""
+            lines.append(f"  minimal decodable sets: {shown}{more}")
+        return "\n".join(lines)
+
+
+def _threshold_of(table: np.ndarray) -> int | None:
+    M = table.ndim
+    sizes = np.indices(table.shape).sum(axis=0)
+    for t in range(M + 2):
+        if np.array_equal(table, sizes >= t):
+            return t
+    return None
+
+
+def _subsets_decodable(net: Any, subsets: list[tuple[int, ...]], tol: float) -> np.ndarray:
+    """Float test of :math:`\\mathbf 1\\in\\operatorname{rowspace}(B_R)` for explicit sets."""
+    M = net.M
+    n = len(subsets)
+    Q = np.zeros((n, M, M))
+    rk = np.zeros(n, dtype=np.int64)
+    res = np.ones((n, M))
+    mask = np.zeros((n, M), dtype=bool)
+    for i, R in enumerate(subsets):
+        mask[i, list(R)] = True
+    for m in range(M):
+        _states._gs_add(Q, rk, res, np.where(mask[:, m:m + 1], net.B[m][None, :], 0.0), tol)
+    return np.sqrt(np.einsum("ni,ni->n", res, res)) <= 100 * tol * np.sqrt(M)
+
+
+def decodable_family(net: Any, *, method: str = "auto", tol: float = _states.TOL
+                     ) -> DecodableFamily:
+    r"""Find the decodable family :math:`\mathcal D(B)` of the network's GC matrix.
+
+    For :math:`M\le` :data:`MAX_TABLE_M` every set is classified (rank tests over the
+    :math:`2^M` sets, pruned by monotonicity). For larger ``M`` only a threshold family can be
+    certified: with ``t = M - net.s`` (a hint, not trusted), all sets of size ``t`` are
+    checked to decode and all sets of size ``t - 1`` to fail, which by monotonicity pins
+    down the whole family.
+
+    Parameters
+    ----------
+    net : CooperativeNetwork
+    method : {"auto", "exact", "float"}
+        ``"exact"`` uses rational arithmetic on ``net.B_exact``; ``"auto"`` does so when ``B``
+        is rational and ``M`` is small.
+    tol : float
+        Relative tolerance of the float path (see :data:`cogc_theory.outage._states.TOL`).
+
+    Returns
+    -------
+    DecodableFamily
+
+    Examples
+    --------
+    >>> import cogc_theory as ct
+    >>> fam = decodable_family(ct.CooperativeNetwork.fractional(
+    ...     4, 1, uplink_erasure=0.1, link_erasure=0.1))
+    >>> fam.threshold is None, sorted(map(sorted, fam.minimal_sets()))
+    (True, [[0, 2], [0, 3], [1, 2], [1, 3]])
+    """
+    M = net.M
+    if M <= MAX_TABLE_M:
+        tab = _states.decision_table(net, method=method, complete_only=True, tol=tol)
+        return DecodableFamily(M=M, table=tab.full, threshold=_threshold_of(tab.full),
+                               method=tab.method)
+    s = net.s
+    if s is None:
+        raise ValueError(
+            f"decodable_family: M={M} > {MAX_TABLE_M} and net.s is unknown, so the family "
+            f"cannot be tabulated; estimate the outage with ct.simulate.outage(net)")
+    t = M - s
+    n_tests = math.comb(M, t) + math.comb(M, t - 1)
+    if n_tests > MAX_THRESHOLD_TESTS:
+        raise ValueError(
+            f"decodable_family: checking the threshold family of M={M}, s={s} needs "
+            f"{n_tests:,} rank tests (> {MAX_THRESHOLD_TESTS:,}); estimate the outage with "
+            f"ct.simulate.outage(net)")
+    upper = list(itertools.combinations(range(M), t))
+    lower = list(itertools.combinations(range(M), t - 1)) if t >= 1 else []
+    ok_up = _subsets_decodable(net, upper, tol).all()
+    ok_low = not _subsets_decodable(net, lower, tol).any() if lower else True
+    if not (ok_up and ok_low):
+        raise ValueError(
+            f"decodable_family: for M={M} the family is not the threshold family |R| >= "
+            f"{t} (net.s={s} is wrong for this B) and is too large to tabulate; estimate the "
+            f"outage with ct.simulate.outage(net)")
+    return DecodableFamily(M=M, table=None, threshold=t, method="float")
+
+
+# ----------------------------------------------------------------------------- polynomials
+def _generators(exprs: list[sp.Expr]) -> tuple[list[sp.Expr], dict[sp.Expr, sp.Symbol]]:
+    """Replace each distinct non-numeric erasure expression by a fresh generator."""
+    gens: dict[sp.Expr, sp.Symbol] = {}
+    for e in exprs:
+        if e.free_symbols and e not in gens:
+            gens[e] = e if isinstance(e, sp.Symbol) else sp.Dummy(f"x{len(gens)}")
+    return list(gens.values()), gens
+
+
+def _client_polys(net: Any) -> tuple[list[sp.Poly], list[sp.Poly], dict]:
+    """:math:`\\pi_m` and :math:`1-\\pi_m` as polynomials in the erasure generators."""
+    atoms = [sp.sympify(x) for x in net.p] + [sp.sympify(x) for x in net.eps[net.link_used]]
+    gens, table = _generators(atoms)
+    gens = gens or [sp.Dummy("z")]
+
+    def P(e: Any) -> sp.Poly:
+        e = sp.sympify(e)
+        return sp.Poly(table.get(e, e), *gens)
+
+    one = sp.Poly(1, *gens)
+    pis, qs = [], []
+    for m in range(net.M):
+        term = one - P(net.p[m])
+        for k in net.neighbors(m):
+            term = term * (one - P(net.eps[m, k]))
+        pis.append(term)
+        qs.append(one - term)
+    back = {v: k for k, v in table.items() if v is not k}
+    return pis, qs, back
+
+
+def _poisson_binomial_cdf(pis: list[Any], qs: list[Any], upto: int, one: Any, zero: Any
+                          ) -> Any:
+    """:math:`\\Pr[X\\le` ``upto`` :math:`]` by the recursion over clients (any ring)."""
+    dist = [one] + [zero] * upto
+    for pi, q in zip(pis, qs, strict=True):
+        new = [d * q for d in dist]
+        for j in range(1, upto + 1):
+            new[j] = new[j] + dist[j - 1] * pi
+        dist = new
+    total = zero
+    for d in dist:
+        total = total + d
+    return total
+
+
+def _shannon(table: np.ndarray, w0: list[Any], w1: list[Any], one: Any, zero: Any) -> Any:
+    """:math:`\\sum_x T(x)\\prod_m w_{x_m}[m]` by Shannon expansion with shared sub-tables.
+
+    Equal sub-tables (same remaining clients, same truth table) are evaluated once, as in a
+    reduced binary decision diagram; a threshold family has :math:`O(M^2)` of them.
+    """
+    memo: dict[tuple[int, bytes], Any] = {}
+
+    def f(i: int, T: np.ndarray) -> Any:
+        if T.all():
+            return one
+        if not T.any():
+            return zero
+        key = (i, T.tobytes())
+        if key not in memo:
+            memo[key] = w0[i] * f(i + 1, T[0]) + w1[i] * f(i + 1, T[1])
+        return memo[key]
+
+    return f(0, np.ascontiguousarray(table))
+
+
+# ----------------------------------------------------------------------------- public API
+def _check_net(net: Any) -> None:
+    from ..network import CooperativeNetwork
+
+    if not isinstance(net, CooperativeNetwork):
+        raise TypeError(f"net must be a CooperativeNetwork, got {type(net).__name__}")
+
+
+def _check_independent(net: Any, what: str, fallback: str) -> None:
+    if net.reciprocal:
+        raise ValueError(
+            f"{what} assumes independent clients, but net.reciprocal=True couples them "
+            f"(tau[m, k] == tau[k, m]); the Poisson-binomial / reliability formulas do not "
+            f"apply. Estimate it with {fallback}, which samples reciprocal links")
+
+
+def cogc(net: Any, *, symbolic: bool = False, method: str = "auto") -> float | sp.Expr:
+    r"""Probability that standard GC decoding fails in one round, exactly.
+
+    .. math:: P_\mathrm{out} = \sum_{R\notin\mathcal D(B)}\prod_{m\in R}\pi_m
+              \prod_{m\notin R}(1-\pi_m),
+              \qquad \pi_m = (1-p_m)\prod_{k\in N_m}(1-\varepsilon_{mk}).
+
+    For a threshold family (:math:`\mathcal D(B)` = sets of size :math:`\ge t`) this is the
+    Poisson-binomial CDF :math:`\Pr[X\le t-1]`.
+
+    Parameters
+    ----------
+    net : CooperativeNetwork
+        Numeric or symbolic erasures; reciprocal links are refused.
+    symbolic : bool
+        Return a sympy expression (in the network's symbols; a rational number when the
+        erasures are rationals) instead of a float.
+    method : {"auto", "exact", "float"}
+        How the decodable family is found (see :func:`decodable_family`).
+
+    Returns
+    -------
+    float or sympy.Expr
+
+    Raises
+    ------
+    ValueError
+        For reciprocal links, for a symbolic network with ``symbolic=False``, or when the
+        family cannot be determined (the message points to ``ct.simulate.outage``).
+
+    Examples
+    --------
+    >>> import cogc_theory as ct, sympy as sp
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> round(cogc(net), 6)
+    0.313224
+    >>> p, e = sp.symbols("p epsilon")
+    >>> sp.factor(cogc(net.with_erasures(uplink_erasure=p, link_erasure=e), symbolic=True)
+    ...           - (1 - ((1-p)*(1-e))**4 - 4*((1-p)*(1-e))**3*(1-(1-p)*(1-e))))
+    0
+    """
+    _check_net(net)
+    _check_independent(net, "outage.cogc", "ct.simulate.outage(net, decoder='standard')")
+    if not isinstance(symbolic, bool):
+        raise TypeError(f"symbolic must be True or False, got {symbolic!r}")
+    fam = decodable_family(net, method=method)
+    if symbolic:
+        return _cogc_symbolic(net, fam)
+    if net.is_symbolic:
+        raise ValueError("outage.cogc: the network is symbolic; pass symbolic=True or "
+                         "substitute numbers with net.subs({...})")
+    pi = np.clip(net.success_probabilities(), 0.0, 1.0)
+    if fam.threshold is not None:
+        t = fam.threshold
+        if t <= 0:
+            return 0.0
+        if t > net.M:
+            return 1.0
+        return float(scipy.stats.poisson_binom(pi).cdf(t - 1))
+    return float(_shannon(~fam.table, list(1 - pi), list(pi), 1.0, 0.0))
+
+
+def _cogc_symbolic(net: Any, fam: DecodableFamily) -> sp.Expr:
+    pis_e = list(net.success_probabilities(symbolic=True))
+    M = net.M
+    if all(sp.simplify(x - pis_e[0]) == 0 for x in pis_e[1:]):
+        pi = pis_e[0]
+        counts = fam.counts
+        return sp.Add(*[(math.comb(M, j) - counts[j]) * pi**j * (1 - pi)**(M - j)
+                        for j in range(M + 1) if math.comb(M, j) != counts[j]])
+    pis, qs, back = _client_polys(net)
+    one, zero = pis[0].one, pis[0].zero
+    if fam.threshold is not None:
+        t = fam.threshold
+        poly = zero if t <= 0 else one if t > M else _poisson_binomial_cdf(
+            pis, qs, t - 1, one, zero)
+    else:
+        poly = _shannon(~fam.table, qs, pis, one, zero)
+    return sp.sympify(poly.as_expr()).xreplace(back)
+
+
+@dataclass(frozen=True)
+class OutageFormula:
+    r"""A CoGC outage formula in three forms.
+
+    Attributes
+    ----------
+    expr : sympy.Expr
+        The outage probability (:func:`cogc` with ``symbolic=True``).
+    closed_form : sympy.Expr
+        For homogeneous erasures, the unevaluated sum
+        :math:`\sum_j (\binom{M}{j}-A_j)\pi^j(1-\pi)^{M-j}` (:math:`A_j` decodable sets of size
+        :math:`j`), which for a threshold family :math:`t` is
+        :math:`\sum_{j=0}^{t-1}\binom{M}{j}\pi^j(1-\pi)^{M-j}`; else equal to ``expr``.
+    latex : str
+        LaTeX of ``closed_form``.
+    symbols : tuple of sympy.Symbol
+        Free symbols, in the argument order of :attr:`func`.
+    func : callable
+        ``func(*values)`` evaluates ``expr`` numerically (numpy-vectorised).
+    """
+
+    expr: sp.Expr
+    closed_form: sp.Expr
+    latex: str
+    symbols: tuple[sp.Symbol, ...]
+    func: Callable[..., Any]
+
+    def _repr_latex_(self) -> str:
+        return f"${self.latex}$"
+
+
+def cogc_formula(net: Any, *, method: str = "auto") -> OutageFormula:
+    r"""The CoGC outage of ``net`` as an :class:`OutageFormula` (expression, LaTeX, function).
+
+    Examples
+    --------
+    >>> import cogc_theory as ct, sympy as sp
+    >>> p, e = sp.symbols("p epsilon")
+    >>> f = cogc_formula(ct.CooperativeNetwork.cyclic(5, 2, uplink_erasure=p, link_erasure=e))
+    >>> f.latex.startswith(r"\sum_{j=0}^{2}")
+    True
+    >>> net = ct.CooperativeNetwork.cyclic(5, 2, uplink_erasure=0.1, link_erasure=0.2)
+    >>> f.symbols, bool(abs(f.func(0.2, 0.1) - cogc(net)) < 1e-12)
+    ((epsilon, p), True)
+    """
+    _check_net(net)
+    expr = cogc(net, symbolic=True, method=method)
+    closed = expr
+    pis = list(net.success_probabilities(symbolic=True))
+    if all(sp.simplify(x - pis[0]) == 0 for x in pis[1:]):
+        fam = decodable_family(net, method=method)
+        M = net.M
+        j = sp.Symbol("j", integer=True, nonnegative=True)
+        pi = pis[0]
+        if fam.threshold is not None and 0 < fam.threshold <= M:
+            closed = sp.Sum(sp.binomial(M, j) * pi**j * (1 - pi)**(M - j),
+                            (j, 0, fam.threshold - 1))
+    syms = tuple(sorted(expr.free_symbols, key=lambda x: x.name))
+    func = sp.lambdify(syms, expr, modules="numpy")
+    return OutageFormula(expr=expr, closed_form=closed, latex=sp.latex(closed), symbols=syms,
+                         func=func)

@@ -1,0 +1,295 @@
+r"""Exact GC+ probabilities by enumeration of client states.
+
+Under GC+ the server uses every arrived partial sum, complete or not: :math:`A = \tilde B_U`,
+:math:`U = \{m: u_m = 1\}`. Full recovery means :math:`\mathbf 1\in\operatorname{rowspace}(A)`;
+otherwise a partial rule recovers :math:`\sum_{k\in K} g_k`:
+
+* ``"max-subset"``: the largest :math:`K` with :math:`\mathbf 1_K\in\operatorname{rowspace}(A)`;
+* ``"individual"``: :math:`K=\{k: e_k\in\operatorname{rowspace}(A)\}`;
+
+and :math:`K=\emptyset` is a total outage. :math:`A` depends on the round only through the
+**client states** (not arrived, or arrived with a pattern of link successes over
+:math:`N_m`), which are independent across clients, so
+
+.. math:: P(E) = \sum_{x}\mathbf 1_E(x)\prod_{m} q_m(x_m)
+
+over the :math:`\prod_m(1+2^{|N_m|})` state patterns :math:`x` (see
+:mod:`cogc_theory.outage._states`) instead of the :math:`2^{M+\sum_m|N_m|}` link-and-uplink
+patterns. For the cyclic code with :math:`M=10, s=2` that is :math:`5^{10}\approx 9.8\cdot
+10^6` patterns instead of :math:`2^{30}\approx 1.1\cdot 10^9`; a depth-first sweep that stops
+as soon as :math:`\mathbf 1` is in the span (monotone in arrivals) or a coordinate can no
+longer be reached prunes further (``benchmarks/bench_outage.py`` measures the gain).
+
+With homogeneous erasures the probability of a pattern depends only on the numbers of absent
+clients :math:`a`, failed links :math:`f` and good links :math:`g` of arrived clients, so every
+probability is a polynomial
+
+.. math:: P(E) = \sum_{a,f,g} c_{afg}\, p^a(1-p)^{M-a}\varepsilon^f(1-\varepsilon)^g
+
+with integer counts :math:`c_{afg}` (:func:`gcplus_polynomial`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from . import _states
+from .cogc import _check_net
+
+__all__ = ["GCPlusOutage", "gcplus", "gcplus_distribution", "gcplus_polynomial"]
+
+RULES = ("max-subset", "individual")
+_FALLBACK = "ct.simulate.outage(net, decoder='gcplus')"
+#: Largest (non-full patterns) x 2**M work for the max-subset search on the float path.
+MAX_SUBSET_WORK = 2_000_000_000
+
+
+def _weights(net: Any, kind: str) -> list[Any]:
+    q = _states.state_probabilities(net)
+    if kind == "float":
+        if net.is_symbolic:
+            raise ValueError("the network is symbolic; substitute numbers with net.subs({...}) "
+                             "or use symbolic=True / gcplus_polynomial")
+        return [np.array([float(x) for x in qm]) for qm in q]
+    if kind == "exact":
+        out = []
+        for m, qm in enumerate(q):
+            row = []
+            for x in qm:
+                x = sp.nsimplify(x) if isinstance(x, sp.Float) else x
+                if not x.is_Rational:
+                    raise ValueError(
+                        f"exact=True needs rational erasure probabilities; client {m} has "
+                        f"state probability {x}; pass sympy Rationals or fractions.Fraction")
+                row.append(Fraction(int(x.p), int(x.q)))
+            out.append(row)
+        return out
+    return [[sp.expand(x) for x in qm] for qm in q]
+
+
+def _table(net: Any, method: str, rules: tuple[str, ...], what: str) -> _states.DecisionTable:
+    _check_net(net)
+    n = _states.check_enumerable(net, what, _FALLBACK)
+    for r in rules:
+        if r not in RULES:
+            raise ValueError(f"rules must be drawn from {RULES} (least-squares has no finite "
+                             f"recovered set), got {r!r}")
+    want_kmax = "max-subset" in rules
+    if want_kmax and (method == "float" or net.B_exact is None
+                      or n > _states.EXACT_AUTO_LIMIT):
+        tab = _states.decision_table(net, method=method)
+        work = int(np.count_nonzero(~tab.full)) * (1 << net.M)
+        if work > MAX_SUBSET_WORK:
+            raise ValueError(
+                f"{what}: the max-subset search would test {work:,} subset sums "
+                f"(> {MAX_SUBSET_WORK:,}); use rules=('individual',) or estimate with "
+                f"{_FALLBACK}")
+    return _states.decision_table(net, method=method, kmax=want_kmax,
+                                  individual="individual" in rules)
+
+
+def gcplus(net: Any, *, symbolic: bool = False, method: str = "auto") -> float | sp.Expr:
+    r"""Probability that GC+ does not fully recover :math:`\sum_k g_k`, exactly.
+
+    .. math:: P_\mathrm{out}^{+} = \Pr\big[\mathbf 1\notin\operatorname{rowspace}(\tilde B_U)
+              \big] = \sum_{x:\ \mathbf 1\notin\operatorname{rowspace}(A(x))}\prod_m q_m(x_m).
+
+    Parameters
+    ----------
+    net : CooperativeNetwork
+        Independent links (reciprocal links raise ``ValueError``).
+    symbolic : bool
+        Return a sympy expression in the network's symbols (homogeneous networks: the
+        polynomial of :func:`gcplus_polynomial`; otherwise the contraction with symbolic
+        state probabilities, practical for small ``M``).
+    method : {"auto", "exact", "float"}
+        Rank decisions in rational arithmetic (needs ``net.B_exact``; ``"auto"`` uses it for
+        at most a few thousand patterns) or in floating point with relative tolerance
+        :data:`cogc_theory.outage._states.TOL`.
+
+    Returns
+    -------
+    float or sympy.Expr
+
+    Raises
+    ------
+    ValueError
+        For reciprocal links, or more than
+        :data:`cogc_theory.outage._states.MAX_PATTERNS` state patterns — the message points
+        to ``ct.simulate.outage(net, decoder="gcplus")``.
+
+    Examples
+    --------
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> round(gcplus(net), 6)   # = 1 - (1-p)^4 - 4 p (1-p)^3 (1-eps)^3 for the s = 1 ring
+    0.194601
+    """
+    if not isinstance(symbolic, bool):
+        raise TypeError(f"symbolic must be True or False, got {symbolic!r}")
+    tab = _table(net, method, (), "outage.gcplus")
+    if symbolic:
+        if net.is_homogeneous:
+            return _poly_from_table(~tab.full, net)
+        return sp.expand(_states.contract(~tab.full, _weights(net, "sympy")))
+    return float(_states.contract((~tab.full).astype(float), _weights(net, "float")))
+
+
+def _homogeneous_values(net: Any) -> tuple[Any, Any]:
+    p = sp.sympify(net.p[0])
+    used = net.eps[net.link_used]
+    eps = sp.sympify(used[0]) if used.size else sp.Integer(0)
+    return p, eps
+
+
+def _poly_from_table(table: np.ndarray, net: Any, p: Any = None, eps: Any = None) -> sp.Expr:
+    if p is None:
+        p, eps = _homogeneous_values(net)
+    counts = _states.exponent_counts(table, net)
+    M = net.M
+    return sp.Add(*[c * p**a * (1 - p)**(M - a) * eps**f * (1 - eps)**g
+                    for (a, f, g), c in sorted(counts.items())])
+
+
+def gcplus_polynomial(net: Any, *, p: Any = None, eps: Any = None, event: str = "no-full",
+                      method: str = "auto") -> sp.Expr:
+    r"""GC+ probability of an event as a polynomial in :math:`(p, \varepsilon)`.
+
+    Needs a homogeneous network (one uplink erasure, one link erasure). The result is
+
+    .. math:: \sum_{a,f,g} c_{afg}\, p^a(1-p)^{M-a}\varepsilon^f(1-\varepsilon)^g ,
+
+    where :math:`c_{afg}` counts the state patterns of the event with :math:`a` absent
+    clients, :math:`f` failed and :math:`g` successful links among the arrived clients.
+
+    Parameters
+    ----------
+    net : CooperativeNetwork
+    p, eps : sympy expressions, optional
+        What to write for the uplink and link erasure probabilities; default: the network's
+        own values (symbols stay symbols, numbers give a number).
+    event : {"no-full", "full", "total-individual"}
+        No full recovery, full recovery, or total outage under ``"individual"``.
+
+    Examples
+    --------
+    >>> import cogc_theory as ct, sympy as sp
+    >>> p, e = sp.symbols("p epsilon")
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=p, link_erasure=e)
+    >>> sp.expand(gcplus_polynomial(net) - (1 - (1-p)**4 - 4*p*(1-p)**3*(1-e)**3))
+    0
+    """
+    _check_net(net)
+    if not net.is_homogeneous:
+        raise ValueError("gcplus_polynomial needs a homogeneous network (one uplink and one "
+                         "link erasure value); use gcplus(net, symbolic=True) otherwise")
+    if (p is None) != (eps is None):
+        raise ValueError("give both p and eps, or neither")
+    if event not in ("no-full", "full", "total-individual"):
+        raise ValueError(f"event must be 'no-full', 'full' or 'total-individual', got {event!r}")
+    rules = ("individual",) if event == "total-individual" else ()
+    tab = _table(net, method, rules, "outage.gcplus_polynomial")
+    T = {"no-full": ~tab.full, "full": tab.full,
+         "total-individual": None if tab.k_individual is None else tab.k_individual == 0}[event]
+    return _poly_from_table(T, net, p, eps)
+
+
+@dataclass(frozen=True)
+class GCPlusOutage:
+    r"""GC+ outcome probabilities of one network.
+
+    Attributes
+    ----------
+    full : float or Fraction
+        :math:`P(\mathbf 1\in\operatorname{rowspace}(A))`.
+    no_full : float or Fraction
+        :math:`1 - ` ``full``, summed directly (no cancellation).
+    partial : dict rule -> float or Fraction
+        :math:`P(\emptyset\ne K\ne[M])`.
+    total : dict rule -> float or Fraction
+        :math:`P(K=\emptyset)`, total outage.
+    size_pmf : dict rule -> ndarray (M + 1,)
+        :math:`P(|K|=k)`, ``k = 0..M`` (object array of Fractions when exact).
+    method : str
+        How rank decisions were made (``"exact"`` or ``"float"``).
+    """
+
+    M: int
+    full: Any
+    no_full: Any
+    partial: dict[str, Any]
+    total: dict[str, Any]
+    size_pmf: dict[str, np.ndarray]
+    method: str
+
+    def mean_size(self, rule: str = "max-subset") -> Any:
+        """:math:`E|K|` under ``rule``."""
+        pmf = self.size_pmf[rule]
+        return sum(k * pmf[k] for k in range(self.M + 1))
+
+    def __str__(self) -> str:
+        lines = [f"GC+ outcomes (M={self.M}, decisions {self.method}):",
+                 f"  P(full)   = {float(self.full):.6g}",
+                 f"  P(no full) = {float(self.no_full):.6g}"]
+        for r in self.size_pmf:
+            lines.append(f"  [{r}] P(partial) = {float(self.partial[r]):.6g}, "
+                         f"P(total outage) = {float(self.total[r]):.6g}, "
+                         f"E|K| = {float(self.mean_size(r)):.6g}")
+        return "\n".join(lines)
+
+
+def gcplus_distribution(net: Any, *, rules: tuple[str, ...] = RULES, method: str = "auto",
+                        exact: bool = False) -> GCPlusOutage:
+    r"""Full, partial and total-outage probabilities of GC+ and the law of :math:`|K|`.
+
+    .. math:: P(|K| = k) = \sum_{x:\ |K(x)| = k}\prod_m q_m(x_m),\qquad k=0,\dots,M,
+
+    with :math:`|K|=M` exactly on full recovery, :math:`|K|=0` a total outage.
+
+    Parameters
+    ----------
+    net : CooperativeNetwork
+    rules : tuple of {"max-subset", "individual"}
+    method : {"auto", "exact", "float"}
+        Rank decisions (see :func:`gcplus`).
+    exact : bool
+        Sum probabilities in rational arithmetic (rational erasures needed) and return
+        :class:`fractions.Fraction` values.
+
+    Returns
+    -------
+    GCPlusOutage
+
+    Examples
+    --------
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.fractional(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> d = gcplus_distribution(net)
+    >>> round(d.no_full, 6), round(float(d.size_pmf["max-subset"].sum()), 12)
+    (0.089884, 1.0)
+    """
+    rules = tuple(rules)
+    tab = _table(net, method, rules, "outage.gcplus_distribution")
+    w = _weights(net, "exact" if exact else "float")
+
+    def P(T: np.ndarray) -> Any:
+        if exact:
+            return _states.contract(T.astype(object) * 1, w)
+        return float(_states.contract(T.astype(float), w))
+
+    M = net.M
+    pmf: dict[str, np.ndarray] = {}
+    partial, total = {}, {}
+    for r in rules:
+        ksize = tab.k_max if r == "max-subset" else tab.k_individual
+        vals = [P(ksize == k) for k in range(M + 1)]
+        pmf[r] = np.array(vals, dtype=object if exact else float)
+        total[r] = vals[0]
+        partial[r] = sum(vals[1:M], Fraction(0) if exact else 0.0)
+    return GCPlusOutage(M=M, full=P(tab.full), no_full=P(~tab.full), partial=partial,
+                        total=total, size_pmf=pmf, method=tab.method)

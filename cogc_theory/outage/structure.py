@@ -1,0 +1,353 @@
+r"""Structure of a GC matrix under outages: which client-state patterns let GC+ decode.
+
+A **client-state pattern** :math:`x=(x_0,\dots,x_{M-1})` gives each client either ``0`` (upload
+lost) or ``1 + b`` (upload arrived; link from ``N_m[i]`` succeeded iff bit ``i`` of ``b`` is set;
+see :mod:`cogc_theory.outage._states`). GC+ recovers :math:`\sum_k g_k` iff
+:math:`\mathbf 1\in\operatorname{rowspace}A(x)`. Full recovery is monotone in arrivals (adding a
+row keeps :math:`\mathbf 1` in the span) but **not** in link successes, so the natural order is
+:math:`x\preceq y` iff :math:`y` agrees with :math:`x` on the clients that arrived in
+:math:`x`; the *minimal full patterns* are the full patterns from which no arrived client
+can be dropped.
+
+**The cyclic ring with** :math:`s=1`. Row :math:`m` has support :math:`\{m, m+1\}`; a GC matrix
+of this shape has a one-dimensional kernel spanned by some :math:`h` with
+:math:`\mathbf 1^\top h=0` and complete rows span :math:`h^\perp` along any path. Call client
+:math:`m` *complete* (C: arrived, link from :math:`m+1` up), *incomplete* (I: arrived, link
+down, row :math:`B_{mm}e_m`) or *absent*. Complete rows are edges :math:`(m,m+1)` of the ring;
+the edges cut the ring into blocks :math:`\{a,\dots,a+L\}` ending at a non-complete client
+:math:`a+L`. The row space is the direct sum over blocks of all of :math:`\mathbb R^{block}`
+when the block ends at an incomplete client (the edges give :math:`h^\perp` on the block and
+:math:`e_{a+L}\notin h^\perp`), and of :math:`h^\perp\cap\mathbb R^{block}` when it ends at an
+absent one. Hence, when no nonempty proper subset :math:`K` has :math:`\sum_{k\in K}h_k=0`
+(true for generic coefficients; checked by :func:`ring_s1_generic`):
+
+* GC+ recovers exactly the union of the blocks that end at an *arrived* client, for both the
+  max-subset and the individual rule;
+* **full recovery iff every client arrived, or exactly one is absent and all others are
+  complete**:
+  :math:`P_\mathrm{full} = \prod_m(1-p_m) + \sum_m p_m\prod_{k\ne m}(1-p_k)(1-\varepsilon_{k,k+1})`;
+* :math:`\operatorname{rank}A = \#\text{arrived} - [\text{all complete}]`.
+
+The law of :math:`|K|` follows from a :math:`2\times 2` transfer matrix per client
+(:func:`ring_s1_size_generating_function`) whose two states carry the weight of the open block
+as if it will end at an arrived client (counting :math:`z^{\text{size}}`) or at an absent one
+(counting 1):
+
+.. math:: T_m = \begin{pmatrix} z(c_m+i_m) & a_m\\ z\,i_m & c_m+a_m\end{pmatrix},\quad
+          G(z) = \operatorname{tr}\prod_m T_m - \prod_m c_m
+          + (z^M-1)\sum_m a_m\prod_{k\ne m}c_k ,
+
+with :math:`a_m=p_m`, :math:`c_m=(1-p_m)(1-\varepsilon_{m,m+1})`,
+:math:`i_m=(1-p_m)\varepsilon_{m,m+1}`; the two corrections are the all-complete ring (counted
+twice by the trace) and the ring that is one path ending at an absent client (still full).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from . import _states
+from .cogc import _check_net
+
+__all__ = [
+    "GCPlusStructure",
+    "compare_constructions",
+    "gcplus_structure",
+    "ring_s1_full_table",
+    "ring_s1_generic",
+    "ring_s1_outage",
+    "ring_s1_rank_generating_function",
+    "ring_s1_size_generating_function",
+    "state_label",
+]
+
+
+def state_label(net: Any, m: int, state: int) -> str:
+    """Readable label of client ``m``'s state: ``"-"`` absent, ``"C"`` complete, else the
+    neighbours heard, e.g. ``"{3}"``."""
+    if state == 0:
+        return "-"
+    nb = net.neighbors(m)
+    b = state - 1
+    if b == (1 << len(nb)) - 1:
+        return "C"
+    return "{" + ",".join(str(k) for i, k in enumerate(nb) if b >> i & 1) + "}"
+
+
+@dataclass
+class GCPlusStructure:
+    r"""Full-recovery structure of one network's ``B`` (independent of the erasure values).
+
+    Attributes
+    ----------
+    net : CooperativeNetwork
+    table : DecisionTable
+        ``full``, ``rank`` and ``k_individual`` for every state pattern.
+    """
+
+    net: Any
+    table: _states.DecisionTable
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.table.full.shape
+
+    @property
+    def n_patterns(self) -> int:
+        return int(self.table.full.size)
+
+    def full_patterns(self) -> np.ndarray:
+        """State patterns with full recovery, int array ``(n, M)``."""
+        return np.argwhere(self.table.full)
+
+    def minimal_mask(self) -> np.ndarray:
+        """Bool table: full patterns from which dropping any arrived client breaks recovery."""
+        full = self.table.full
+        out = full.copy()
+        for m in range(full.ndim):
+            dropped = np.take(full, [0], axis=m)           # client m absent, broadcast
+            idx = np.arange(full.shape[m]).reshape([-1 if a == m else 1
+                                                    for a in range(full.ndim)])
+            out &= (idx == 0) | ~dropped
+        return out
+
+    def minimal_full_patterns(self) -> np.ndarray:
+        """Minimal full patterns, int array ``(n, M)``."""
+        return np.argwhere(self.minimal_mask())
+
+    def describe(self, pattern: Any) -> str:
+        """Labels of a pattern, e.g. ``"C C - {2} C"``."""
+        return " ".join(state_label(self.net, m, int(x)) for m, x in enumerate(pattern))
+
+    def rank_counts(self) -> np.ndarray:
+        """Number of state patterns with each rank ``0..M``."""
+        return np.bincount(self.table.rank.ravel().astype(np.int64), minlength=self.net.M + 1)
+
+    def rank_distribution(self) -> np.ndarray:
+        """:math:`P(\\operatorname{rank}A=r)`, ``r = 0..M`` (float; needs numeric erasures)."""
+        w = [np.array([float(x) for x in q]) for q in _states.state_probabilities(self.net)]
+        return np.array([float(_states.contract((self.table.rank == r).astype(float), w))
+                         for r in range(self.net.M + 1)])
+
+    def min_arrivals_for_full(self) -> int:
+        """Fewest arrived clients among full patterns."""
+        arrived = np.indices(self.shape).astype(bool).sum(axis=0)
+        return int(arrived[self.table.full].min()) if self.table.full.any() else -1
+
+    def summary(self) -> str:
+        """A text summary: counts, minimal patterns, rank profile, ring characterisation."""
+        M = self.net.M
+        full = self.table.full
+        mins = self.minimal_full_patterns()
+        lines = [
+            f"GC+ structure of B (M={M}, {self.n_patterns:,} client-state patterns, "
+            f"decisions {self.table.method})",
+            f"  full recovery in {int(full.sum()):,} patterns "
+            f"({full.mean():.4f} of all); minimal full patterns: {len(mins):,}",
+            f"  fewest arrivals with full recovery: {self.min_arrivals_for_full()}",
+        ]
+        sizes = (mins > 0).sum(axis=1) if len(mins) else np.array([], dtype=int)
+        if len(mins):
+            by = np.bincount(sizes)
+            lines.append("  minimal patterns by number of arrived clients: "
+                         + ", ".join(f"{k}:{c}" for k, c in enumerate(by) if c))
+            for x in mins[:5]:
+                lines.append(f"    e.g. [{self.describe(x)}]")
+        rc = self.rank_counts()
+        lines.append("  patterns by rank of A: " + ", ".join(
+            f"{r}:{c}" for r, c in enumerate(rc) if c))
+        if _is_ring_s1(self.net):
+            ok = np.array_equal(full, ring_s1_full_table(self.net))
+            gen = ring_s1_generic(self.net)
+            lines.append(f"  s=1 ring: 'full iff all arrived, or one absent and the rest "
+                         f"complete' {'holds' if ok else 'FAILS'} here (generic: {gen})")
+        return "\n".join(lines)
+
+    __str__ = summary
+
+
+def gcplus_structure(net: Any, *, method: str = "auto") -> GCPlusStructure:
+    """Decision table with ranks and individual sets for every client-state pattern.
+
+    Examples
+    --------
+    >>> import cogc_theory as ct
+    >>> S = gcplus_structure(ct.CooperativeNetwork.cyclic(
+    ...     4, 1, uplink_erasure=0.1, link_erasure=0.1, exact=True))
+    >>> S.n_patterns, int(S.table.full.sum()), len(S.minimal_full_patterns())
+    (81, 20, 15)
+    """
+    _check_net(net)
+    _states.check_enumerable(net, "outage.structure", "ct.simulate.outage(net, 'gcplus')",
+                             limit=2_000_000)
+    tab = _states.decision_table(net, method=method, rank=True, individual=True)
+    return GCPlusStructure(net=net, table=tab)
+
+
+def compare_constructions(nets: list[Any], *, method: str = "auto") -> dict[str, Any]:
+    r"""Do several matrices with the same support make the same GC+ decision on every pattern?
+
+    Returns a dict with ``"agree"`` (bool), ``"patterns"`` (number compared) and
+    ``"disagreements"`` (count of patterns where some matrix differs from the first).
+    The SPEC's observation: random cyclic constructions with equal ``(M, s)`` agree.
+    """
+    if len(nets) < 2:
+        raise ValueError("compare_constructions needs at least two networks")
+    sup = nets[0].support
+    for n in nets[1:]:
+        if not np.array_equal(n.support, sup):
+            raise ValueError("all networks must have the same support of B")
+    tabs = [_states.decision_table(n, method=method).full for n in nets]
+    diff = np.zeros_like(tabs[0])
+    for t in tabs[1:]:
+        diff |= t != tabs[0]
+    return {"agree": not diff.any(), "patterns": int(diff.size),
+            "disagreements": int(diff.sum())}
+
+
+# ----------------------------------------------------------------------------- s = 1 ring
+def _is_ring_s1(net: Any) -> bool:
+    M = net.M
+    if M < 3:
+        return False
+    expect = np.zeros((M, M), dtype=bool)
+    for m in range(M):
+        expect[m, m] = expect[m, (m + 1) % M] = True
+    return bool(np.array_equal(net.support, expect))
+
+
+def _require_ring(net: Any) -> None:
+    _check_net(net)
+    if not _is_ring_s1(net):
+        raise ValueError("this result is for the cyclic ring with s = 1: B must have support "
+                         "exactly {m, m+1 mod M} in every row (e.g. codes.cyclic_repetition(M, 1))")
+
+
+def ring_s1_generic(net: Any) -> bool:
+    r"""Whether the ring's kernel vector :math:`h` has no zero-sum nonempty proper subset.
+
+    Checked exactly (rationally) when ``net.B_exact`` is given, else in floating point with
+    relative tolerance :math:`10^{-9}`. Also requires :math:`\mathbf 1^\top h = 0` and a
+    one-dimensional kernel (else the ring is not a GC matrix with :math:`s = 1`).
+    """
+    _require_ring(net)
+    M = net.M
+    if net.B_exact is not None:
+        ker = sp.Matrix(net.B_exact).nullspace()
+        if len(ker) != 1:
+            return False
+        h = [sp.Rational(x) for x in ker[0]]
+        if sum(h) != 0 or M > 22:
+            return sum(h) == 0 and M <= 22
+        vals = {0}
+        for k in range(M - 1):                     # subset sums of h_0..h_{M-2}
+            vals_new = {v + h[k] for v in vals}
+            if 0 in vals_new:
+                return False
+            vals |= vals_new
+        # subsets containing h_{M-1}: zero iff complement (without M-1) sums to 0 -> covered
+        return True
+    _, S, Vh = np.linalg.svd(net.B)
+    if S[-1] > 1e-9 * S[0] or S[-2] <= 1e-9 * S[0]:
+        return False
+    h = Vh[-1] / np.abs(Vh[-1]).max()
+    if abs(h.sum()) > 1e-9 or M > 22:
+        return abs(h.sum()) <= 1e-9 and M <= 22
+    codes = np.arange(1, 1 << (M - 1))
+    sums = ((codes[:, None] >> np.arange(M - 1)) & 1) @ h[:M - 1]
+    return bool(np.all(np.abs(sums) > 1e-9))
+
+
+def ring_s1_full_table(net: Any) -> np.ndarray:
+    """Predicted full-recovery table of the s = 1 ring (shape ``(3,) * M``)::
+
+        full iff every client arrived, or exactly one is absent and all others complete.
+
+    States per client: 0 absent, 1 incomplete (link from m+1 failed), 2 complete.
+    """
+    _require_ring(net)
+    M = net.M
+    x = np.indices((3,) * M)
+    absent = (x == 0).sum(axis=0)
+    complete = (x == 2).sum(axis=0)
+    return (absent == 0) | ((absent == 1) & (complete == M - 1))
+
+
+def _ring_weights(net: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    a, c, i = [], [], []
+    M = net.M
+    for m in range(M):
+        p = sp.sympify(net.p[m])
+        e = sp.sympify(net.eps[m, (m + 1) % M])
+        a.append(p)
+        c.append((1 - p) * (1 - e))
+        i.append((1 - p) * e)
+    return a, c, i
+
+
+def ring_s1_outage(net: Any) -> sp.Expr:
+    r"""GC+ :math:`P(\text{no full recovery})` of the generic s = 1 ring, for any ``M``:
+
+    .. math:: 1 - \prod_m(1-p_m) - \sum_m p_m\prod_{k\ne m}(1-p_k)(1-\varepsilon_{k,k+1}).
+
+    Examples
+    --------
+    >>> import cogc_theory as ct, sympy as sp
+    >>> p, e = sp.symbols("p epsilon")
+    >>> net = ct.CooperativeNetwork.cyclic(50, 1, uplink_erasure=p, link_erasure=e)
+    >>> expr = ring_s1_outage(net).subs(e, 0)   # no link losses: full unless 2 absent
+    >>> sp.expand(expr - (1 - (1 - p)**50 - 50*p*(1 - p)**49))
+    0
+    """
+    _require_ring(net)
+    a, c, _ = _ring_weights(net)
+    M = net.M
+    all_arrived = sp.Mul(*[1 - x for x in a])
+    one_absent = sp.Add(*[a[m] * sp.Mul(*[c[k] for k in range(M) if k != m])
+                          for m in range(M)])
+    return 1 - all_arrived - one_absent
+
+
+def ring_s1_size_generating_function(net: Any, z: sp.Symbol | None = None) -> sp.Expr:
+    r""":math:`G(z)=\sum_k P(|K|=k)z^k` of the generic s = 1 ring by the transfer matrix.
+
+    Holds for both partial rules (they coincide on a generic ring). :math:`G(1)=1`,
+    :math:`[z^M]G = P_\mathrm{full}`, :math:`G(0)` is the total-outage probability.
+
+    Examples
+    --------
+    >>> import cogc_theory as ct, sympy as sp
+    >>> z = sp.Symbol("z")
+    >>> net = ct.CooperativeNetwork.cyclic(6, 1, uplink_erasure=sp.Rational(1, 10),
+    ...                                    link_erasure=sp.Rational(1, 5))
+    >>> G = ring_s1_size_generating_function(net, z)
+    >>> G.subs(z, 1)
+    1
+    """
+    _require_ring(net)
+    z = sp.Symbol("z") if z is None else z
+    a, c, i = _ring_weights(net)
+    M = net.M
+    P = sp.eye(2)
+    for m in range(M):
+        T = sp.Matrix([[z * (c[m] + i[m]), a[m]], [z * i[m], c[m] + a[m]]])
+        P = T * P
+    allc = sp.Mul(*c)
+    path = sp.Add(*[a[m] * sp.Mul(*[c[k] for k in range(M) if k != m]) for m in range(M)])
+    return sp.expand(P.trace() - allc + (z**M - 1) * path)
+
+
+def ring_s1_rank_generating_function(net: Any, y: sp.Symbol | None = None) -> sp.Expr:
+    r""":math:`\sum_r P(\operatorname{rank}A=r)\,y^r` for the generic s = 1 ring:
+
+    .. math:: \prod_m (p_m + (1-p_m) y) - (y^M - y^{M-1})\prod_m c_m .
+    """
+    _require_ring(net)
+    y = sp.Symbol("y") if y is None else y
+    a, c, _ = _ring_weights(net)
+    return sp.expand(sp.Mul(*[x + (1 - x) * y for x in a])
+                     - (y**net.M - y**(net.M - 1)) * sp.Mul(*c))
