@@ -241,6 +241,9 @@ def _rows_from_parity(H: np.ndarray, support: np.ndarray, *, textbook: bool,
     dimension > 1), scaled to unit norm with :math:`B_{mm}>0`.
     """
     s, M = H.shape
+    sizes = support.sum(axis=1)
+    if s > 0 and np.all(sizes == s + 1) and np.all(np.diag(support)):
+        return _rows_square(H, support, textbook)
     B = np.zeros((M, M))
     for m in range(M):
         S = np.flatnonzero(support[m])
@@ -278,6 +281,33 @@ def _rows_from_parity(H: np.ndarray, support: np.ndarray, *, textbook: bool,
         if v[0] < 0:
             v = -v
         B[m, S] = v
+    return B
+
+
+def _rows_square(H: np.ndarray, support: np.ndarray, textbook: bool) -> np.ndarray | None:
+    """Batched :func:`_rows_from_parity` when every row has exactly ``s + 1`` entries."""
+    s, M = H.shape
+    ar = np.arange(M)
+    others = np.nonzero(support & ~np.eye(M, dtype=bool))[1].reshape(M, s)
+    S = np.concatenate((ar[:, None], others), axis=1)  # (M, s + 1), m first
+    Hs = np.moveaxis(H[:, S], 0, 1)  # (M, s, s + 1)
+    if textbook:
+        try:
+            x = -np.linalg.solve(Hs[:, :, 1:], Hs[:, :, :1])[:, :, 0]
+        except np.linalg.LinAlgError:
+            return None
+        V = np.concatenate((np.ones((M, 1)), x), axis=1)
+    else:
+        _, sv, Vt = np.linalg.svd(Hs, full_matrices=True)
+        if np.any(sv[:, -1] <= RTOL * sv[:, 0]):
+            return None
+        V = Vt[:, -1, :]
+        V = V / np.linalg.norm(V, axis=1, keepdims=True)
+    if not np.all(np.isfinite(V)) or np.any(np.abs(V[:, 0]) < 1e-8 * np.abs(V).max(axis=1)):
+        return None
+    V = V * np.sign(V[:, :1])
+    B = np.zeros((M, M))
+    B[ar[:, None], S] = V
     return B
 
 
@@ -576,9 +606,11 @@ def conditioning(B: Any, s: int, *, max_subsets: int = 20_000, seed: Any = 0) ->
 
 def _score(B: np.ndarray, s: int, rng: np.random.Generator) -> float:
     """Worst condition number over the scored straggler sets (smaller is better)."""
-    T, _ = _straggler_sets(B.shape[0], s, _SCORE_SUBSETS, rng)
-    cond, _, _ = _system_stats(B, T)
-    return float(cond.max())
+    M = B.shape[0]
+    T, _ = _straggler_sets(M, s, _SCORE_SUBSETS, rng)
+    sv = np.linalg.svd(B[_keep_from_stragglers(M, T)], compute_uv=False)
+    smin = sv[:, -1].min()
+    return float(np.max(sv[:, 0] / sv[:, -1])) if smin > 0 else np.inf
 
 
 # ============================================================================ the code object
