@@ -46,11 +46,15 @@ of :math:`A` and :math:`V` its right singular vectors.
 **Max-subset.** :math:`\mathbf 1_K \in \operatorname{rowspace}(A)` iff
 :math:`\sum_{k\in K} N_{k\cdot} = 0`. Columns with :math:`N_{k\cdot}=0` (individually recoverable)
 belong to every maximal :math:`K`; columns where :math:`A` is zero belong to none; the subsets of
-the remaining *candidate* columns are enumerated, vectorised over bitmasks and trials. Ties are
-broken deterministically: among the sets of maximum size the decoder returns the one whose
-sorted list of clients is lexicographically smallest (``{0, 2}`` before ``{1, 2}``), on both
-paths. More than ``max_candidates`` (default 20) candidates raise :class:`ValueError`
-(use ``rule="individual"``).
+the remaining *candidate* columns are enumerated, vectorised over bitmasks and trials, unless a
+cheap separation test (a direction :math:`v` with :math:`N_{k\cdot}v > \mathrm{atol}` for every
+candidate) proves that no nonempty candidate subset qualifies. Ties are broken
+deterministically: among the sets of maximum size the decoder returns the one whose sorted list
+of clients is lexicographically smallest (``{0, 2}`` before ``{1, 2}``), on both paths. The rule
+is exponential in the number :math:`r` of candidates (:math:`2^r` subsets per distinct matrix;
+it is a search for the largest 0/1 vector in a subspace), which is fine at :math:`M\lesssim 16`;
+more than ``max_candidates`` (default 16, at most 20) candidates raise :class:`ValueError` —
+use ``rule="individual"`` for large :math:`M`.
 
 **Least-squares.** ``target`` is the projection :math:`\hat t` of :math:`\mathbf 1` on the row
 space (all ones when full); ``recovered`` is its support, :math:`\{k: |\hat t_k| > \mathrm{atol}\}`
@@ -122,7 +126,7 @@ RTOL = 1e-10
 #: Default membership / certificate tolerance, in units of the target (entries 0 or 1).
 ATOL = 1e-8
 #: Default cap on the candidate columns enumerated by ``rule="max-subset"``.
-MAX_CANDIDATES = 20
+MAX_CANDIDATES = 16
 
 _DENSE_BITS = 16          # keys with at most this many bits use a dense table
 _CACHE_BYTES = 64 << 20   # memory per matrix's cache before it is reset (about 64 MB)
@@ -395,7 +399,8 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
     rtol, atol : float
         Rank and membership/certificate tolerances of the float path.
     max_candidates : int
-        Cap on the enumerated columns of ``"max-subset"`` (:math:`2^{r}` subsets).
+        Cap on the enumerated candidate columns of ``"max-subset"`` (:math:`2^{r}` subsets
+        per distinct matrix); at most 20.
 
     Returns
     -------
@@ -421,7 +426,7 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
     if not isinstance(rule, str) or rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
     rtol, atol = _check_tol(rtol, "rtol"), _check_tol(atol, "atol")
-    max_candidates = check_int(max_candidates, "max_candidates", lo=0, hi=40)
+    max_candidates = check_int(max_candidates, "max_candidates", lo=0, hi=20)
     is_exact, Bm = _parse_matrix(Bt, "Bt", allow_batch=True)
     M = Bm.shape[-1]
     U = _parse_mask(arrived, "arrived", M)

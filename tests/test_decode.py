@@ -447,6 +447,7 @@ B3 = as_float(TANDON)
     (lambda: decode.gcplus(np.ones((2, 2, 3, 3)), [1, 1, 1]), ValueError, "Bt"),
     (lambda: decode.gcplus(sp.Matrix([[sp.Symbol("x")]]), [1]), TypeError, "Bt"),
     (lambda: decode.gcplus(B3, [1, 1, 1], max_candidates=2.5), TypeError, "max_candidates"),
+    (lambda: decode.gcplus(B3, [1, 1, 1], max_candidates=40), ValueError, "max_candidates"),
     (lambda: decode.standard(np.ones((2, 3, 3)), [1, 1, 1]), ValueError, "B"),
     (lambda: decode.standard(B3, [[1, 1]]), ValueError, "received"),
     (lambda: decode.standard("abc", [1, 1, 1]), TypeError, "B"),
