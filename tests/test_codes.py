@@ -513,3 +513,30 @@ def test_on_support_and_on_graph_reject_bad_arguments():
         codes.on_graph(nx.DiGraph([(0, 2), (2, 0)]))
     with pytest.raises(ValueError, match="client nodes exactly 0..M-1"):
         codes.on_graph(nx.DiGraph([("a", "b")]))
+
+
+# ----------------------------------------------------------------------------- integration
+@pytest.mark.parametrize(("M", "s"), [(10, 2), (10, 3)])
+def test_default_code_decodes_every_M_minus_s_set_with_a_verified_certificate(M, s):
+    from cogc_theory import decode
+
+    B = codes.cyclic_repetition(M, s, seed=0)
+    sets = list(itertools.combinations(range(M), M - s))
+    received = np.zeros((len(sets), M), dtype=bool)
+    for i, R in enumerate(sets):
+        received[i, list(R)] = True
+    r = decode.standard(B, received)
+    assert np.all(r.full)
+    w = np.asarray(r.weights, dtype=float)
+    assert np.all(w[~received] == 0)
+    np.testing.assert_allclose(w @ B, np.ones((len(sets), M)), atol=1e-9)
+
+
+def test_graph_code_round_trips_through_the_network_model():
+    from cogc_theory import CooperativeNetwork
+
+    G = ring_graph(6, 2)
+    code = codes.on_graph(G, seed=1)
+    net = CooperativeNetwork.from_graph(G, code.B)
+    np.testing.assert_array_equal(np.asarray(net.support), code.support)
+    np.testing.assert_array_equal(np.asarray(net.B), code.B)
