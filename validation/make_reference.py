@@ -1,4 +1,4 @@
-r"""Reference outage probabilities by brute-force enumeration (independent of ``cogc_theory.outage``).
+r"""Reference outage probabilities by brute force, independent of ``cogc_theory.outage``.
 
 The oracle here walks **every** uplink-and-link pattern :math:`(u,\tau)` of a small network —
 :math:`2^{M+\sum_m|N_m|}` of them — multiplies the exact :class:`fractions.Fraction`

@@ -23,6 +23,7 @@ Examples
 True
 """
 
+from . import structure
 from .cogc import DecodableFamily, OutageFormula, cogc, cogc_formula, decodable_family
 from .gcplus import GCPlusOutage, gcplus, gcplus_distribution, gcplus_polynomial
 
@@ -36,4 +37,5 @@ __all__ = [
     "gcplus",
     "gcplus_distribution",
     "gcplus_polynomial",
+    "structure",
 ]

@@ -61,7 +61,6 @@ def _weights(net: Any, kind: str) -> list[Any]:
         for m, qm in enumerate(q):
             row = []
             for x in qm:
-                x = sp.nsimplify(x) if isinstance(x, sp.Float) else x
                 if not x.is_Rational:
                     raise ValueError(
                         f"exact=True needs rational erasure probabilities; client {m} has "
