@@ -962,7 +962,8 @@ def _support_tolerance_bound(support: np.ndarray) -> int:
 
 def on_support(support: Any, s: int | None = None, *, seed: Any = 0,
                construction: str = DEFAULT_CONSTRUCTION, minimal: bool = False,
-               check: bool = True, max_subsets: int = MAX_SUBSETS) -> GCCode:
+               exact: bool = False, check: bool = True,
+               max_subsets: int = MAX_SUBSETS) -> GCCode:
     r"""Null-space GC matrix on a given support pattern, with its verified tolerance.
 
     Row :math:`m` may use the gradients :math:`S_m=\{k:\text{support}[m,k]\}\cup\{m\}`.
@@ -995,6 +996,13 @@ def on_support(support: Any, s: int | None = None, *, seed: Any = 0,
         Use only :math:`s+1` entries per row: :math:`m` and its first :math:`s` allowed
         neighbours in cyclic order :math:`m+1, m+2, \dots` (fewer links needed per client; on a
         ring graph this is the cyclic-repetition support).
+    exact : bool
+        Build over the rationals: the float :math:`H` is scaled by 64 and rounded to integers
+        (``"gaussian"``: integers uniform on :math:`\{-9,\dots,9\}`) with
+        :math:`H\mathbf 1=0`, each row is an exact kernel vector (a seeded random integer
+        combination of the kernel basis when the kernel has dimension > 1) scaled to a largest
+        entry :math:`\pm1` with :math:`B_{mm}>0`; draws with a zero entry on the support are
+        redrawn. ``B`` and ``H`` are then sympy matrices and the check is exact.
     check : bool
         Verify the achieved tolerance by enumeration (:func:`straggler_tolerance`).
     max_subsets : int
@@ -1044,18 +1052,69 @@ def on_support(support: Any, s: int | None = None, *, seed: Any = 0,
         ranked = np.where(sup, order, M + 1)
         kth = np.sort(ranked, axis=1)[:, s][:, None]
         sup = sup & (ranked <= kth)
+    exact = _check_bool(exact, "exact")
     rng = check_rng(seed)
     B, H = _float_code(sup, s, rng, construction)
+    if exact:
+        B, H = _exact_on_support(sup, s, H, rng, textbook=construction == "gaussian")
+    else:
+        B, H = _readonly(B), _readonly(H)
     tol = None
     if check:
         tol = straggler_tolerance(B, max_subsets=max_subsets)
-    return GCCode(B=_readonly(B), H=_readonly(H), design_tolerance=s, straggler_tolerance=tol,
+    return GCCode(B=B, H=H, design_tolerance=s, straggler_tolerance=tol,
                   support=_readonly(sup), construction=construction)
+
+
+def _exact_on_support(sup: np.ndarray, s: int, Hf: np.ndarray, rng: np.random.Generator, *,
+                      textbook: bool) -> tuple[sp.Matrix, sp.Matrix]:
+    """Rational null-space code on ``sup`` from the float parity ``Hf`` (see on_support)."""
+    from . import exact as _exact
+
+    M = sup.shape[0]
+    for attempt in range(200):
+        if textbook:
+            H = rng.integers(-9, 10, size=(s, M))
+        else:
+            H = np.rint(_EXACT_SCALE * Hf).astype(np.int64)
+            if attempt:
+                H = H + rng.integers(-2, 3, size=H.shape)
+        if s:
+            H[:, -1] = -H[:, :-1].sum(axis=1)
+        Hq = [[Fraction(int(x)) for x in row] for row in H.tolist()]
+        rows: list[list[Fraction]] = []
+        for m in range(M):
+            S = [m] + [int(k) for k in np.flatnonzero(sup[m]) if k != m]
+            if s == 0:
+                basis = [[Fraction(int(i == j)) for j in range(len(S))] for i in range(len(S))]
+            else:
+                basis = _exact.nullspace([[row[k] for k in S] for row in Hq])
+            if not basis:
+                break
+            v = basis[0]
+            if len(basis) > 1:
+                c = rng.integers(1, 10, size=len(basis)) * rng.choice([-1, 1], size=len(basis))
+                v = [sum((int(ci) * b[j] for ci, b in zip(c, basis, strict=True)), Fraction(0))
+                     for j in range(len(S))]
+            if any(x == 0 for x in v):
+                break
+            scale = v[0] if (textbook and len(basis) == 1) else \
+                abs(max(v, key=abs)) * (1 if v[0] > 0 else -1)
+            row = [Fraction(0)] * M
+            for k, x in zip(S, v, strict=True):
+                row[k] = x / scale
+            rows.append(row)
+        if len(rows) < M:
+            continue
+        Bx = sp.Matrix([[sp.Rational(x.numerator, x.denominator) for x in r] for r in rows])
+        return Bx, sp.Matrix(s, M, [sp.Integer(int(x)) for x in H.ravel()])
+    raise RuntimeError(f"no non-degenerate integer draw on this support (M={M}, s={s})")
 
 
 def on_graph(G: nx.DiGraph, s: int | None = None, *, seed: Any = 0,
              construction: str = DEFAULT_CONSTRUCTION, minimal: bool = False,
-             check: bool = True, max_subsets: int = MAX_SUBSETS) -> GCCode:
+             exact: bool = False, check: bool = True,
+             max_subsets: int = MAX_SUBSETS) -> GCCode:
     r"""Null-space GC matrix on the links of a cooperative graph; see :func:`on_support`.
 
     An edge :math:`k\to m` between clients means client :math:`m` can hear :math:`g_k`, so
@@ -1066,7 +1125,7 @@ def on_graph(G: nx.DiGraph, s: int | None = None, *, seed: Any = 0,
     ----------
     G : networkx.DiGraph
         Nodes exactly ``0..M-1`` (plus optionally ``"PS"``).
-    s, seed, construction, minimal, check, max_subsets
+    s, seed, construction, minimal, exact, check, max_subsets
         As in :func:`on_support`.
 
     Returns
@@ -1101,4 +1160,4 @@ def on_graph(G: nx.DiGraph, s: int | None = None, *, seed: Any = 0,
             continue
         support[int(m), int(k)] = True
     return on_support(support, s, seed=seed, construction=construction, minimal=minimal,
-                      check=check, max_subsets=max_subsets)
+                      exact=exact, check=check, max_subsets=max_subsets)

@@ -406,6 +406,32 @@ def test_duplicate_supports_force_the_achieved_tolerance_below_the_design():
     assert spans_ones_lstsq(code.B, (0, 1, 2, 3))
 
 
+@pytest.mark.parametrize("construction", ["optimized", "gaussian"])
+def test_exact_graph_code_is_rational_in_the_null_space_and_verified_by_sympy(construction):
+    M, s = 6, 2
+    G = ring_graph(M, s)
+    code = codes.on_graph(G, seed=0, exact=True, construction=construction)
+    assert code.exact and all(isinstance(x, sp.Rational) for x in code.B)
+    assert code.H * sp.ones(M, 1) == sp.zeros(s, 1)
+    assert code.B * code.H.T == sp.zeros(M, s)
+    support = np.array([[code.B[i, j] != 0 for j in range(M)] for i in range(M)])
+    np.testing.assert_array_equal(support, explicit_cyclic_support(M, s))
+    assert code.straggler_tolerance == s
+    assert all(spans_ones_sympy(code.B, R) for R in itertools.combinations(range(M), M - s))
+    assert not all(spans_ones_sympy(code.B, R)
+                   for R in itertools.combinations(range(M), M - s - 1))
+    G.remove_edge(2, 0)
+    smaller = codes.on_graph(G, seed=0, exact=True, construction=construction)
+    assert smaller.design_tolerance == 1 and smaller.straggler_tolerance == 1
+
+
+def test_exact_code_with_wider_kernels_uses_the_whole_support():
+    code = codes.on_support(np.ones((5, 5), dtype=bool), s=2, seed=3, exact=True)
+    assert all(x != 0 for x in code.B)
+    assert code.B * code.H.T == sp.zeros(5, 2)
+    assert code.straggler_tolerance == 2
+
+
 def test_complete_graph_with_minimal_rows_gives_the_cyclic_support():
     support = np.ones((7, 7), dtype=bool)
     code = codes.on_support(support, s=2, seed=1, minimal=True)
