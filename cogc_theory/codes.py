@@ -116,6 +116,7 @@ __all__ = [
     "ATOL",
     "CONSTRUCTIONS",
     "DEFAULT_CONSTRUCTION",
+    "MAX_SUBSETS",
     "OPTIMIZED_CANDIDATES",
     "RTOL",
     "Conditioning",
@@ -176,9 +177,9 @@ def _check_bool(value: Any, name: str) -> bool:
 def _check_tols(rtol: Any, atol: Any) -> tuple[float, float]:
     out = []
     for name, v in (("rtol", rtol), ("atol", atol)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(float(v)):
-            raise TypeError(f"{name} must be a finite real number, got {v!r}")
-        if not 0 <= float(v) < 1:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise TypeError(f"{name} must be a real number, got {type(v).__name__} {v!r}")
+        if not np.isfinite(float(v)) or not 0 <= float(v) < 1:
             raise ValueError(f"{name} must lie in [0, 1), got {v}")
         out.append(float(v))
     return out[0], out[1]
