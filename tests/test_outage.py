@@ -53,7 +53,7 @@ def _oracle_inputs(net: ct.CooperativeNetwork) -> tuple:
 
 
 def _rat(x: sp.Expr) -> Fraction:
-    x = sp.nsimplify(x)
+    assert isinstance(x, sp.Rational), f"expected an exact rational, got {x!r}"
     return Fraction(int(x.p), int(x.q))
 
 
