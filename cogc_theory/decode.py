@@ -20,6 +20,13 @@ Every result carries such an :math:`a` (``weights``) and :math:`t` (``target``) 
   ``"individual"`` (:math:`K=\{k: e_k \in \operatorname{rowspace}(A)\}`) or ``"least-squares"``
   (the projection of :math:`\mathbf 1` on the row space). :math:`K=\emptyset` is a total outage.
 
+Monotonicity: adding arrivals never loses full recovery nor shrinks the max-subset :math:`|K|`
+(the row space only grows), and standard decoding is also monotone in link successes. GC+ is
+**not** monotone in link successes: a link success replaces row :math:`m` by a longer row, and
+the old row may have been the useful one (Tandon et al.'s :math:`B`, only client 2 arriving:
+:math:`\tilde B_2=(0,0,1)` yields :math:`g_2`, the complete row :math:`(1/2,0,1)` yields
+nothing; a full recovery can be lost the same way, see ``tests/test_decode.py``).
+
 Both functions take one round (``(M,)`` masks) or a batch with a leading trials axis
 (``(T, M)`` masks, and for :func:`gcplus` ``Bt`` of shape ``(T, M, M)`` or a shared
 ``(M, M)``); a batch returns a :class:`BatchDecodeResult` whose ``result[i]`` equals the
