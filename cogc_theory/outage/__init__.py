@@ -23,7 +23,7 @@ Examples
 True
 """
 
-from . import structure
+from . import precision, structure
 from .cogc import DecodableFamily, OutageFormula, cogc, cogc_formula, decodable_family
 from .gcplus import GCPlusOutage, gcplus, gcplus_distribution, gcplus_polynomial
 
@@ -37,5 +37,6 @@ __all__ = [
     "gcplus",
     "gcplus_distribution",
     "gcplus_polynomial",
+    "precision",
     "structure",
 ]
