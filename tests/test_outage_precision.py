@@ -7,12 +7,12 @@ from fractions import Fraction
 import mpmath
 import numpy as np
 import pytest
+from cogc_theory.validation.make_reference import brute_force
 
 import cogc_theory as ct
 from cogc_theory import outage
 from cogc_theory.outage import precision
 from cogc_theory.testing import cyclic_exact, fractional_exact
-from cogc_theory.validation.make_reference import brute_force
 
 
 def _oracle(net: ct.CooperativeNetwork, B) -> dict:
