@@ -23,7 +23,7 @@ Examples
 True
 """
 
-from . import precision, structure
+from . import fading, precision, structure
 from .cogc import DecodableFamily, OutageFormula, cogc, cogc_formula, decodable_family
 from .gcplus import GCPlusOutage, gcplus, gcplus_distribution, gcplus_polynomial
 
@@ -37,6 +37,7 @@ __all__ = [
     "gcplus",
     "gcplus_distribution",
     "gcplus_polynomial",
+    "fading",
     "precision",
     "structure",
 ]

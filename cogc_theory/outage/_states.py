@@ -446,6 +446,8 @@ def contract(table: np.ndarray, weights: list[Any]) -> Any:
     object arrays.
     """
     T = np.asarray(table)
+    if T.dtype == bool:
+        T = T.astype(np.int64)
     for m in range(T.ndim - 1, -1, -1):
         w = weights[m]
         if isinstance(w, np.ndarray) and w.dtype != object:
