@@ -129,10 +129,18 @@ def test_spec_observation_decision_depends_only_on_pattern_M6_s2() -> None:
 
 
 @pytest.mark.slow
-def test_spec_observation_exact_rational_M6_s2() -> None:
-    nets = [ct.CooperativeNetwork(cyclic_exact(6, 2, seed=k), 0.1, 0.2) for k in (0, 5)]
-    res = S.compare_constructions(nets, method="exact")
-    assert res["agree"] and res["patterns"] == 15625
+def test_exact_and_float_decisions_agree_M6_s2() -> None:
+    """On the same rational B, exact (Fraction) and float decisions agree on all 15,625 states.
+
+    (Small-integer exact constructions need not be generic: for some seeds they make a few
+    patterns decodable that a generic B does not — see outage.structure's notes.)"""
+    for k in (0, 5):
+        B = cyclic_exact(6, 2, seed=k)
+        ne = ct.CooperativeNetwork(B, 0.1, 0.2)
+        nf = ct.CooperativeNetwork(np.array(B.tolist(), dtype=float), 0.1, 0.2)
+        te = outage._states.decision_table(ne, method="exact").full
+        tf = outage._states.decision_table(nf, method="float").full
+        assert te.size == 15625 and np.array_equal(te, tf)
 
 
 def test_summary_text_and_labels() -> None:

@@ -28,6 +28,13 @@ absent one. Hence, when no nonempty proper subset :math:`K` has :math:`\sum_{k\i
   :math:`P_\mathrm{full} = \prod_m(1-p_m) + \sum_m p_m\prod_{k\ne m}(1-p_k)(1-\varepsilon_{k,k+1})`;
 * :math:`\operatorname{rank}A = \#\text{arrived} - [\text{all complete}]`.
 
+**Genericity matters.** The SPEC observes that for a generic cyclic ``B`` the GC+ decision
+depends only on the state pattern; :func:`compare_constructions` confirms it for random real
+constructions (all 15,625 states agree at :math:`M=6, s=2`). Exact constructions from small
+integer parity matrices need not be generic: one such ``B`` at :math:`M=6, s=2` decodes 16
+patterns that generic ones do not, and at :math:`s=1` some have zero-sum subsets of :math:`h`
+(:func:`ring_s1_generic` is then False and max-subset recovers more than the block rule).
+
 The law of :math:`|K|` follows from a :math:`2\times 2` transfer matrix per client
 (:func:`ring_s1_size_generating_function`) whose two states carry the weight of the open block
 as if it will end at an arrived client (counting :math:`z^{\text{size}}`) or at an absent one
