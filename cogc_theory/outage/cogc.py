@@ -26,7 +26,8 @@ Fractional-repetition and user matrices are not threshold families in general (a
 code decodes from one row per group), and their outage is the reliability polynomial above.
 
 Symbolic results are built by dynamic programming in a polynomial ring (:class:`sympy.Poly`
-over one generator per distinct erasure expression) — the Poisson-binomial recursion for
+over one generator per distinct :math:`\pi_m`, substituted at the end, so the result stays
+compact: at most :math:`2^M` terms in the :math:`\pi_m`) — the Poisson-binomial recursion for
 threshold families, a Shannon expansion of the decodable family with shared sub-families
 otherwise — never by expanding the product over all :math:`2^M` sets.
 
@@ -248,6 +249,20 @@ def _client_polys(net: Any) -> tuple[list[sp.Poly], list[sp.Poly], dict]:
     return pis, qs, back
 
 
+def _pi_polys(net: Any) -> tuple[list[sp.Poly], list[sp.Poly], dict]:
+    r""":math:`\pi_m` and :math:`1-\pi_m` as polynomials in one generator per distinct
+    :math:`\pi_m` expression (numbers stay numbers), and the map back."""
+    pis_e = [sp.sympify(x) for x in net.success_probabilities(symbolic=True)]
+    gens_of: dict[sp.Expr, sp.Symbol] = {}
+    for e in pis_e:
+        if e.free_symbols and e not in gens_of:
+            gens_of[e] = sp.Dummy(f"pi{len(gens_of)}")
+    gens = list(gens_of.values()) or [sp.Dummy("z")]
+    pis = [sp.Poly(gens_of.get(e, e), *gens) for e in pis_e]
+    one = sp.Poly(1, *gens)
+    return pis, [one - x for x in pis], {v: k for k, v in gens_of.items()}
+
+
 def _poisson_binomial_cdf(pis: list[Any], qs: list[Any], upto: int, one: Any, zero: Any
                           ) -> Any:
     """:math:`\\Pr[X\\le` ``upto`` :math:`]` by the recursion over clients (any ring)."""
@@ -370,7 +385,7 @@ def _cogc_symbolic(net: Any, fam: DecodableFamily) -> sp.Expr:
         counts = fam.counts
         return sp.Add(*[(math.comb(M, j) - counts[j]) * pi**j * (1 - pi)**(M - j)
                         for j in range(M + 1) if math.comb(M, j) != counts[j]])
-    pis, qs, back = _client_polys(net)
+    pis, qs, back = _pi_polys(net)
     one, zero = pis[0].one, pis[0].zero
     if fam.threshold is not None:
         t = fam.threshold
