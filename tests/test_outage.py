@@ -101,7 +101,7 @@ def test_reference_has_all_kinds() -> None:
 
 
 # ----------------------------------------------------------------------------- hypothesis
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 @given(networks(min_M=3, max_M=4, exact=True))
 def test_random_networks_equal_brute_force(net: ct.CooperativeNetwork) -> None:
     assume(int(net.link_used.sum()) <= 7)
@@ -196,6 +196,9 @@ def test_homogeneous_gcplus_polynomial_equals_heterogeneous_numeric_path() -> No
     assert sp.expand(poly - outage.gcplus(net, symbolic=True)) == 0
     full = outage.gcplus_polynomial(net, event="full")
     assert sp.expand(poly + full - 1) == 0
+    f = outage.gcplus_formula(net)
+    assert f.latex == sp.latex(poly)
+    assert float(f.func(0.2, 0.1)) == pytest.approx(float(poly.subs({p: 0.1, e: 0.2})))
 
 
 def test_s1_ring_gcplus_closed_form() -> None:

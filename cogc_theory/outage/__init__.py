@@ -25,7 +25,13 @@ True
 
 from . import fading, precision, structure
 from .cogc import DecodableFamily, OutageFormula, cogc, cogc_formula, decodable_family
-from .gcplus import GCPlusOutage, gcplus, gcplus_distribution, gcplus_polynomial
+from .gcplus import (
+    GCPlusOutage,
+    gcplus,
+    gcplus_distribution,
+    gcplus_formula,
+    gcplus_polynomial,
+)
 
 __all__ = [
     "DecodableFamily",
@@ -36,6 +42,7 @@ __all__ = [
     "decodable_family",
     "gcplus",
     "gcplus_distribution",
+    "gcplus_formula",
     "gcplus_polynomial",
     "fading",
     "precision",

@@ -39,9 +39,10 @@ import numpy as np
 import sympy as sp
 
 from . import _states
-from .cogc import _check_net
+from .cogc import OutageFormula, _check_net
 
-__all__ = ["GCPlusOutage", "gcplus", "gcplus_distribution", "gcplus_polynomial"]
+__all__ = ["GCPlusOutage", "gcplus", "gcplus_distribution", "gcplus_formula",
+           "gcplus_polynomial"]
 
 RULES = ("max-subset", "individual")
 _FALLBACK = "ct.simulate.outage(net, decoder='gcplus')"
@@ -292,3 +293,26 @@ def gcplus_distribution(net: Any, *, rules: tuple[str, ...] = RULES, method: str
         partial[r] = sum(vals[1:M], Fraction(0) if exact else 0.0)
     return GCPlusOutage(M=M, full=P(tab.full), no_full=P(~tab.full), partial=partial,
                         total=total, size_pmf=pmf, method=tab.method)
+
+
+def gcplus_formula(net: Any, *, method: str = "auto") -> OutageFormula:
+    r"""GC+ :math:`P(\text{no full recovery})` as an :class:`~.cogc.OutageFormula`.
+
+    Homogeneous networks give the count polynomial of :func:`gcplus_polynomial` (its
+    ``closed_form`` and LaTeX), others the symbolic contraction of :func:`gcplus`.
+
+    Examples
+    --------
+    >>> import cogc_theory as ct, sympy as sp
+    >>> p, e = sp.symbols("p epsilon")
+    >>> f = gcplus_formula(ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=p,
+    ...                                                 link_erasure=e))
+    >>> f.symbols, round(float(f.func(0.2, 0.1)), 6)
+    ((epsilon, p), 0.194601)
+    """
+    _check_net(net)
+    expr = (gcplus_polynomial(net, method=method) if net.is_homogeneous
+            else gcplus(net, symbolic=True, method=method))
+    syms = tuple(sorted(expr.free_symbols, key=lambda x: x.name))
+    return OutageFormula(expr=expr, closed_form=expr, latex=sp.latex(expr), symbols=syms,
+                         func=sp.lambdify(syms, expr, modules="numpy"))
