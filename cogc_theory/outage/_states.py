@@ -410,6 +410,9 @@ def decision_table(net: Any, *, method: str = "auto", complete_only: bool = Fals
         raise ValueError(f"method must be 'auto', 'exact' or 'float', got {method!r}")
     sizes = [2 if complete_only else 1 + (1 << len(net.neighbors(m))) for m in range(net.M)]
     total = int(np.prod(sizes, dtype=object))
+    if total > MAX_PATTERNS:
+        raise ValueError(f"{total:,} client-state patterns exceed the enumeration limit "
+                         f"{MAX_PATTERNS:,}; estimate by Monte Carlo with ct.simulate.outage")
     if method == "auto":
         method = ("exact" if net.B_exact is not None and total <= EXACT_AUTO_LIMIT
                   else "float")
