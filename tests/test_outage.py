@@ -307,3 +307,38 @@ def test_cyclic_10_2_exact_gcplus_against_polynomial_and_monte_carlo() -> None:
     fails = int(np.sum(~np.asarray(r.full)))
     pval = scipy.stats.binomtest(fails, T, val).pvalue
     assert pval > 1e-6, (fails / T, val)
+
+
+@pytest.mark.slow
+def test_cyclic_10_2_float_table_spot_checked_with_exact_certificates() -> None:
+    """2,000 random state patterns of the M=10, s=2 float table against exact rational
+    row-space membership (cogc_theory.exact) on the exact construction; certificates checked."""
+    from cogc_theory import exact
+
+    net = ct.CooperativeNetwork.cyclic(10, 2, uplink_erasure=0.1, link_erasure=0.2,
+                                       exact=True)
+    tab = _states.decision_table(net, method="float")
+    rows = _states.state_rows(net, exact=True)
+    rng = np.random.default_rng(99)
+    ones = [Fraction(1)] * 10
+    for _ in range(2000):
+        x = tuple(int(rng.integers(0, 5)) for _ in range(10))
+        A = [rows[m][s] for m, s in enumerate(x) if s > 0]
+        ok, a = exact.in_rowspace(A, ones) if A else (False, None)
+        assert bool(tab.full[x]) == ok, x
+        if ok:
+            assert [sum(ai * r[k] for ai, r in zip(a, A, strict=True)) for k in range(10)] == ones
+
+
+def test_large_M_threshold_family_by_monotonicity() -> None:
+    """M=24 (2^24 sets, not tabulated): the threshold family is certified from the sets of
+    sizes M-s and M-s-1 only, and the outage is the Poisson-binomial tail."""
+    net = ct.CooperativeNetwork.cyclic(24, 1, uplink_erasure=0.01, link_erasure=0.02, seed=0)
+    fam = outage.decodable_family(net)
+    assert fam.table is None and fam.threshold == 23
+    pi = (1 - 0.01) * (1 - 0.02)
+    expect = 1 - pi**24 - 24 * pi**23 * (1 - pi)
+    assert outage.cogc(net) == pytest.approx(expect, rel=1e-10)
+    net.s = 3                                   # a wrong hint is detected, not trusted
+    with pytest.raises(ValueError, match="threshold"):
+        outage.decodable_family(net)
