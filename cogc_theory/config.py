@@ -1,0 +1,306 @@
+r"""Scenario and study configuration: dataclasses, TOML loading, the embedded default study.
+
+A **scenario** is one cooperative network plus what to do with it (decoder, trials, seed,
+training options). A **study** is what ``cogc report`` runs: a family of scenarios (the
+default: :math:`M=10`, cyclic :math:`B`, :math:`s\in\{1,2,3\}`, a grid of uplink and
+client-link erasure probabilities) with the Monte Carlo and training budgets.
+
+Both load from TOML (:mod:`tomllib`); every key is optional and defaults to the embedded
+values below. A file may hold a ``[scenario]`` table (used by ``cogc outage``, ``bound``,
+``simulate``, ``plot``), a ``[study]`` table (``cogc report``) and a ``[sweep]`` table
+(``cogc sweep``)::
+
+    [scenario]
+    M = 10
+    s = 2
+    code = "cyclic"          # or "fractional"
+    p = 0.1                  # uplink erasure: scalar or list of M values
+    eps = 0.2                # client-link erasure: scalar or M x M nested list
+    decoder = "both"         # "standard", "gcplus" or "both"
+    trials = 100000
+    seed = 0
+
+    [study]
+    s_values = [1, 2, 3]
+    p_grid = [0.02, 0.05, 0.1, 0.2, 0.3]
+
+Examples
+--------
+>>> sc = Scenario.from_mapping({"M": 4, "s": 1, "p": 0.1, "eps": 0.2})
+>>> sc.M, sc.s, sc.code
+(4, 1, 'cyclic')
+>>> Scenario.from_mapping({"M": 4, "sss": 1})
+Traceback (most recent call last):
+...
+ValueError: unknown scenario key(s) ['sss'] in config; known keys: ['M', 'code', 'code_seed', \
+'construction', 'decoder', 'eps', 'exact', 'problem', 'reciprocal', 'rounds', 'rule', 'scheme', \
+'seed', 's', 'trials']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_STUDY", "QUICK_STUDY", "Scenario", "Study", "load_toml"]
+
+CODES = ("cyclic", "fractional")
+DECODERS = ("standard", "gcplus", "both")
+RULES = ("max-subset", "individual", "least-squares")
+
+
+def load_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file into a dict; errors name the file and the fix.
+
+    Raises
+    ------
+    OSError
+        The file cannot be read.
+    ValueError
+        The file is not valid TOML.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    except FileNotFoundError:
+        raise OSError(f"config file {str(path)!r} does not exist; check the --config path") \
+            from None
+
+
+def _check_keys(data: Mapping[str, Any], cls: type, what: str) -> None:
+    known = sorted(f.name for f in dataclasses.fields(cls))
+    bad = sorted(set(data) - set(known))
+    if bad:
+        raise ValueError(f"unknown {what} key(s) {bad} in config; known keys: {known}")
+
+
+def _check_int(x: Any, name: str, lo: int | None = None, hi: int | None = None) -> int:
+    if isinstance(x, bool) or not isinstance(x, int):
+        raise TypeError(f"{name} must be an integer, got {x!r}")
+    if lo is not None and x < lo:
+        raise ValueError(f"{name} must be >= {lo}, got {x}")
+    if hi is not None and x > hi:
+        raise ValueError(f"{name} must be <= {hi}, got {x}")
+    return int(x)
+
+
+def _check_prob(x: Any, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise TypeError(f"{name} must be a number in [0, 1], got {x!r}")
+    x = float(x)
+    if not 0.0 <= x <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {x}")
+    return x
+
+
+@dataclasses.dataclass
+class Scenario:
+    """One network and what to do with it (the CLI's scenario options).
+
+    Attributes
+    ----------
+    M, s : int
+        Clients and straggler tolerance.
+    code : {"cyclic", "fractional"}
+    construction : str or None
+        Cyclic construction passed to :func:`cogc_theory.codes.cyclic_repetition`
+        (``None``: its default).
+    code_seed : int
+        Seed of the cyclic construction.
+    exact : bool
+        Rational cyclic ``B`` (``exact=True``).
+    p : float or list
+        Uplink erasure: scalar or ``M`` values.
+    eps : float or list
+        Client-link erasure: scalar or ``M x M`` nested list.
+    reciprocal : bool
+    decoder : {"standard", "gcplus", "both"}
+    rule : {"max-subset", "individual", "least-squares"}
+    trials, seed : int
+        Monte Carlo trials and seed.
+    rounds : int
+        Training rounds.
+    problem, scheme : str
+        Training problem and scheme (``ct.simulate.train``).
+    """
+
+    M: int = 10
+    s: int = 2
+    code: str = "cyclic"
+    construction: str | None = None
+    code_seed: int = 0
+    exact: bool = False
+    p: Any = 0.1
+    eps: Any = 0.1
+    reciprocal: bool = False
+    decoder: str = "both"
+    rule: str = "max-subset"
+    trials: int = 100_000
+    seed: int = 0
+    rounds: int = 100
+    problem: str = "digits"
+    scheme: str = "gcplus"
+
+    def __post_init__(self) -> None:
+        self.M = _check_int(self.M, "M", lo=2)
+        self.s = _check_int(self.s, "s", lo=0, hi=self.M - 1)
+        if self.code not in CODES:
+            raise ValueError(f"code must be one of {CODES}, got {self.code!r}")
+        if self.decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {DECODERS}, got {self.decoder!r}")
+        if self.rule not in RULES:
+            raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
+        self.trials = _check_int(self.trials, "trials", lo=1)
+        self.seed = _check_int(self.seed, "seed", lo=0)
+        self.rounds = _check_int(self.rounds, "rounds", lo=1)
+        self.code_seed = _check_int(self.code_seed, "code_seed", lo=0)
+        if isinstance(self.p, int | float):
+            self.p = _check_prob(self.p, "p (uplink erasure)")
+        if isinstance(self.eps, int | float):
+            self.eps = _check_prob(self.eps, "eps (client-link erasure)")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> Scenario:
+        """Build from a mapping (a TOML ``[scenario]`` table); unknown keys raise."""
+        _check_keys(data, cls, "scenario")
+        return cls(**dict(data))
+
+    def network(self) -> Any:
+        """The :class:`~cogc_theory.network.CooperativeNetwork` this scenario describes."""
+        import numpy as np
+
+        from .network import CooperativeNetwork
+
+        p = np.asarray(self.p, dtype=float) if isinstance(self.p, list) else self.p
+        eps = np.asarray(self.eps, dtype=float) if isinstance(self.eps, list) else self.eps
+        if self.code == "fractional":
+            if self.M % (self.s + 1):
+                raise ValueError(f"fractional repetition needs (s+1) | M; got M={self.M}, "
+                                 f"s={self.s}: choose s+1 dividing M or use --code cyclic")
+            return CooperativeNetwork.fractional(self.M, self.s, uplink_erasure=p,
+                                                 link_erasure=eps, reciprocal=self.reciprocal)
+        kw: dict[str, Any] = {"reciprocal": self.reciprocal}
+        if self.construction is not None:
+            kw["construction"] = self.construction
+        return CooperativeNetwork.cyclic(self.M, self.s, uplink_erasure=p, link_erasure=eps,
+                                         seed=self.code_seed, exact=self.exact, **kw)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass
+class Study:
+    """The study ``cogc report`` runs.
+
+    Attributes
+    ----------
+    M : int
+    s_values : list of int
+    p_grid, eps_grid : list of float
+        Uplink erasure grid (client links at ``eps_fixed``) and client-link erasure grid
+        (uplinks at ``p_fixed``).
+    p_fixed, eps_fixed : float
+    mc_trials : int
+        Monte Carlo trials per point of the outage curves.
+    mc_points : int
+        Number of grid points (evenly chosen) that get Monte Carlo points.
+    gcplus_exact_max_s : int
+        Largest ``s`` for which the exact GC+ curve is computed at ``M`` (the enumeration
+        grows like :math:`(1+2^s)^M`); above it GC+ is shown by Monte Carlo only.
+    snr_db : list of float
+        SNR grid (dB) for the fading plot.
+    rate : float
+        Rate threshold for Rayleigh fading.
+    train_s : int
+        Code used for training.
+    train_p, train_eps : float
+    rounds, train_trials : int
+    problem : str
+    schemes : list of str
+    validation_trials : int
+        Monte Carlo trials per validation comparison.
+    validation_fwer : float
+        Family-wise false-alarm rate of the validation campaign.
+    validation_quick : bool
+        Reduced validation scenario grid.
+    seed : int
+    """
+
+    M: int = 10
+    s_values: list[int] = dataclasses.field(default_factory=lambda: [1, 2, 3])
+    p_grid: list[float] = dataclasses.field(
+        default_factory=lambda: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4])
+    eps_grid: list[float] = dataclasses.field(
+        default_factory=lambda: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4])
+    p_fixed: float = 0.1
+    eps_fixed: float = 0.1
+    mc_trials: int = 20_000
+    mc_points: int = 4
+    gcplus_exact_max_s: int = 2
+    snr_db: list[float] = dataclasses.field(
+        default_factory=lambda: [0, 5, 10, 15, 20, 25, 30])
+    rate: float = 1.0
+    train_s: int = 2
+    train_p: float = 0.2
+    train_eps: float = 0.2
+    rounds: int = 100
+    train_trials: int = 10
+    problem: str = "digits"
+    schemes: list[str] = dataclasses.field(
+        default_factory=lambda: ["ideal", "cogc", "gcplus", "fedavg", "gc"])
+    validation_trials: int = 50_000
+    validation_fwer: float = 1e-3
+    validation_quick: bool = False
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self.M = _check_int(self.M, "study.M", lo=2)
+        for s in self.s_values:
+            _check_int(s, "study.s_values entry", lo=0, hi=self.M - 1)
+        for name in ("p_grid", "eps_grid"):
+            vals = getattr(self, name)
+            if not vals:
+                raise ValueError(f"study.{name} must not be empty")
+            for v in vals:
+                _check_prob(v, f"study.{name} entry")
+        for name in ("p_fixed", "eps_fixed", "train_p", "train_eps"):
+            _check_prob(getattr(self, name), f"study.{name}")
+        for name in ("mc_trials", "rounds", "train_trials", "validation_trials", "mc_points"):
+            _check_int(getattr(self, name), f"study.{name}", lo=1)
+        if not 0 < self.validation_fwer < 1:
+            raise ValueError(f"study.validation_fwer must be in (0, 1), got "
+                             f"{self.validation_fwer}")
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, base: Study | None = None) -> Study:
+        """Override ``base`` (default: :data:`DEFAULT_STUDY`) with a ``[study]`` table."""
+        _check_keys(data, cls, "study")
+        base = base if base is not None else default_study()
+        return dataclasses.replace(base, **dict(data))
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def default_study() -> Study:
+    """The embedded default study (a fresh copy)."""
+    return Study()
+
+
+def quick_study() -> Study:
+    """A reduced study for tests and smoke runs (well under a minute)."""
+    return Study(M=6, s_values=[1, 2], p_grid=[0.05, 0.1, 0.2, 0.3],
+                 eps_grid=[0.05, 0.1, 0.2, 0.3], mc_trials=4000, mc_points=2,
+                 gcplus_exact_max_s=2, snr_db=[0, 10, 20, 30], train_s=1, rounds=20,
+                 train_trials=3, validation_trials=5000, validation_quick=True)
+
+
+DEFAULT_STUDY = default_study()
+QUICK_STUDY = quick_study()
