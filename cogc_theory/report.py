@@ -1,0 +1,565 @@
+r"""The main job: run a study and write a report folder (Markdown, plots, CSV, validation).
+
+:func:`run_report` runs the stages of the study in order — formulas, outage curves, fading and
+diversity, recovered-set distribution, training, convergence bounds, proofs, validation — and
+after **every** stage rewrites ``report.md``, so an interrupted run keeps what was finished. A
+stage that fails (a module missing, an error) is marked ``FAILED`` with the reason in the report
+(the traceback goes to ``logs/<stage>.txt``) and the others still run. The folder::
+
+    DIR/report.md            Markdown with LaTeX ($$...$$), figures embedded, pass/fail table
+    DIR/figures/*.png|pdf    every figure in both formats
+    DIR/data/*.csv           the numbers behind every figure
+    DIR/validation.csv       the validation table with its evidence
+    DIR/study.json           the study parameters
+    DIR/logs/*.txt           tracebacks of failed stages
+
+The library does not print: progress goes to the ``progress`` callable (the CLI passes one that
+writes one line per stage, with timing, to stderr).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import os
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .config import Study, default_study, quick_study
+
+__all__ = ["ReportResult", "Section", "run_report"]
+
+
+@dataclass
+class Section:
+    """One stage of the report."""
+
+    key: str
+    title: str
+    status: str = "pending"          # "ok", "FAILED", "pending"
+    seconds: float = 0.0
+    body: str = ""
+    error: str = ""
+
+
+@dataclass
+class ReportResult:
+    """What :func:`run_report` did."""
+
+    out_dir: Path
+    sections: list[Section]
+    validation: Any = None
+    seconds: float = 0.0
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def failed_sections(self) -> list[Section]:
+        return [s for s in self.sections if s.status == "FAILED"]
+
+    @property
+    def validation_passed(self) -> bool | None:
+        return None if self.validation is None else bool(self.validation.passed)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every stage ran and every validation row passed, else 1."""
+        if self.failed_sections or self.validation_passed is not True:
+            return 1
+        return 0
+
+
+class _Ctx:
+    def __init__(self, out: Path, study: Study, progress: Callable[[str], None] | None,
+                 quick: bool) -> None:
+        self.out = out
+        self.study = study
+        self.quick = quick
+        self.progress = progress or (lambda _msg: None)
+        self.figs = out / "figures"
+        self.data = out / "data"
+        self.logs = out / "logs"
+        for d in (self.figs, self.data, self.logs):
+            d.mkdir(parents=True, exist_ok=True)
+        self.files: list[str] = []
+        self.shared: dict[str, Any] = {}
+        self.validation: Any = None
+
+    def savefig(self, fig: Any, name: str, caption: str) -> str:
+        from . import plots
+
+        paths = plots.save(fig, self.figs / name)
+        self.files += paths
+        return (f"![{caption}](figures/{name}.png)\n\n*{caption}* "
+                f"([PDF](figures/{name}.pdf))\n")
+
+    def write_csv(self, name: str, rows: list[dict[str, Any]]) -> str:
+        path = self.data / f"{name}.csv"
+        if rows:
+            keys: list[str] = []
+            for r in rows:
+                keys += [k for k in r if k not in keys]
+            with open(path, "w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=keys)
+                w.writeheader()
+                for r in rows:
+                    w.writerow(r)
+        else:
+            path.write_text("")
+        self.files.append(str(path))
+        return f"data/{name}.csv"
+
+
+# ---------------------------------------------------------------------------- helpers
+def _net(M: int, s: int, p: Any, eps: Any) -> Any:
+    from .network import CooperativeNetwork
+
+    return CooperativeNetwork.cyclic(M, s, uplink_erasure=p, link_erasure=eps, seed=0)
+
+
+def _gc_states(M: int, s: int) -> int:
+    return (1 + 2 ** s) ** M
+
+
+def _mc(net: Any, decoder: str, trials: int, seed: int) -> dict[str, Any]:
+    """Monte Carlo outage with a Wilson interval (``ct.simulate.outage`` if available)."""
+    from scipy.stats import binomtest
+
+    from .validation.campaigns import _simulate_outage
+
+    k, n, src = _simulate_outage(net, decoder, trials, seed)
+    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return {"failures": k, "trials": n, "estimate": k / n, "ci_low": float(ci.low),
+            "ci_high": float(ci.high), "source": src}
+
+
+def _mc_indices(n: int, k: int) -> list[int]:
+    if k >= n:
+        return list(range(n))
+    return sorted(set(np.linspace(0, n - 1, k).round().astype(int).tolist()))
+
+
+def _latex_block(expr: str) -> str:
+    return f"$$\n{expr}\n$$\n"
+
+
+# ---------------------------------------------------------------------------- stages
+def _stage_formulas(ctx: _Ctx) -> str:
+    import sympy as sp
+
+    from . import outage
+
+    st = ctx.study
+    p, e = sp.symbols("p epsilon")
+    out = [
+        "Client $m$ contributes to standard decoding when its partial sum is complete and its "
+        "upload arrives:",
+        _latex_block(r"\pi_m = (1-p_m)\prod_{k\in N_m}(1-\varepsilon_{mk})."),
+        "Standard decoding (CoGC) fails when the set $R$ of contributing clients is not "
+        "decodable ($\\mathbf 1\\notin\\operatorname{rowspace}B_R$):",
+        _latex_block(r"P_\mathrm{out} = \sum_{R\notin\mathcal D(B)}\prod_{m\in R}\pi_m"
+                     r"\prod_{m\notin R}(1-\pi_m)."),
+        f"For the cyclic code with $M={st.M}$ the decodable family is found by exact "
+        "enumeration to be the threshold family $|R|\\ge M-s$, so with homogeneous erasures "
+        "the outage is a binomial tail in $\\pi=(1-p)(1-\\varepsilon)^s$ "
+        "(derived by `ct.outage.cogc_formula`):",
+    ]
+    rows = []
+    for s in st.s_values:
+        f = outage.cogc_formula(_net(st.M, s, p, e))
+        out.append(_latex_block(rf"P_\mathrm{{out}}^{{\mathrm{{CoGC}}}}(s={s}) = {f.latex}"))
+        rows.append({"s": s, "decoder": "standard", "latex": f.latex})
+    out.append(
+        "GC+ uses every arrived partial sum, complete or not, with its reception bitmap; it "
+        "fails to recover the full gradient when $\\mathbf 1\\notin\\operatorname{rowspace}"
+        "(\\tilde B_U)$. Its probability is a sum over client-state patterns $x$ (absent, or "
+        "arrived with one pattern of link successes), independent across clients:")
+    out.append(_latex_block(r"P_\mathrm{out}^{+} = \sum_{x:\ \mathbf 1\notin"
+                            r"\operatorname{rowspace}A(x)}\ \prod_m q_m(x_m)."))
+    try:
+        f4 = outage.gcplus_formula(_net(4, 1, p, e))
+        out.append("Example (`ct.outage.gcplus_formula`, cyclic $M=4$, $s=1$):")
+        out.append(_latex_block(r"P_\mathrm{out}^{+} = " + sp.latex(sp.factor(f4.expr))))
+        rows.append({"s": 1, "decoder": "gcplus (M=4)", "latex": sp.latex(sp.factor(f4.expr))})
+    except Exception as exc:  # noqa: BLE001 - optional example
+        out.append(f"(GC+ example formula unavailable: {exc})")
+    try:
+        from .outage import structure
+
+        r1 = structure.ring_s1_outage(_net(st.M, 1, p, e))
+        out.append(f"For the ring ($s=1$) the full-recovery event has a combinatorial "
+                   f"characterisation (every client arrived, or exactly one is absent and all "
+                   f"others are complete), so for any $M$ (here $M={st.M}$):")
+        out.append(_latex_block(r"P_\mathrm{out}^{+}(s=1) = " + sp.latex(r1)))
+        rows.append({"s": 1, "decoder": f"gcplus ring (M={st.M})", "latex": sp.latex(r1)})
+    except Exception as exc:  # noqa: BLE001
+        out.append(f"(ring s=1 characterisation unavailable: {exc})")
+    ctx.write_csv("formulas", rows)
+    return "\n".join(out)
+
+
+def _stage_outage(ctx: _Ctx) -> str:
+    from . import outage, plots
+
+    st = ctx.study
+    body = []
+    seed = np.random.SeedSequence(st.seed)
+    for axis, grid, fixed_name in (("p", st.p_grid, "eps"), ("eps", st.eps_grid, "p")):
+        fixed = st.eps_fixed if axis == "p" else st.p_fixed
+        rows: list[dict[str, Any]] = []
+        exact: dict[str, list[float]] = {}
+        mc: dict[str, tuple[list[float], ...]] = {}
+        x = np.asarray(grid, dtype=float)
+        mci = _mc_indices(len(grid), st.mc_points)
+        for s in st.s_values:
+            gc_exact = _gc_states(st.M, s) <= 10_000_000 and s <= st.gcplus_exact_max_s
+            for dec in ("standard", "gcplus"):
+                lab = f"{'CoGC' if dec == 'standard' else 'GC+'} s={s}"
+                vals = []
+                pts: tuple[list[float], ...] = ([], [], [], [])
+                for i, v in enumerate(grid):
+                    pv, ev = (v, fixed) if axis == "p" else (fixed, v)
+                    net = _net(st.M, s, pv, ev)
+                    if dec == "standard":
+                        ex = float(outage.cogc(net))
+                    else:
+                        ex = float(outage.gcplus(net)) if gc_exact else math.nan
+                    vals.append(ex)
+                    row = {"s": s, "decoder": dec, "p": pv, "eps": ev, "exact": ex}
+                    if i in mci:
+                        ss = seed.spawn(1)[0]
+                        r = _mc(net, dec, st.mc_trials, int(ss.generate_state(1)[0]))
+                        row.update({f"mc_{k}": r[k] for k in r})
+                        pts[0].append(float(v))
+                        pts[1].append(r["estimate"])
+                        pts[2].append(r["ci_low"])
+                        pts[3].append(r["ci_high"])
+                    rows.append(row)
+                if not all(math.isnan(v) for v in vals):
+                    exact[lab] = vals
+                mc[lab] = pts
+        csv_name = ctx.write_csv(f"outage_vs_{axis}", rows)
+        xl = ("uplink erasure probability $p$" if axis == "p"
+              else r"client-link erasure probability $\varepsilon$")
+        fixed_tex = r"\varepsilon" if fixed_name == "eps" else "p"
+        fig = plots.outage_vs_erasure(x, exact, mc, xlabel=xl,
+                                      title=f"Cyclic code, M={st.M}, {fixed_name}={fixed:g}")
+        body.append(ctx.savefig(
+            fig, f"outage_vs_{axis}",
+            f"Outage against {xl} (${fixed_tex}={fixed:g}$): exact curves and Monte Carlo "
+            f"points ({st.mc_trials:,} trials, 95% Wilson intervals). Data: {csv_name}"))
+    skipped = [s for s in st.s_values
+               if not (_gc_states(st.M, s) <= 10_000_000 and s <= st.gcplus_exact_max_s)]
+    if skipped:
+        body.append(f"GC+ for s in {skipped} is shown by Monte Carlo only: exact enumeration "
+                    f"would visit $(1+2^s)^M$ client-state patterns.")
+    return "\n".join(body)
+
+
+def _stage_fading(ctx: _Ctx) -> str:
+    from . import codes, outage, plots
+    from .outage import fading
+
+    st = ctx.study
+    snr_db = np.asarray(st.snr_db, dtype=float)
+    curves: dict[str, list[float]] = {}
+    asym: dict[str, tuple[int, float]] = {}
+    rows = []
+    lines = ["Rayleigh block fading: a link with mean SNR `snr` at rate $R$ is erased with "
+             "probability $1-e^{-(2^R-1)/\\mathrm{snr}}$. The high-SNR series gives "
+             "$P_\\mathrm{out}\\approx A\\,\\mathrm{snr}^{-d}$ (diversity $d$), derived by "
+             "`ct.outage.fading.diversity`:", ""]
+    for s in st.s_values:
+        net = fading.fading_network(codes.cyclic_repetition(st.M, s, seed=0), rate=st.rate)
+        for dec in ("standard", "gcplus"):
+            if dec == "gcplus" and _gc_states(st.M, s) > 2_000_000:
+                continue
+            lab = f"{'CoGC' if dec == 'standard' else 'GC+'} s={s}"
+            d = fading.diversity(net, dec)
+            A = float(d.constant)
+            asym[lab] = (d.order, A)
+            fn = outage.cogc if dec == "standard" else outage.gcplus
+            vals = [float(fn(net.subs({fading.SNR: float(10 ** (x / 10))}))) for x in snr_db]
+            curves[lab] = vals
+            lines.append(_latex_block(rf"\text{{{lab}}}:\quad {d.latex}"))
+            for x, v in zip(snr_db, vals, strict=True):
+                rows.append({"curve": lab, "snr_db": x, "outage": v, "diversity": d.order,
+                             "A": A})
+    csv_name = ctx.write_csv("outage_vs_snr", rows)
+    fig = plots.outage_vs_snr(snr_db, curves, asym,
+                              title=f"Rayleigh fading, M={st.M}, rate R={st.rate:g}")
+    lines.append(ctx.savefig(fig, "outage_vs_snr",
+                             f"Exact outage against mean SNR with the diversity asymptotes "
+                             f"(dotted). Data: {csv_name}"))
+    return "\n".join(lines)
+
+
+def _stage_recovered(ctx: _Ctx) -> str:
+    from . import decode, outage, plots
+
+    st = ctx.study
+    pmfs: dict[str, np.ndarray] = {}
+    rows = []
+    notes = []
+    rng = np.random.default_rng(np.random.SeedSequence([st.seed, 7]))
+    for s in st.s_values:
+        net = _net(st.M, s, st.p_fixed, st.eps_fixed)
+        if _gc_states(st.M, s) <= 100_000:
+            d = outage.gcplus_distribution(net)
+            pmf = np.asarray(d.size_pmf["max-subset"], dtype=float)
+            lab = f"s={s} (exact)"
+        else:
+            n = st.mc_trials
+            p, eps = net.numeric()
+            u = rng.random((n, st.M)) >= p
+            tau = (rng.random((n, st.M, st.M)) >= eps) | ~net.link_used
+            r = decode.gcplus(net.B * tau, u, rule="max-subset")
+            size = np.asarray(r.recovered).sum(axis=1)
+            pmf = np.bincount(size, minlength=st.M + 1) / n
+            lab = f"s={s} (MC, {n:,} trials)"
+            notes.append(s)
+        pmfs[lab] = pmf
+        for k, v in enumerate(pmf):
+            rows.append({"s": s, "how": lab, "size": k, "probability": float(v)})
+    csv_name = ctx.write_csv("recovered_set_size", rows)
+    fig = plots.recovered_set_distribution(
+        pmfs, title=f"GC+ max-subset, M={st.M}, p={st.p_fixed:g}, eps={st.eps_fixed:g}")
+    body = [ctx.savefig(fig, "recovered_set",
+                        f"Distribution of the GC+ recovered-set size $|K|$ (max-subset rule); "
+                        f"$|K|=M$ is full recovery, $|K|=0$ total outage. Data: {csv_name}")]
+    return "\n".join(body)
+
+
+def _train_runs(ctx: _Ctx) -> dict[str, Any]:
+    if "train" in ctx.shared:
+        return ctx.shared["train"]
+    from . import simulate
+
+    st = ctx.study
+    net = _net(st.M, st.train_s, st.train_p, st.train_eps)
+    runs, errors = {}, {}
+    for scheme in st.schemes:
+        try:
+            runs[scheme] = simulate.train(net, problem=st.problem, scheme=scheme,
+                                          rounds=st.rounds, trials=st.train_trials,
+                                          seed=st.seed)
+        except Exception as exc:  # noqa: BLE001 - per-scheme failure is reported
+            errors[scheme] = f"{type(exc).__name__}: {exc}"
+    ctx.shared["train"] = (net, runs, errors)
+    return ctx.shared["train"]
+
+
+def _stage_training(ctx: _Ctx) -> str:
+    from . import plots
+
+    st = ctx.study
+    net, runs, errors = _train_runs(ctx)
+    if not runs:
+        raise RuntimeError("no training scheme ran: " + "; ".join(
+            f"{k}: {v}" for k, v in errors.items()))
+    losses = {k: np.asarray(r.loss, dtype=float) for k, r in runs.items()}
+    rows = []
+    for k, L in losses.items():
+        for t in range(L.shape[1]):
+            rows.append({"scheme": k, "round": t, "loss_mean": float(L[:, t].mean()),
+                         "loss_std": float(L[:, t].std(ddof=1)) if L.shape[0] > 1 else 0.0,
+                         "trials": L.shape[0]})
+    csv_name = ctx.write_csv("training", rows)
+    fig = plots.training_curves(
+        losses, title=f"{st.problem}, M={st.M}, s={st.train_s}, p={st.train_p:g}, "
+                      f"eps={st.train_eps:g}")
+    body = [f"Problem `{st.problem}`, cyclic code $M={st.M}$, $s={st.train_s}$, "
+            f"$p={st.train_p:g}$, $\\varepsilon={st.train_eps:g}$, {st.rounds} rounds, "
+            f"{st.train_trials} trials per scheme (same link draws for every scheme).",
+            ctx.savefig(fig, "training", f"Training loss (mean over trials, 95% band). "
+                                         f"Data: {csv_name}"),
+            "| scheme | final loss (mean) | std |", "|---|---|---|"]
+    for k, L in losses.items():
+        body.append(f"| {k} | {L[:, -1].mean():.6g} | {L[:, -1].std():.3g} |")
+    if errors:
+        body.append("\nSchemes that did not run: " + "; ".join(
+            f"`{k}`: {v}" for k, v in errors.items()))
+        raise _Partial("\n".join(body), "schemes failed: " + ", ".join(errors))
+    return "\n".join(body)
+
+
+class _Partial(Exception):  # noqa: N818 - carries a finished body with a failure reason
+    def __init__(self, body: str, reason: str) -> None:
+        super().__init__(reason)
+        self.body = body
+
+
+def _stage_bounds(ctx: _Ctx) -> str:
+    from . import bounds, plots
+
+    fn = getattr(bounds, "report_data", None)
+    if fn is None:
+        raise RuntimeError("cogc_theory.bounds has no report_data(net, runs, ...) yet; the "
+                           "bound-vs-simulation comparison is not wired")
+    st = ctx.study
+    net, runs, _ = _train_runs(ctx)
+    data = fn(net, runs, rounds=st.rounds)
+    fig = plots.bound_vs_gap(data["rounds"], data["bounds"], data["gaps"])
+    return ctx.savefig(fig, "bound_vs_gap", "Convergence bounds against simulated gaps.")
+
+
+def _stage_proofs(ctx: _Ctx) -> str:
+    import importlib
+
+    proofs = importlib.import_module("cogc_theory.proofs")
+    run_all = getattr(proofs, "run_all", None)
+    if run_all is None:
+        raise RuntimeError("cogc_theory.proofs.run_all(out_dir) is not available yet")
+    pdir = ctx.out / "proofs"
+    res = run_all(pdir)
+    files = sorted(p.name for p in pdir.glob("*.md")) if pdir.exists() else []
+    links = ", ".join(f"[{f}](proofs/{f})" for f in files) or "(no Markdown written)"
+    ok = getattr(res, "passed", getattr(res, "ok", None))
+    text = f"Self-checking derivations (`cogc prove`): {links}."
+    if ok is False:
+        raise _Partial(text, "a proof's independent check failed")
+    return text + (f"\n\n```\n{res}\n```\n" if res is not None and len(str(res)) < 4000 else "")
+
+
+def _stage_validation(ctx: _Ctx) -> str:
+    from .validation import campaigns
+
+    st = ctx.study
+    res = campaigns.run_campaign(quick=st.validation_quick, trials=st.validation_trials,
+                                 seed=st.seed, fwer=st.validation_fwer, M_study=st.M,
+                                 progress=ctx.progress)
+    ctx.validation = res
+    res.to_csv(ctx.out / "validation.csv")
+    ctx.files.append(str(ctx.out / "validation.csv"))
+    (ctx.out / "validation.md").write_text(res.method() + "\n\n" + res.table_markdown() + "\n")
+    ctx.files.append(str(ctx.out / "validation.md"))
+    body = [f"**{res.summary()}**", "", res.method(), "", res.table_markdown()]
+    if not res.passed:
+        raise _Partial("\n".join(body), f"{res.n_failed} validation row(s) failed")
+    return "\n".join(body)
+
+
+STAGES: list[tuple[str, str, Callable[[_Ctx], str]]] = [
+    ("formulas", "Derived formulas", _stage_formulas),
+    ("outage", "Outage against erasure probability", _stage_outage),
+    ("fading", "Outage against SNR and diversity", _stage_fading),
+    ("recovered", "GC+ recovered-set distribution", _stage_recovered),
+    ("training", "Training on the default problem", _stage_training),
+    ("bounds", "Convergence bounds against simulation", _stage_bounds),
+    ("proofs", "Proofs", _stage_proofs),
+    ("validation", "Validation: pass/fail table", _stage_validation),
+]
+
+
+def _write_markdown(ctx: _Ctx, sections: list[Section], t0: float, done: bool) -> None:
+    st = ctx.study
+    head = [
+        "# CoGC / GC+ report",
+        "",
+        f"Study: cyclic repetition code, $M={st.M}$, $s\\in\\{{{', '.join(map(str, st.s_values))}"
+        f"\\}}$, uplink erasure grid {st.p_grid} (client links at {st.eps_fixed}), client-link "
+        f"erasure grid {st.eps_grid} (uplinks at {st.p_fixed}); Monte Carlo {st.mc_trials:,} "
+        f"trials per curve point, {st.validation_trials:,} per validation comparison; "
+        f"training `{st.problem}`, {st.rounds} rounds x {st.train_trials} trials; seed "
+        f"{st.seed}.{' (quick study)' if ctx.quick else ''}",
+        "",
+        "| section | status | time (s) |",
+        "|---|---|---|",
+    ]
+    for s in sections:
+        stat = s.status if s.status != "FAILED" else f"**FAILED**: {s.error}"
+        head.append(f"| [{s.title}](#{s.key}) | {stat} | {s.seconds:.1f} |")
+    total = time.perf_counter() - t0
+    head += ["", f"{'Finished' if done else 'In progress'}: {total:.1f} s in all.", ""]
+    parts = ["\n".join(head)]
+    for s in sections:
+        if s.status == "pending":
+            continue
+        title = f'<a id="{s.key}"></a>\n## {s.title}'
+        if s.status == "FAILED":
+            title += " — FAILED"
+        txt = [title, ""]
+        if s.status == "FAILED":
+            txt.append(f"> **FAILED**: {s.error} (details: `logs/{s.key}.txt`)\n")
+        txt.append(s.body)
+        parts.append("\n".join(txt))
+    path = ctx.out / "report.md"
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text("\n\n".join(parts) + "\n")
+    os.replace(tmp, path)
+
+
+def run_report(out_dir: str | os.PathLike[str], *, study: Study | None = None,
+               quick: bool = False, progress: Callable[[str], None] | None = None,
+               only: list[str] | None = None) -> ReportResult:
+    """Run the study and write the report folder ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : path
+        Created if missing; files in it are overwritten.
+    study : Study, optional
+        Default: the embedded default study (:func:`cogc_theory.config.default_study`), or
+        the quick study when ``quick``.
+    quick : bool
+        Reduced study (well under a minute).
+    progress : callable, optional
+        Called with one line per stage (start and end, with timing).
+    only : list of str, optional
+        Run only these stages (keys of :data:`STAGES`).
+
+    Returns
+    -------
+    ReportResult
+        ``exit_code`` is non-zero when a stage failed or a validation row failed.
+    """
+    t0 = time.perf_counter()
+    if study is None:
+        study = quick_study() if quick else default_study()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = _Ctx(out, study, progress, quick)
+    (out / "study.json").write_text(json.dumps(dataclasses.asdict(study), indent=2) + "\n")
+    stages = STAGES if only is None else [s for s in STAGES if s[0] in only]
+    if only is not None:
+        unknown = sorted(set(only) - {s[0] for s in STAGES})
+        if unknown:
+            raise ValueError(f"unknown report stage(s) {unknown}; choose from "
+                             f"{[s[0] for s in STAGES]}")
+    sections = [Section(k, t) for k, t, _ in stages]
+    emit = ctx.progress
+    n = len(stages)
+    try:
+        for i, ((key, title, fn), sec) in enumerate(zip(stages, sections, strict=True)):
+            emit(f"[{i + 1}/{n}] {title} ...")
+            ts = time.perf_counter()
+            try:
+                sec.body = fn(ctx)
+                sec.status = "ok"
+            except _Partial as exc:
+                sec.body, sec.status, sec.error = exc.body, "FAILED", str(exc)
+            except Exception as exc:  # noqa: BLE001 - a failed stage must not lose the rest
+                sec.status = "FAILED"
+                sec.error = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+                (ctx.logs / f"{key}.txt").write_text(traceback.format_exc())
+            sec.seconds = time.perf_counter() - ts
+            emit(f"[{i + 1}/{n}] {title}: {sec.status} in {sec.seconds:.1f} s"
+                 + (f" ({sec.error})" if sec.error else ""))
+            _write_markdown(ctx, sections, t0, done=False)
+    except KeyboardInterrupt:
+        for sec in sections:
+            if sec.status == "pending":
+                sec.status, sec.error = "FAILED", "interrupted (Ctrl-C)"
+        _write_markdown(ctx, sections, t0, done=False)
+        raise
+    _write_markdown(ctx, sections, t0, done=True)
+    files = [str(out / "report.md"), str(out / "study.json")] + ctx.files
+    return ReportResult(out_dir=out, sections=sections, validation=ctx.validation,
+                        seconds=time.perf_counter() - t0, files=files)
