@@ -148,7 +148,8 @@ class Scenario:
 
     def __post_init__(self) -> None:
         self.M = _check_int(self.M, "M", lo=2)
-        self.s = _check_int(self.s, "s", lo=0, hi=self.M - 1)
+        self.s = _check_int(self.s, f"s (straggler tolerance; at most M-1 = {self.M - 1})", lo=0,
+                            hi=self.M - 1)
         if self.code not in CODES:
             raise ValueError(f"code must be one of {CODES}, got {self.code!r}")
         if self.decoder not in DECODERS:
