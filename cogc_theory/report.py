@@ -70,8 +70,8 @@ class ReportResult:
 
     @property
     def exit_code(self) -> int:
-        """0 when every stage ran and every validation row passed, else 1."""
-        if self.failed_sections or self.validation_passed is not True:
+        """0 when every stage ran and no validation row failed, else 1."""
+        if self.failed_sections or self.validation_passed is False:
             return 1
         return 0
 
@@ -343,6 +343,8 @@ def _train_runs(ctx: _Ctx) -> dict[str, Any]:
     from . import simulate
 
     st = ctx.study
+    if not hasattr(simulate, "train"):
+        raise RuntimeError("cogc_theory.simulate.train is not available in this installation")
     net = _net(st.M, st.train_s, st.train_p, st.train_eps)
     runs, errors = {}, {}
     for scheme in st.schemes:
@@ -523,16 +525,16 @@ def run_report(out_dir: str | os.PathLike[str], *, study: Study | None = None,
     t0 = time.perf_counter()
     if study is None:
         study = quick_study() if quick else default_study()
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    ctx = _Ctx(out, study, progress, quick)
-    (out / "study.json").write_text(json.dumps(dataclasses.asdict(study), indent=2) + "\n")
     stages = STAGES if only is None else [s for s in STAGES if s[0] in only]
     if only is not None:
         unknown = sorted(set(only) - {s[0] for s in STAGES})
         if unknown:
             raise ValueError(f"unknown report stage(s) {unknown}; choose from "
                              f"{[s[0] for s in STAGES]}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ctx = _Ctx(out, study, progress, quick)
+    (out / "study.json").write_text(json.dumps(dataclasses.asdict(study), indent=2) + "\n")
     sections = [Section(k, t) for k, t, _ in stages]
     emit = ctx.progress
     n = len(stages)
