@@ -69,15 +69,15 @@ def test_campaign_flags_a_wrong_closed_form(monkeypatch):
     real = ct.outage.cogc
     monkeypatch.setattr(ct.outage, "cogc", lambda net, **kw: real(net, **kw) * (1 + 1e-6))
     sc = [cp.CampaignScenario("cyclic", 4, 1)]
-    res = cp.run_campaign(sc, include_mc=False)
+    res = cp.run_campaign(sc, include_mc=False, include_extra=False)
     row = next(r for r in res.rows if r.check.startswith("CoGC"))
     assert row.status == "FAIL" and not res.passed and res.n_failed == 1
 
 
 def test_campaign_quick_passes_and_is_reproducible():
     sc = cp.default_scenarios(quick=True)[:4]
-    a = cp.run_campaign(sc, trials=3000, seed=2)
-    b = cp.run_campaign(sc, trials=3000, seed=2)
+    a = cp.run_campaign(sc, trials=3000, seed=2, include_extra=False)
+    b = cp.run_campaign(sc, trials=3000, seed=2, include_extra=False)
     assert a.passed, a.table_markdown()
     assert [r.failures for r in a.rows] == [r.failures for r in b.rows]
     kinds = {r.kind for r in a.rows}
@@ -95,7 +95,7 @@ def test_default_grid_covers_codes_links_and_s():
 
 def test_table_and_csv(tmp_path):
     res = cp.run_campaign([cp.CampaignScenario("fractional", 4, 1, "heterogeneous")],
-                          trials=2000, seed=0)
+                          trials=2000, seed=0, include_extra=False)
     md = res.table_markdown()
     assert md.count("\n") == len(res.rows) + 1 and "p-value" in md
     res.to_csv(tmp_path / "v.csv")
@@ -124,3 +124,18 @@ def test_sample_outage_gcplus_matches_exact():
     k = cp.sample_outage(net, "gcplus", 20_000, np.random.default_rng(9), batch=7000)
     assert binomtest(k, 20_000, ct.outage.gcplus(net)).pvalue > 1e-6
     assert math.isfinite(k)
+
+
+def test_extra_checks_quick_pass():
+    rows = cp.extra_checks(quick=True)
+    checks = {r.check.split()[0] + " " + r.check.split()[1] for r in rows}
+    assert {"CoGC mpmath", "GC+ mpmath", "CoGC diversity", "GC+ diversity",
+            "GC+ polynomial", "CoGC symbolic"} <= checks
+    assert all(r.passed for r in rows), [(r.check, r.note) for r in rows if not r.passed]
+
+
+def test_ring_row_catches_a_wrong_gcplus_value():
+    net = ct.CooperativeNetwork.cyclic(5, 1, uplink_erasure=0.1, link_erasure=0.2)
+    good = cp._ring_rows(net, "ring", ct.outage.gcplus(net))
+    bad = cp._ring_rows(net, "ring", ct.outage.gcplus(net) * 1.001)
+    assert good[0].status == "PASS" and bad[0].status == "FAIL"

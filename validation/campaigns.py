@@ -55,6 +55,9 @@ __all__ = ["CampaignResult", "CampaignScenario", "CheckRow", "brute_force_cogc",
 EXACT_RTOL = 1e-9
 #: Largest number of client-state patterns for the GC+ brute force.
 MAX_BRUTE_STATES = 20_000
+#: Largest number of client-state patterns for which ``outage.gcplus`` is checked
+#: (cyclic M=10, s=2 has 5**10 ~ 9.8e6 and takes ~10 s).
+MAX_EXACT_GC_STATES = 10_000_000
 
 
 # --------------------------------------------------------------------------- scenarios
@@ -398,7 +401,7 @@ class CampaignResult:
 
     def table_markdown(self) -> str:
         head = ("| scenario | check | formula | reference / MC | 95% CI | p-value | Holm thr. "
-                "| trials | status |\n|---|---|---|---|---|---|---|---|---|")
+                "| trials | status | evidence |\n|---|---|---|---|---|---|---|---|---|---|")
         lines = [head]
         for r in self.rows:
             ci = f"[{r.ci_low:.4g}, {r.ci_high:.4g}]" if r.ci_low is not None else ""
@@ -407,10 +410,11 @@ class CampaignResult:
             tr = f"{r.trials:,}" if r.trials is not None else ""
             ref = f"{r.reference:.6g}" if r.reference is not None else ""
             st = r.status if r.status != "FAIL" else "**FAIL**"
+            note = (r.note + (f"; {r.source}" if r.source else "")).replace("|", "/")
             lines.append(f"| {r.scenario} | {r.check} | {r.formula:.6g} | {ref} | {ci} | {pv} "
-                         f"| {thr} | {tr} | {st} |")
+                         f"| {thr} | {tr} | {st} | {note} |")
         for e in self.errors:
-            lines.append(f"| (error) | {e} | | | | | | | **FAIL** |")
+            lines.append(f"| (error) | {e} | | | | | | | **FAIL** | |")
         return "\n".join(lines)
 
     def to_csv(self, path: Any) -> None:
@@ -434,7 +438,8 @@ class CampaignResult:
 
 def run_campaign(scenarios: Sequence[CampaignScenario] | None = None, *, quick: bool = False,
                  trials: int = 50_000, seed: int = 0, fwer: float = 1e-3,
-                 include_mc: bool = True, M_study: int | None = 10,
+                 include_mc: bool = True, include_extra: bool = True,
+                 M_study: int | None = 10,
                  progress: Callable[[str], None] | None = None) -> CampaignResult:
     """Run the campaign over ``scenarios`` (default :func:`default_scenarios`).
 
@@ -454,6 +459,9 @@ def run_campaign(scenarios: Sequence[CampaignScenario] | None = None, *, quick: 
         Family-wise false-alarm rate of the Monte Carlo family (Holm).
     include_mc : bool
         Skip the Monte Carlo rows (exact checks only).
+    include_extra : bool
+        Add :func:`extra_checks` (high-precision tails, diversity asymptotes, symbolic
+        polynomial identities).
     progress : callable, optional
         Called with one line of text per scenario.
     """
@@ -489,7 +497,7 @@ def run_campaign(scenarios: Sequence[CampaignScenario] | None = None, *, quick: 
                                  passed=False, note=f"{type(exc).__name__}: {exc}"))
         # 2. GC+ exact vs brute force
         n_states = math.prod(1 + 2 ** len(net.neighbors(m)) for m in range(net.M))
-        gc_feasible = n_states <= 2_000_000
+        gc_feasible = n_states <= MAX_EXACT_GC_STATES
         if gc_feasible:
             try:
                 gc_val = float(outage.gcplus(net))
@@ -499,6 +507,9 @@ def run_campaign(scenarios: Sequence[CampaignScenario] | None = None, *, quick: 
             except Exception as exc:  # noqa: BLE001
                 rows.append(CheckRow(name, "GC+ exact = enumeration", math.nan, passed=False,
                                      note=f"{type(exc).__name__}: {exc}"))
+        # 2b. the s = 1 ring characterisation (any M) vs the enumeration
+        if sc.code == "cyclic" and sc.s == 1 and gc_val is not None:
+            rows.extend(_ring_rows(net, name, gc_val))
         # 3./4. Monte Carlo
         if include_mc:
             for j, (dec, val, label) in enumerate(((
@@ -516,6 +527,120 @@ def run_campaign(scenarios: Sequence[CampaignScenario] | None = None, *, quick: 
                                          note=f"{type(exc).__name__}: {exc}"))
         if progress is not None:
             progress(f"  validate {name}: {time.perf_counter() - ts:.1f} s")
+    if include_extra:
+        ts = time.perf_counter()
+        rows.extend(extra_checks(quick))
+        if progress is not None:
+            progress(f"  validate high-precision tails, diversity, symbolic: "
+                     f"{time.perf_counter() - ts:.1f} s")
     holm(rows, fwer)
     return CampaignResult(rows=rows, fwer=fwer, trials=trials, seed=seed,
                           seconds=time.perf_counter() - t0)
+
+
+# --------------------------------------------------------------------------- extra checks
+def _error_row(scenario: str, check: str, exc: BaseException) -> CheckRow:
+    return CheckRow(scenario, check, math.nan, passed=False,
+                    note=f"{type(exc).__name__}: {exc}")
+
+
+def _ring_rows(net: Any, name: str, gc_val: float) -> list[CheckRow]:
+    """GC+ outage of the s = 1 ring by its characterisation vs the enumeration."""
+    check = "GC+ ring s=1 formula = enumeration"
+    try:
+        from cogc_theory.outage import structure
+
+        if not structure.ring_s1_generic(net):
+            return [CheckRow(name, check, math.nan, passed=None,
+                             note="this B is not generic (zero-sum subset of h); skipped")]
+        val = float(structure.ring_s1_outage(net))
+        return [exact_row(name, check, val, gc_val)]
+    except Exception as exc:  # noqa: BLE001
+        return [_error_row(name, check, exc)]
+
+
+def extra_checks(quick: bool = False) -> list[CheckRow]:
+    r"""Checks of the other formulas, each against an independent route.
+
+    * **High precision**: ``outage.precision.cogc`` / ``.gcplus`` at erasures
+      :math:`10^{-5}` (outage :math:`\sim 10^{-15}` and below, where ``1 - P(success)`` in
+      float64 is meaningless) against the rational brute force, relative tolerance
+      :math:`10^{-10}`.
+    * **Diversity**: ``outage.fading.diversity`` gives :math:`A\,\mathrm{snr}^{-d}`; the exact
+      outage at :math:`\mathrm{snr}=10^6` must match it to relative :math:`10^{-3}` (the next
+      term of the series is :math:`O(\mathrm{snr}^{-1})` relative).
+    * **Symbolic**: the GC+ polynomial from the enumeration (``outage.gcplus_polynomial``)
+      minus the ring closed form :math:`1-(1-p)^M-Mp(1-p)^{M-1}(1-\varepsilon)^{M-1}`
+      expands to 0; the symbolic CoGC outage minus the binomial tail expands to 0.
+    """
+    import sympy as sp
+
+    from cogc_theory import codes, outage
+    from cogc_theory.network import CooperativeNetwork
+    from cogc_theory.outage import fading, precision
+
+    rows: list[CheckRow] = []
+    tiny = sp.Rational(1, 100_000)
+    cases = [(6, 1), (6, 2)] if quick else [(8, 1), (8, 2), (8, 3)]
+    for M, s in cases:
+        name = f"cyclic M={M} s={s} p=eps=1e-5"
+        net = CooperativeNetwork.cyclic(M, s, uplink_erasure=tiny, link_erasure=tiny,
+                                        exact=True)
+        try:
+            rows.append(exact_row(name, "CoGC mpmath tail = enumeration",
+                                  float(precision.cogc(net, rel_tol=1e-12)),
+                                  brute_force_cogc(net), rtol=1e-10))
+        except Exception as exc:  # noqa: BLE001
+            rows.append(_error_row(name, "CoGC mpmath tail = enumeration", exc))
+    name = "cyclic M=4 s=1 p=eps=1e-5"
+    try:
+        net = CooperativeNetwork.cyclic(4, 1, uplink_erasure=tiny, link_erasure=tiny,
+                                        exact=True)
+        rows.append(exact_row(name, "GC+ mpmath tail = enumeration",
+                              float(precision.gcplus(net, rel_tol=1e-12)),
+                              brute_force_gcplus(net), rtol=1e-10))
+    except Exception as exc:  # noqa: BLE001
+        rows.append(_error_row(name, "GC+ mpmath tail = enumeration", exc))
+    div_cases = [(6, 1, "standard"), (6, 1, "gcplus")] if quick else [
+        (10, 1, "standard"), (10, 2, "standard"), (10, 3, "standard"), (10, 1, "gcplus")]
+    for M, s, dec in div_cases:
+        name = f"fading cyclic M={M} s={s}"
+        check = f"{'CoGC' if dec == 'standard' else 'GC+'} diversity A snr^-d = exact at 1e6"
+        try:
+            net = fading.fading_network(codes.cyclic_repetition(M, s, seed=0), rate=1)
+            d = fading.diversity(net, dec)
+            snr = 1e6
+            fn = outage.cogc if dec == "standard" else outage.gcplus
+            exact = float(fn(net.subs({fading.SNR: snr})))
+            rows.append(exact_row(name, check, float(d.constant) * snr ** (-d.order), exact,
+                                  rtol=1e-3))
+            rows[-1].note += f", d={d.order}"
+        except Exception as exc:  # noqa: BLE001
+            rows.append(_error_row(name, check, exc))
+    p, e = sp.symbols("p epsilon")
+    for M in ((4, 5) if quick else (4, 5, 6)):
+        name = f"symbolic cyclic M={M} s=1"
+        check = "GC+ polynomial - ring closed form == 0"
+        try:
+            net = CooperativeNetwork.cyclic(M, 1, uplink_erasure=p, link_erasure=e)
+            poly = outage.gcplus_polynomial(net)
+            ring = 1 - (1 - p) ** M - M * p * (1 - p) ** (M - 1) * (1 - e) ** (M - 1)
+            diff = sp.expand(poly - ring)
+            rows.append(CheckRow(name, check, 0.0, reference=0.0, passed=diff == 0,
+                                 note="sympy.expand(difference) = " + str(diff)[:60]))
+        except Exception as exc:  # noqa: BLE001
+            rows.append(_error_row(name, check, exc))
+    for M, s in ((5, 1), (6, 2)):
+        name = f"symbolic cyclic M={M} s={s}"
+        check = "CoGC symbolic - binomial tail == 0"
+        try:
+            net = CooperativeNetwork.cyclic(M, s, uplink_erasure=p, link_erasure=e)
+            expr = outage.cogc(net, symbolic=True)
+            pi = (1 - p) * (1 - e) ** s
+            tail = sum(sp.binomial(M, j) * pi**j * (1 - pi) ** (M - j) for j in range(M - s))
+            diff = sp.expand(sp.sympify(expr).doit() - tail)
+            rows.append(CheckRow(name, check, 0.0, reference=0.0, passed=diff == 0,
+                                 note="sympy.expand(difference) = " + str(diff)[:60]))
+        except Exception as exc:  # noqa: BLE001
+            rows.append(_error_row(name, check, exc))
+    return rows
