@@ -78,8 +78,12 @@ def _arr(x: Any, name: str) -> np.ndarray:
 
 def outage_vs_erasure(x: Any, exact: Mapping[str, Any], mc: Mapping[str, Any] | None = None, *,
                       xlabel: str = "erasure probability", ylabel: str = "outage probability",
-                      title: str | None = None, logy: bool = True) -> Figure:
+                      title: str | None = None, logy: bool = True,
+                      styles: Mapping[str, Mapping[str, Any]] | None = None) -> Figure:
     r"""Outage probability against an erasure probability: exact curves and MC points.
+
+    Each series gets one legend entry (its line and marker); exact values are the line,
+    Monte Carlo estimates the open markers with 95% interval bars.
 
     Parameters
     ----------
@@ -91,27 +95,41 @@ def outage_vs_erasure(x: Any, exact: Mapping[str, Any], mc: Mapping[str, Any] | 
         Monte Carlo points with interval bars (same label as an exact curve shares its style).
     logy : bool
         Logarithmic outage axis (non-positive values are not drawn).
+    styles : mapping label -> dict(color=, linestyle=, marker=), optional
+        Override the default styles (:func:`style`).
     """
+    from matplotlib.lines import Line2D
+
     x = _arr(x, "x")
-    fig, ax = _figure()
+    fig, ax = _figure((6.4, 5.0))
     labels = list(exact) + [k for k in (mc or {}) if k not in exact]
+    handles = []
     for i, lab in enumerate(labels):
-        st = style(i)
-        if lab in exact:
+        st = {**style(i), **dict((styles or {}).get(lab, {}))}
+        has_line = lab in exact
+        if has_line:
             y = _arr(exact[lab], f"exact[{lab!r}]")
             if y.shape != x.shape:
                 raise ValueError(f"exact[{lab!r}] has {y.size} values for {x.size} x values")
             ax.plot(x, np.where(y > 0, y, np.nan) if logy else y, color=st["color"],
-                    linestyle=st["linestyle"], label=f"{lab} (exact)")
-        if mc and lab in mc:
+                    linestyle=st["linestyle"])
+        has_mc = bool(mc) and lab in mc and len(mc[lab][0]) > 0
+        if has_mc:
             xm, est, lo, hi = (np.asarray(v, dtype=float) for v in mc[lab])
             yerr = np.vstack([np.maximum(est - lo, 0), np.maximum(hi - est, 0)])
             ax.errorbar(xm, est, yerr=yerr, color=st["color"], marker=st["marker"],
-                        linestyle="none", capsize=3, markerfacecolor="white",
-                        label=f"{lab} (Monte Carlo, 95% CI)")
+                        linestyle="none", capsize=3, markerfacecolor="white")
+        suffix = "" if has_line else " (Monte Carlo only)"
+        handles.append(Line2D([], [], color=st["color"],
+                              linestyle=st["linestyle"] if has_line else "none",
+                              marker=st["marker"] if has_mc else None,
+                              markerfacecolor="white", label=lab + suffix))
     if logy:
         ax.set_yscale("log")
-    _finish(ax, title, xlabel, ylabel)
+    _finish(ax, title, xlabel, ylabel, legend=False)
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=min(3, len(handles)),
+                   fontsize=RC["legend.fontsize"], frameon=False)
     return fig
 
 

@@ -246,8 +246,16 @@ def _stage_outage(ctx: _Ctx) -> str:
         xl = ("uplink erasure probability $p$" if axis == "p"
               else r"client-link erasure probability $\varepsilon$")
         fixed_tex = r"\varepsilon" if fixed_name == "eps" else "p"
-        fig = plots.outage_vs_erasure(x, exact, mc, xlabel=xl,
-                                      title=f"Cyclic code, M={st.M}, {fixed_name}={fixed:g}")
+        styles = {}
+        for j, s in enumerate(st.s_values):
+            for dec, ls, mk in (("CoGC", "-", "o"), ("GC+", "--", "s")):
+                styles[f"{dec} s={s}"] = {"color": plots.COLORS[j % len(plots.COLORS)],
+                                          "linestyle": ls if j < 3 else (":" if ls == "-"
+                                                                         else "-."),
+                                          "marker": mk if j < 3 else plots.MARKERS[j]}
+        fig = plots.outage_vs_erasure(
+            x, exact, mc, xlabel=xl, styles=styles,
+            title=f"Cyclic code, M={st.M}, {fixed_name}={fixed:g}; lines exact, markers MC")
         body.append(ctx.savefig(
             fig, f"outage_vs_{axis}",
             f"Outage against {xl} (${fixed_tex}={fixed:g}$): exact curves and Monte Carlo "
