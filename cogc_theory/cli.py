@@ -249,13 +249,27 @@ def cmd_bound(args: argparse.Namespace) -> int:
     from . import bounds
 
     sc = _scenario(args)
-    fn = getattr(bounds, "cli_summary", None)
-    if fn is None:
-        raise CLIError("cogc_theory.bounds has no cli_summary(net, **params) yet; use the "
-                       "Python API (ct.bounds) directly", 1)
-    params = {k: getattr(args, k) for k in ("eta", "L", "mu", "sigma2", "zeta2", "kind")
-              if getattr(args, k) is not None}
-    print(fn(sc.network(), decoder=sc.decoder, rounds=sc.rounds, **params))
+    kind = args.kind or "strongly-convex"
+    vals = {"eta": 0.5, "L": 1.0, "mu": 0.1, "sigma2": 0.0, "zeta2": 0.0, "Delta0": 1.0}
+    vals.update({k: getattr(args, k) for k in vals if getattr(args, k) is not None})
+    if kind == "nonconvex":
+        vals.pop("mu")
+    net = sc.network()
+    for d in _decoders(sc):
+        scheme = "cogc" if d == "standard" else "gcplus"
+        fn = bounds.strongly_convex if kind == "strongly-convex" else bounds.nonconvex
+        b = fn(scheme, net=net)
+        use = {k: v for k, v in vals.items() if bounds.SYMBOLS[k] in b.free_symbols}
+        value = b(T=sc.rounds, **use)
+        floor = float(b.floor.subs({bounds.SYMBOLS[k]: v for k, v in use.items()}))
+        print(f"{_DEC_NAME[d]} ({kind}): bound at T={sc.rounds}: {value:.6g}; "
+              f"floor (T -> oo): {floor:.6g}")
+        print(f"  parameters: {', '.join(f'{k}={v:g}' for k, v in use.items())}")
+        if args.target is not None:
+            print(f"  rounds to reach {args.target:g}: "
+                  f"{b.rounds_to_accuracy(args.target, **use)}")
+        if args.latex:
+            print(f"  LaTeX: {b.latex}")
     return 0
 
 
@@ -477,17 +491,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bound", help="convergence bounds for CoGC and GC+",
                        formatter_class=fmt, description="Convergence bounds (ct.bounds).",
-                       epilog="examples:\n  cogc bound -M 10 -s 2 -p 0.1 -e 0.1 --eta 0.1 "
-                              "--L 1 --mu 0.1 --rounds 100")
+                       epilog="examples:\n  cogc bound -M 10 -s 2 -p 0.1 -e 0.1 --eta 0.5 "
+                              "--L 1 --mu 0.1 --rounds 100 --target 1e-3\n"
+                              "  cogc bound -M 6 -s 1 --kind nonconvex --sigma2 0.1 --latex")
     _add_config(p)
     _add_network(p)
     _add_decoder(p)
     p.add_argument("--kind", choices=("strongly-convex", "nonconvex"), help="bound type")
     for name, h in (("eta", "step size"), ("L", "smoothness constant"),
                     ("mu", "strong convexity"), ("sigma2", "gradient noise variance"),
-                    ("zeta2", "client heterogeneity")):
+                    ("zeta2", "client heterogeneity"),
+                    ("Delta0", "initial gap F(w_0) - F*")):
         p.add_argument(f"--{name}", type=float, help=h)
-    p.add_argument("--rounds", type=_positive_int, help="rounds T")
+    p.add_argument("--rounds", type=_positive_int, help="rounds T (default 100)")
+    p.add_argument("--target", type=float, help="also print the rounds to reach this bound")
+    p.add_argument("--latex", action="store_true", help="print the bound in LaTeX")
     p.set_defaults(func=cmd_bound)
 
     p = sub.add_parser("simulate", help="Monte Carlo outage (or training with --train)",

@@ -187,3 +187,16 @@ def test_validate_quick_exact_only(capsys):
     assert cli.main(["validate", "--quick", "--no-mc", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert out.rstrip().endswith("-> PASS") and "**FAIL**" not in out
+
+
+def test_bound_equals_contraction_closed_form(capsys):
+    """CoGC, exact gradients: E F(w_T) - F* <= (1 - (1-P_out) mu eta (2 - L eta))^T Delta0."""
+    pytest.importorskip("cogc_theory.bounds")
+    assert cli.main(["bound", "-M", "4", "-s", "1", "-p", "0.1", "-e", "0.2", "--decoder",
+                     "standard", "--eta", "0.5", "--L", "1", "--mu", "0.1", "--rounds",
+                     "30"]) == 0
+    out = capsys.readouterr().out
+    val = float(re.search(r"bound at T=30: (\S+);", out).group(1))
+    P = float(_cogc_threshold(4, 1, Fraction(1, 10), Fraction(1, 5)))
+    ref = (1 - (1 - P) * 0.1 * 0.5 * (2 - 0.5)) ** 30
+    assert val == pytest.approx(ref, rel=1e-5)
