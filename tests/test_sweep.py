@@ -578,3 +578,31 @@ def test_network_from_point():
         network_from_point({"M": 4, "s": 1, "code": "mds"})
     with pytest.raises(ValueError, match="uplink_erasure"):
         network_from_point({"M": 4, "s": 1, "p": 1.5})
+
+
+def _simulate_available(name):
+    try:
+        from cogc_theory import simulate
+    except Exception:  # not written yet, or half-written by its author right now
+        return False
+    return hasattr(simulate, name)
+
+
+@pytest.mark.skipif(not _simulate_available("outage"),
+                    reason="cogc_theory.simulate.outage is not written yet (issue 4)")
+def test_outage_mc_task_real_simulator(tmp_path):
+    """Monte Carlo outage against the closed form: two-sided binomial tests, family-wise
+    false-alarm rate 1e-6 (Bonferroni over the 2 points); identical files with 1 and 2 workers."""
+    from scipy.stats import binomtest
+
+    task = make_task("outage-mc", trials=20_000, chunk_trials=5_000)
+    grid = {"M": 4, "s": 1, "p": [0.1, 0.3], "eps": 0.2}
+    res = run_sweep(task, grid, tmp_path / "w1", seed=3, n_workers=1)
+    run_sweep(task, grid, tmp_path / "w2", seed=3, n_workers=2)
+    assert tree(tmp_path / "w1") == tree(tmp_path / "w2")
+    for row in res.rows:
+        pi = (1 - Fraction(row["p"]).limit_denominator(100)) * Fraction(4, 5)
+        exact = float(sum(comb(4, j) * pi**j * (1 - pi) ** (4 - j) for j in range(3)))
+        assert row["n_trials"] == 20_000
+        assert binomtest(row["failures"], row["n_trials"], exact).pvalue > 1e-6 / 2
+        assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
