@@ -610,6 +610,7 @@ def run_report(out_dir: str | os.PathLike[str], *, study: Study | None = None,
     try:
         for i, ((key, title, fn), sec) in enumerate(zip(stages, sections, strict=True)):
             emit(f"[{i + 1}/{n}] {title} ...")
+            (ctx.logs / f"{key}.txt").unlink(missing_ok=True)
             ts = time.perf_counter()
             try:
                 sec.body = fn(ctx)
