@@ -241,7 +241,7 @@ class Study:
         default_factory=lambda: [0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4])
     p_fixed: float = 0.1
     eps_fixed: float = 0.1
-    mc_trials: int = 20_000
+    mc_trials: int = 50_000
     mc_points: int = 4
     gcplus_exact_max_s: int = 2
     snr_db: list[float] = dataclasses.field(
@@ -250,12 +250,12 @@ class Study:
     train_s: int = 2
     train_p: float = 0.2
     train_eps: float = 0.2
-    rounds: int = 100
-    train_trials: int = 10
+    rounds: int = 200
+    train_trials: int = 20
     problem: str = "digits"
     schemes: list[str] = dataclasses.field(
         default_factory=lambda: ["ideal", "cogc", "gcplus", "fedavg", "gc"])
-    validation_trials: int = 50_000
+    validation_trials: int = 100_000
     validation_fwer: float = 1e-3
     validation_quick: bool = False
     seed: int = 0
