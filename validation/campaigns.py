@@ -368,7 +368,7 @@ def exact_row(scenario: str, check: str, formula: float, reference: Fraction | f
     ok = math.isfinite(formula) and abs(formula - ref) <= rtol * max(abs(ref), 1e-300)
     return CheckRow(scenario=scenario, check=check, formula=float(formula), reference=ref,
                     kind="exact", passed=bool(ok),
-                    note=f"|diff|={abs(formula - ref):.2e}, rtol={rtol:g}")
+                    note=f"abs. diff {abs(formula - ref):.2e}, rtol {rtol:g}")
 
 
 @dataclass
