@@ -44,9 +44,16 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
-from hypothesis import HealthCheck, given, settings
-from hypothesis import seed as hypothesis_seed
-from hypothesis import strategies as st
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hypothesis_seed
+    from hypothesis import strategies as st
+except ImportError as exc:  # pragma: no cover - depends on the installed extras
+    raise ImportError(
+        "cogc_theory.testing needs hypothesis; install it with "
+        "python -m pip install 'cogc-theory[test]' (or: python -m pip install hypothesis)"
+    ) from exc
 
 from . import decode as _decode
 
