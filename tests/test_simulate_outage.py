@@ -274,3 +274,20 @@ def test_bad_network():
         outage(net)
     with pytest.raises(TypeError, match="CooperativeNetwork"):
         outage(np.eye(3))
+
+
+def test_benchmark_reference_loop_smoke():
+    """benchmarks/bench_montecarlo.py runs; its per-trial reference estimates the same outage
+    (binomial tests, alpha = 1e-4 / 2 each), so its speed-up compares like with like."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_montecarlo.py"
+    spec = importlib.util.spec_from_file_location("bench_montecarlo", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    net = ct.CooperativeNetwork.cyclic(5, 2, uplink_erasure=0.2, link_erasure=0.2)
+    for decoder, exact in (("standard", ct.outage.cogc(net)), ("gcplus", ct.outage.gcplus(net))):
+        k, seconds = bench.reference_loop(net, decoder, 2_000, seed=0)
+        assert seconds > 0
+        assert binomtest(int(k), 2_000, exact).pvalue > ALPHA / 2
