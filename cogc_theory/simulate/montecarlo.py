@@ -93,6 +93,20 @@ The outage of a network against its exact value:
 >>> lo, hi = est.ci(0.999)
 >>> bool(lo < ct.outage.cogc(net) < hi)      # 0.313224...
 True
+
+A sweep over the erasure probability :math:`p=\varepsilon` with :func:`run_mc` and
+:class:`OutageSystem`, stopping each point at 100 failures and skipping the points after a
+failure-free one:
+
+>>> def system(n, q, rng):
+...     net = ct.CooperativeNetwork.cyclic(6, 2, uplink_erasure=q, link_erasure=q)
+...     s = OutageSystem(net, "gcplus")
+...     ok = s.model.sample_channels(rng, (n,))
+...     return {"failures": s.failures(ok)[0], "patterns": ok}
+>>> res = run_mc(system, [0.3, 0.1, 0.0, 0.0], chunk=2_000, max_trials=20_000,
+...              target_failures=100, skip_after_zero=True)
+>>> res.status
+['target failures', 'target failures', 'no failures', 'skipped']
 """
 
 from __future__ import annotations
