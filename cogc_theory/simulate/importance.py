@@ -296,5 +296,5 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
                  stop=AnyOf(*crits), skip_after_zero=False, max_patterns=max_patterns,
                  batch_size=batch_size, verbose=bool(verbose), stream=stream,
                  extra_info={"tilt": t, "nominal": e, "pilot_trials": pilot_trials},
-                 weighted=True)
+                 weighted=True, display=(level, None))
     return res[0]

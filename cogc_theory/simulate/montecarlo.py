@@ -486,17 +486,20 @@ class OutageEstimate:
         return chunk_rng(self.seed, self.point_index, chunk)
 
     # ---------------------------------------------------------------- display
-    def _interval_text(self) -> str:
+    def _interval_text(self, level: float, method: str | None) -> str:
         try:
-            lo, hi = self.ci()
+            lo, hi = self.ci(level) if method is None else self.ci(level, method)
         except ValueError:
             return "-"
         return f"[{lo:.3e}, {hi:.3e}]"
 
-    def row(self) -> str:
-        """One progress row: point | estimate | CI | failures | trials | time | status."""
+    def row(self, level: float = 0.95, method: str | None = None) -> str:
+        """One progress row: point | estimate | CI | failures | trials | time | status.
+
+        The interval is :meth:`ci` ``(level, method)`` (``method=None``: the default one).
+        """
         if self.trials:
-            est, ci = f"{self.estimate:.4e}", self._interval_text()
+            est, ci = f"{self.estimate:.4e}", self._interval_text(level, method)
         else:
             est, ci = "-", "-"
         return (f"{_short(self.point):>16} | {est:>11} | {ci:>25} | {self.failures:>9d} | "
@@ -633,9 +636,10 @@ class MonteCarloResult:
     def status(self) -> list[str]:
         return [e.status for e in self.estimates]
 
-    def table(self) -> str:
-        """The progress table: a header and one row per point."""
-        return "\n".join([_HEADER, "-" * len(_HEADER)] + [e.row() for e in self.estimates])
+    def table(self, level: float = 0.95, method: str | None = None) -> str:
+        """The progress table: a header and one row per point (intervals at ``level``)."""
+        return "\n".join([_HEADER, "-" * len(_HEADER)]
+                         + [e.row(level, method) for e in self.estimates])
 
     def __repr__(self) -> str:
         return (f"MonteCarloResult({len(self)} points, trials={int(self.trials.sum())}, "
@@ -786,8 +790,8 @@ def _build_stop(max_trials: int, target_failures: Any, rel_error: Any, level: fl
 def _drive(evaluate: BatchEvaluator, points: Sequence[Any], *, seed: np.random.SeedSequence,
            chunk: int, max_trials: int, stop: StopCriterion, skip_after_zero: bool,
            max_patterns: int, batch_size: int, verbose: bool, stream: TextIO | None,
-           extra_info: dict[str, Any] | None = None,
-           weighted: bool | None = None) -> MonteCarloResult:
+           extra_info: dict[str, Any] | None = None, weighted: bool | None = None,
+           display: tuple[float, str | None] = (0.95, None)) -> MonteCarloResult:
     stream = sys.stderr if stream is None else stream
     n_chunks = -(-max_trials // chunk)
     out: list[OutageEstimate] = []
@@ -803,7 +807,7 @@ def _drive(evaluate: BatchEvaluator, points: Sequence[Any], *, seed: np.random.S
             est = acc.snapshot("not run" if interrupted else "skipped", 0.0, point, info)
             out.append(est)
             if verbose:
-                print(est.row(), file=stream, flush=True)
+                print(est.row(*display), file=stream, flush=True)
             continue
         acc = _Acc(max_patterns, weighted)
         t0 = time.perf_counter()
@@ -834,7 +838,7 @@ def _drive(evaluate: BatchEvaluator, points: Sequence[Any], *, seed: np.random.S
         est = acc.snapshot(status, time.perf_counter() - t0, point, info, patterns=True)
         out.append(est)
         if verbose:
-            print(est.row(), file=stream, flush=True)
+            print(est.row(*display), file=stream, flush=True)
         if skip_after_zero and status == "no failures":
             skipping = True
     return MonteCarloResult(tuple(out), tuple(points), interrupted, seed, chunk)
@@ -973,7 +977,8 @@ def run_mc(f: Callable[..., Any], points: Sequence[Any] | None = None, *, seed: 
     try:
         return _drive(evaluate, pts, seed=root, chunk=chunk, max_trials=max_trials, stop=crit,
                       skip_after_zero=bool(skip_after_zero), max_patterns=max_patterns,
-                      batch_size=batch_size, verbose=bool(verbose), stream=stream)
+                      batch_size=batch_size, verbose=bool(verbose), stream=stream,
+                      display=(level, ci_method))
     finally:
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)
@@ -1127,6 +1132,7 @@ def outage(net: Any, decoder: str = "standard", trials: int = 100_000, seed: Any
     root = _root_seed(seed)
     crit = _build_stop(cap, target_failures, rel_error, level, ci_method, stop)
     res = _drive(_outage_evaluator(system), [None], seed=root, chunk=chunk, max_trials=cap,
-                 stop=crit, skip_after_zero=False, max_patterns=max_patterns, batch_size=batch_size,
-                 verbose=bool(verbose), stream=stream)
+                 stop=crit, skip_after_zero=False, max_patterns=max_patterns,
+                 batch_size=batch_size, verbose=bool(verbose), stream=stream,
+                 display=(level, ci_method))
     return res[0]
