@@ -96,6 +96,18 @@ def test_executor_backend():
     assert (res[0].failures, res[0].trials) == (ref[0].failures, ref[0].trials)
 
 
+def test_dask_client_backend():
+    """A dask.distributed Client as executor gives the serial result."""
+    distributed = pytest.importorskip("dask.distributed")
+    kw = dict(seed=3, chunk=1000, max_trials=50_000, target_failures=200)
+    ref = run_mc(coin, [0.1, 0.01], **kw)
+    with distributed.Client(processes=False, n_workers=2, threads_per_worker=1,
+                            dashboard_address=None) as client:
+        res = run_mc(coin, [0.1, 0.01], executor=client, batch_size=4, **kw)
+    assert res.trials.tolist() == ref.trials.tolist()
+    assert res.failures.tolist() == ref.failures.tolist()
+
+
 # ----------------------------------------------------------------------------- stopping
 def test_target_failures_stops_at_first_chunk_boundary():
     """The run stops after the first chunk at which the cumulative failures reach the target."""
