@@ -258,11 +258,14 @@ def cmd_bound(args: argparse.Namespace) -> int:
     for d in _decoders(sc):
         scheme = "cogc" if d == "standard" else "gcplus"
         fn = bounds.strongly_convex if kind == "strongly-convex" else bounds.nonconvex
-        b = fn(scheme, net=net)
+        # GC+: the law of |K| under --rule; by default max-subset, or the individual rule
+        # when max-subset enumeration is out of reach (the bound then says so)
+        b = fn(scheme, net=net, **({"rule": args.rule or "auto"} if scheme == "gcplus" else {}))
         use = {k: v for k, v in vals.items() if bounds.SYMBOLS[k] in b.free_symbols}
         value = b(T=sc.rounds, **use)
         floor = float(b.floor.subs({bounds.SYMBOLS[k]: v for k, v in use.items()}))
-        print(f"{_DEC_NAME[d]} ({kind}): bound at T={sc.rounds}: {value:.6g}; "
+        rule = " [individual rule]" if "individual" in b.name else ""
+        print(f"{_DEC_NAME[d]}{rule} ({kind}): bound at T={sc.rounds}: {value:.6g}; "
               f"floor (T -> oo): {floor:.6g}")
         print(f"  parameters: {', '.join(f'{k}={v:g}' for k, v in use.items())}")
         if args.target is not None:
