@@ -139,6 +139,11 @@ _DENSE_BITS = 16          # keys with at most this many bits use a dense table
 _CACHE_BYTES = 64 << 20   # memory per matrix's cache before it is reset (about 64 MB)
 _CACHE_MATRICES = 8       # matrices kept (least recently used dropped)
 _CHUNK = 1 << 22          # floats per enumeration block
+_FAST_RULES = ("individual", "least-squares")   # rules decoded by Gram–Schmidt first
+_GS_BLOCK = 2048          # matrices per Gram–Schmidt block
+_GS_MIN = 8               # smallest Gram–Schmidt block (padded with zero matrices)
+_GS_MARGIN = 1e3          # safety factor between a Gram–Schmidt decision and its threshold
+_GS_KAPPA = 1e6           # largest condition bound the Gram–Schmidt path decides itself
 
 
 # ----------------------------------------------------------------------------- results
@@ -476,7 +481,104 @@ def _too_many(r: int, cap: int) -> ValueError:
 # ----------------------------------------------------------------------------- float engine
 def _decode_stack(A: np.ndarray, mode: str, rtol: float, atol: float,
                   maxc: int) -> dict[str, np.ndarray]:
-    """Decode a stack of used-row matrices ``A`` (n, M, M); unused rows are zero."""
+    """Decode a stack of used-row matrices ``A`` (n, M, M); unused rows are zero.
+
+    Rules in ``_FAST_RULES`` go through :func:`_decode_gs` and the SVD engine only for the
+    matrices whose Gram–Schmidt result does not stand; the other rules through
+    :func:`_decode_svd`.
+    """
+    n = A.shape[0]
+    if mode not in _FAST_RULES or n == 0:
+        return _decode_svd(A, mode, rtol, atol, maxc)
+    parts = [_decode_gs(A[lo:lo + _GS_BLOCK], mode, rtol, atol)
+             for lo in range(0, n, _GS_BLOCK)]              # blocks of matrices, not trials
+    res = {f: np.concatenate([p[0][f] for p in parts]) for f in parts[0][0]}
+    redo = np.flatnonzero(~np.concatenate([p[1] for p in parts]))
+    if redo.size:
+        sub = _decode_svd(A[redo], mode, rtol, atol, maxc)
+        for f, v in res.items():
+            v[redo] = sub[f]
+    return res
+
+
+def _decode_gs(A: np.ndarray, mode: str, rtol: float,
+               atol: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Rules "individual" / "least-squares" by Gram–Schmidt, and which results stand.
+
+    See the module docstring ("Float path"). Arrays are laid out with the matrices last,
+    ``(M, M, n)``, and every reduction runs over a leading axis, so each matrix's numbers are
+    computed by the same sequence of elementwise operations whatever ``n`` and its position
+    in the block (batched and one-round results agree bit for bit); ``n`` is padded to
+    ``_GS_MIN`` with zero matrices for the same reason.
+    """
+    n, M, _ = A.shape
+    if n < _GS_MIN:
+        A = np.concatenate([A, np.zeros((_GS_MIN - n, M, M))])
+    N = A.shape[0]
+    margin = _GS_MARGIN
+    At = np.ascontiguousarray(A.transpose(1, 2, 0))        # At[i, k, :] = A[:, i, k]
+    row2 = np.einsum("ikn,ikn->in", At, At)
+    fro = np.sqrt(row2.sum(axis=0))                        # >= sigma_1
+    thr = rtol * np.sqrt(row2.max(axis=0))                 # rtol * (a lower bound on sigma_1)
+    Q = np.zeros_like(At)                                  # kept directions, orthonormal
+    W = np.zeros_like(At)                                  # Q[i] = sum_j W[i, j] A[j]
+    drop2 = np.zeros(N)                                    # squared residuals of dropped rows
+    rank = np.zeros(N, dtype=np.int64)
+    for i in range(M):                                     # rows, not trials
+        v = At[i].copy()
+        w = np.zeros((M, N))
+        w[i] = 1.0
+        if i:
+            Qi = Q[:i]
+            c = np.einsum("kjn,jn->kn", Qi, v)
+            v -= np.einsum("kn,kjn->jn", c, Qi)
+            c2 = np.einsum("kjn,jn->kn", Qi, v)           # twice is enough
+            v -= np.einsum("kn,kjn->jn", c2, Qi)
+            c += c2
+            w -= np.einsum("kn,kjn->jn", c, W[:i])
+        rho = np.sqrt(np.einsum("jn,jn->n", v, v))
+        keep = rho > thr
+        inv = np.divide(1.0, rho, out=np.zeros(N), where=keep)
+        Q[i] = v * inv
+        W[i] = w * inv
+        drop2 += np.where(keep, 0.0, rho * rho)
+        rank += keep
+    kappa = fro * np.sqrt(np.einsum("ijn,ijn->n", W, W))  # >= sigma_1 / sigma_r
+    settled = ((kappa <= min(_GS_KAPPA, 1.0 / (margin * rtol)))
+               & (np.sqrt(drop2) * margin <= thr))
+
+    def clear(x: np.ndarray) -> np.ndarray:
+        return (x <= atol / margin) | (x > atol * margin)
+
+    p1 = np.einsum("in,ijn->jn", Q.sum(axis=1), Q)        # projection of 1 on the row space
+    r1 = 1.0 - p1
+    d1 = np.sqrt(np.einsum("jn,jn->n", r1, r1))
+    full = d1 <= atol
+    settled &= clear(d1)
+    if mode == "least-squares":
+        target = np.where(full, 1.0, p1)
+        settled &= full | np.all(clear(np.abs(p1)), axis=0)
+    else:
+        D = -np.einsum("ijn,ikn->jkn", Q, Q)               # I - P, column k = e_k - P e_k
+        D[np.arange(M), np.arange(M)] += 1.0
+        dk = np.sqrt(np.einsum("jkn,jkn->kn", D, D))       # distance of e_k to the row space
+        settled &= full | np.all(clear(dk), axis=0)
+        target = ((dk <= atol) | full).astype(float)
+    coef = np.einsum("jn,ijn->in", target, Q)
+    wts = np.einsum("in,ijn->jn", coef, W)                 # a = (t Q^T) W, zero on dropped rows
+    cert = np.abs(np.einsum("in,ikn->kn", wts, At) - target).max(axis=0)
+    settled &= cert <= atol / margin
+    recovered = np.abs(target) > atol if mode == "least-squares" else target > 0.5
+    residual = np.sqrt(np.einsum("kn,kn->n", 1.0 - target, 1.0 - target))
+    out = {"full": full, "recovered": recovered.T, "weights": wts.T, "target": target.T,
+           "rank": rank, "residual": residual, "cert_error": cert,
+           "downgraded": np.zeros(N, dtype=bool)}
+    return {f: np.ascontiguousarray(v[:n]) for f, v in out.items()}, settled[:n]
+
+
+def _decode_svd(A: np.ndarray, mode: str, rtol: float, atol: float,
+                maxc: int) -> dict[str, np.ndarray]:
+    """Decode a stack of used-row matrices ``A`` (n, M, M) via stacked SVDs."""
     n, M, _ = A.shape
     used = np.any(A != 0, axis=2)
     U, S, Vh = np.linalg.svd(A)
