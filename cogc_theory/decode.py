@@ -50,6 +50,34 @@ of :math:`A` and :math:`V` its right singular vectors.
   total outage (``target = 0``, ``weights = 0``, ``downgraded = True``): the float path never
   claims a recovery that its own certificate does not verify.
 
+**Gram–Schmidt engine** (rules ``"individual"`` and ``"least-squares"``; the SVD above is the
+reference it must agree with). A stacked SVD costs about as much per matrix as a plain loop,
+so these rules first run classical Gram–Schmidt with one reorthogonalisation ("twice is
+enough") over the rows :math:`A_0,\dots,A_{M-1}` of all matrices at once (a loop over the
+:math:`M` rows, none over trials). Row :math:`i` is kept iff its residual norm
+:math:`\rho_i` exceeds :math:`\mathrm{rtol}\cdot\max_j\lVert A_j\rVert` (a lower bound on
+:math:`\mathrm{rtol}\,\sigma_1`); this gives orthonormal rows :math:`Q` spanning the row
+space, coefficients :math:`W` with :math:`Q = WA` (zero on dropped rows) and the projector
+:math:`P = Q^\top Q`. Full recovery: :math:`\lVert\mathbf 1-P\mathbf 1\rVert_2\le\mathrm{atol}`;
+individual: :math:`\lVert e_k-Pe_k\rVert_2\le\mathrm{atol}` (the same distances as
+:math:`\lVert N^\top t\rVert_2` above); least-squares: :math:`\hat t=P\mathbf 1`. The
+certificate is :math:`a=(tQ^\top)W`, a solution supported on the kept (independent) rows rather
+than the minimum-norm one, and is verified as above. A matrix's result *stands* only if it
+provably makes the SVD engine's decisions, with a safety factor :math:`c=10^3`:
+
+* rank: :math:`\lVert A\rVert_F\lVert W\rVert_F` (:math:`\ge\sigma_1/\sigma_r`) is at most
+  :math:`\min(10^6, 1/(c\,\mathrm{rtol}))`, so :math:`\sigma_r` clears the rank threshold, and
+  the dropped residuals satisfy :math:`(\sum\rho_i^2)^{1/2}\le\mathrm{rtol}\max_j\lVert A_j\rVert/c`
+  (a bound on :math:`\sigma_{r+1}`): the rank equals the SVD rank;
+* decisions: no distance above (nor, for least-squares, no :math:`|\hat t_k|`) lies in
+  :math:`(\mathrm{atol}/c,\ c\,\mathrm{atol}]`, which the projector's rounding error
+  (about :math:`10^{-16}\sigma_1/\sigma_r\le 10^{-10}`) cannot cross;
+* certificate: :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}/c`.
+
+The other matrices (near-singular, near-threshold or badly scaled ones) are decoded by the SVD
+engine. So ``full``, ``recovered``, ``rank`` and ``downgraded`` are those of the SVD engine,
+``target`` agrees to rounding, and ``weights`` may differ (both are verified certificates).
+
 **Max-subset.** :math:`\mathbf 1_K \in \operatorname{rowspace}(A)` iff
 :math:`\sum_{k\in K} N_{k\cdot} = 0`. Columns with :math:`N_{k\cdot}=0` (individually recoverable)
 belong to every maximal :math:`K`; columns where :math:`A` is zero belong to none; the subsets of
@@ -72,8 +100,9 @@ space (all ones when full); ``recovered`` is its support, :math:`\{k: |\hat t_k|
 matrices come from one ``B`` by zeroing entries, so trials are keyed by the bit pattern of
 :math:`A` (the arrival mask when ``B``/``Bt`` is shared, else the nonzero pattern of ``A`` when all
 trials' nonzero entries agree with one matrix, else the bytes of ``A``), decoded once per
-unique key with stacked numpy linear algebra, and cached per matrix across calls (a dense table
-when the key has at most 16 bits). No Python loop runs over trials on the float path.
+unique key with stacked numpy linear algebra (the Gram–Schmidt engine where it applies), and
+cached per matrix across calls (a dense table when the key has at most 16 bits). No Python loop
+runs over trials on the float path.
 
 Examples
 --------
