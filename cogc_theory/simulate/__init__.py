@@ -1,1 +1,63 @@
-"""Vectorized simulation (SPEC section 5)."""
+r"""Vectorized Monte Carlo simulation of the whole system (SPEC section 5).
+
+* :mod:`.links` — channel draws: independent (default), reciprocal, Gilbert–Elliott memory,
+  Rayleigh gains.
+* :mod:`.montecarlo` — the driver :func:`run_mc` (any system as one callable, chunk-spawned
+  seeds, stop criteria, Wilson / Clopper–Pearson intervals, failing patterns recorded, partial
+  results on Ctrl-C) and its simple face :func:`outage`.
+* :mod:`.importance` — rare outages by tilting the erasure probabilities
+  (:func:`importance_outage`).
+
+Examples
+--------
+>>> import cogc_theory as ct
+>>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+>>> est = ct.simulate.outage(net, decoder="standard", trials=20_000, seed=0)
+>>> lo, hi = est.ci(0.95)
+>>> bool(lo < ct.outage.cogc(net) < hi)
+True
+"""
+
+from .importance import choose_tilt, importance_outage, likelihood_ratio
+from .links import LinkDraw, LinkModel, sample_rayleigh
+from .montecarlo import (
+    AllOf,
+    AnyOf,
+    FailurePatterns,
+    ImportanceEstimate,
+    MaxTrials,
+    MonteCarloResult,
+    OutageEstimate,
+    OutageSystem,
+    RelativeError,
+    StopCriterion,
+    TargetFailures,
+    chunk_rng,
+    chunk_seed,
+    outage,
+    run_mc,
+)
+
+__all__ = [
+    "AllOf",
+    "AnyOf",
+    "FailurePatterns",
+    "ImportanceEstimate",
+    "LinkDraw",
+    "LinkModel",
+    "MaxTrials",
+    "MonteCarloResult",
+    "OutageEstimate",
+    "OutageSystem",
+    "RelativeError",
+    "StopCriterion",
+    "TargetFailures",
+    "choose_tilt",
+    "chunk_rng",
+    "chunk_seed",
+    "importance_outage",
+    "likelihood_ratio",
+    "outage",
+    "run_mc",
+    "sample_rayleigh",
+]
