@@ -555,8 +555,6 @@ def _decode_gs(A: np.ndarray, mode: str, rtol: float,
     rank = np.zeros(N, dtype=np.int64)
     for i in range(M):                                     # rows, not trials
         v = At[i].copy()
-        w = np.zeros((M, N))
-        w[i] = 1.0
         if i:
             Qi = Q[:i]
             c = np.einsum("kjn,jn->kn", Qi, v)
@@ -564,13 +562,15 @@ def _decode_gs(A: np.ndarray, mode: str, rtol: float,
             c2 = np.einsum("kjn,jn->kn", Qi, v)           # twice is enough
             v -= np.einsum("kn,kjn->jn", c2, Qi)
             c += c2
-            w -= np.einsum("kn,kjn->jn", c, W[:i])
-        rho = np.sqrt(np.einsum("jn,jn->n", v, v))
+        rho2 = np.einsum("jn,jn->n", v, v)
+        rho = np.sqrt(rho2)
         keep = rho > thr
         inv = np.divide(1.0, rho, out=np.zeros(N), where=keep)
         Q[i] = v * inv
-        W[i] = w * inv
-        drop2 += np.where(keep, 0.0, rho * rho)
+        if i:                                              # W is lower triangular
+            W[i, :i] = np.einsum("kn,kjn->jn", c, W[:i, :i]) * -inv
+        W[i, i] = inv
+        drop2 += np.where(keep, 0.0, rho2)
         rank += keep
     kappa = fro * np.sqrt(np.einsum("ijn,ijn->n", W, W))  # >= sigma_1 / sigma_r
     settled = ((kappa <= min(_GS_KAPPA, 1.0 / (margin * rtol)))
