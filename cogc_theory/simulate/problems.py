@@ -1,0 +1,709 @@
+r"""Training problems for the simulator: least squares and L2-regularised logistic regression.
+
+A problem is a data set split across :math:`M` clients, client :math:`k` holding
+:math:`D_k` (:math:`n_k = |D_k|` samples), and the objective of SPEC section 3,
+
+.. math:: F(w) = \frac1M\sum_{k=0}^{M-1} f_k(w), \qquad
+          f_k(w) = c_k\sum_{i\in D_k}\ell(w; x_i, y_i) + \frac\lambda2\lVert w\rVert^2,
+
+with :math:`c_k = 1/n_k` (``weighting="clients"``, the default: :math:`f_k` is client
+:math:`k`'s mean loss, every client counts the same) or :math:`c_k = M/n`
+(``weighting="samples"``: :math:`F` is the pooled empirical risk, the :math:`n_k/n` weighting
+obtained by scaling :math:`g_k`). The full-recovery update
+:math:`w\leftarrow w-\eta\frac1M\sum_k\nabla f_k(w)` is gradient descent on :math:`F`.
+
+Losses, with :math:`z = W^\top x` (the model is a matrix :math:`W\in\mathbb R^{p\times C}`,
+flattened row-major to :math:`w\in\mathbb R^{d}`, :math:`d=pC`):
+
+* ``"squared"`` (:math:`C=1`): :math:`\ell=\tfrac12(z-y)^2`, curvature :math:`\ell''=1`;
+* ``"logistic"`` (binary, :math:`C=1`, :math:`y\in\{0,1\}`):
+  :math:`\ell=\log(1+e^{z})-yz`, :math:`0<\ell''=\sigma(z)(1-\sigma(z))\le\frac14`;
+* ``"softmax"`` (multinomial, :math:`C` classes):
+  :math:`\ell=\log\sum_c e^{z_c}-z_y`, Hessian in :math:`z`
+  :math:`\operatorname{diag}(\pi)-\pi\pi^\top\preceq\frac12 I` (:math:`\pi` the softmax).
+
+Hence, with :math:`A=\operatorname{diag}(a)`, :math:`a_i=c_{k(i)}/M`, and
+:math:`\Sigma=X^\top AX`, the constants returned by :meth:`Problem.smoothness` and
+:meth:`Problem.strong_convexity` are exact:
+
+* squared: :math:`\nabla^2F=\Sigma+\lambda I`, so :math:`L=\lambda_{\max}(\Sigma)+\lambda`,
+  :math:`\mu=\lambda_{\min}(\Sigma)+\lambda`, both attained (eigenvectors of :math:`\Sigma`);
+* logistic: :math:`L=\frac14\lambda_{\max}(\Sigma)+\lambda`, attained at :math:`w=0`;
+  :math:`\mu=\lambda`, approached as :math:`\lVert w\rVert\to\infty`;
+* softmax: :math:`L=\frac12\lambda_{\max}(\Sigma)+\lambda`, approached where every sample has
+  :math:`\pi=(\frac12,\frac12,0,\dots)` (direction :math:`v\otimes(e_0-e_1)/\sqrt2`);
+  :math:`\mu=\lambda`, attained everywhere along :math:`v\otimes\mathbf 1` (the softmax
+  is invariant to adding one vector to every class column).
+
+Features are standardised with the training set's mean and standard deviation (constant
+features are dropped) and a constant feature 1 is appended last (an intercept, regularised
+like every weight, so that :math:`F` is :math:`\lambda`-strongly convex).
+
+**Batched evaluation.** Every method takes ``w`` of shape ``(d,)`` or ``(trials, d)``.
+Internally trials are processed in fixed blocks of :data:`BLOCK` (the last one padded), with
+the model laid out as ``(C, trials, p)`` so that one matrix product serves all trials of a
+block; the arithmetic applied to a trial therefore never depends on how many other trials
+are in the call (results are bitwise reproducible whatever the batch), and gradient descent
+written with :meth:`Problem.gradient` is, to the last bit, what the training simulator does
+on a full-recovery round.
+
+Examples
+--------
+>>> prob = make_problem("least-squares", M=4, n_train=200, n_features=3, data_seed=0)
+>>> prob.d, prob.n_k.tolist()
+(4, [40, 40, 40, 40])
+>>> w_star, F_star = prob.optimum()
+>>> bool(abs(prob.loss(w_star) - F_star) < 1e-15) and bool(prob.strong_convexity() > 0)
+True
+>>> g = prob.client_gradients(w_star)                 # (M, d); they average to ~0 at w*
+>>> bool(np.abs(g.mean(axis=0)).max() < 1e-12)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._validate import check_int
+
+__all__ = [
+    "BLOCK",
+    "KINDS",
+    "PROBLEMS",
+    "Problem",
+    "dirichlet_split",
+    "iid_split",
+    "make_problem",
+    "single_threaded_blas",
+]
+
+#: Trials per internal block (see the module docstring: fixed so results are reproducible).
+BLOCK = 10
+#: Loss kinds.
+KINDS = ("squared", "logistic", "softmax")
+#: Named problems of :func:`make_problem`.
+PROBLEMS = ("digits", "synthetic-logistic", "least-squares")
+_CURVATURE = {"squared": 1.0, "logistic": 0.25, "softmax": 0.5}
+
+
+_CONTROLLER: Any = None
+
+
+def single_threaded_blas() -> Any:
+    """Context manager limiting BLAS to one thread (``threadpoolctl``, a scikit-learn
+    dependency; a no-op without it).
+
+    The blocks of trials are small: threaded BLAS gains little on them and, on a loaded
+    machine, threads waiting for a busy core cost more than the product itself. Every batched
+    evaluation of a :class:`Problem` and the training loop run inside it, so all of them use
+    the same (single-threaded) kernels.
+    """
+    global _CONTROLLER
+    import contextlib
+
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - scikit-learn requires threadpoolctl
+        return contextlib.nullcontext()
+    if _CONTROLLER is None:
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
+
+
+# ----------------------------------------------------------------------------- splits
+def iid_split(n: int, M: int, rng: np.random.Generator) -> np.ndarray:
+    """Client of each of ``n`` samples: a random permutation cut into ``M`` near-equal parts.
+
+    Returns int ``(n,)``; client ``k`` gets ``n // M`` or ``n // M + 1`` samples.
+    """
+    client = np.repeat(np.arange(M), np.diff(np.linspace(0, n, M + 1).astype(int)))
+    return client[rng.permutation(n)]
+
+
+def dirichlet_split(labels: Any, M: int, alpha: float, rng: np.random.Generator, *,
+                    min_size: int = 2, max_tries: int = 1000) -> np.ndarray:
+    r"""Dirichlet label skew: client of each sample, int ``(n,)``.
+
+    For every class :math:`c` independently, proportions :math:`q_c\sim\mathrm{Dir}(\alpha
+    \mathbf 1_M)` are drawn and the class's samples (in random order) are cut at
+    :math:`\lfloor n_c\,\mathrm{cumsum}(q_c)\rfloor`. Small :math:`\alpha` gives clients
+    dominated by few classes; :math:`\alpha\to\infty` approaches an IID split. The draw is
+    repeated until every client holds at least ``min_size`` samples.
+    """
+    labels = np.asarray(labels)
+    if not (isinstance(alpha, (int, float, np.floating)) and not isinstance(alpha, bool)
+            and math.isfinite(alpha) and alpha > 0):
+        raise ValueError(f"alpha must be a positive finite Dirichlet concentration, got {alpha!r}")
+    n = labels.shape[0]
+    if n < M * min_size:
+        raise ValueError(f"{n} samples cannot give each of M={M} clients {min_size} samples; "
+                         "use fewer clients or more data")
+    classes = np.unique(labels)
+    for _ in range(max_tries):
+        client = np.empty(n, dtype=np.intp)
+        for c in classes:
+            idx = rng.permutation(np.flatnonzero(labels == c))
+            q = rng.dirichlet(np.full(M, float(alpha)))
+            cuts = np.floor(np.cumsum(q)[:-1] * idx.size).astype(int)
+            for k, part in enumerate(np.split(idx, cuts)):
+                client[part] = k
+        if np.bincount(client, minlength=M).min() >= min_size:
+            return client
+    raise ValueError(f"no Dirichlet split with alpha={alpha} gave every client {min_size} "
+                     f"samples in {max_tries} draws; increase alpha or reduce M")
+
+
+# ----------------------------------------------------------------------------- the problem
+@dataclass(eq=False)
+class Problem:
+    r"""A learning problem split across clients (see the module docstring for :math:`F`).
+
+    Build one with :func:`make_problem`, or directly from arrays (features are used as given:
+    standardise them and append an intercept column yourself).
+
+    Parameters
+    ----------
+    X : ndarray (n, p)
+        Training features; the rows of client ``k`` are ``X[bounds[k]:bounds[k+1]]``.
+    y : ndarray (n,)
+        Targets: real (squared), 0/1 (logistic) or class index ``0..C-1`` (softmax).
+    client : ndarray of int (n,)
+        Client of each training sample (rows are reordered so clients are contiguous).
+    M : int
+    kind : {"squared", "logistic", "softmax"}
+    lam : float
+        :math:`\lambda \ge 0`.
+    X_test, y_test : ndarray, optional
+        Held-out data for :meth:`test_loss` and :meth:`accuracy`.
+    classes : int
+        :math:`C` for softmax (1 otherwise).
+    weighting : {"clients", "samples"}
+    name : str
+
+    Attributes
+    ----------
+    d : int
+        Number of parameters :math:`pC`.
+    n_k : ndarray of int (M,)
+    bounds : ndarray of int (M + 1,)
+    coef : ndarray (M,)
+        :math:`c_k`.
+    sample_weight : ndarray (n,)
+        :math:`a_i = c_{k(i)}/M`, so :math:`F(w)=\sum_i a_i\ell_i+\frac\lambda2\lVert w\rVert^2`.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    client: np.ndarray
+    M: int
+    kind: str
+    lam: float = 0.0
+    X_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    classes: int = 1
+    weighting: str = "clients"
+    name: str = "custom"
+    _optimum: tuple[np.ndarray, float] | None = field(default=None, repr=False)
+    _consts: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.M = check_int(self.M, "M", lo=1)
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        if self.weighting not in ("clients", "samples"):
+            raise ValueError(f"weighting must be 'clients' or 'samples', got {self.weighting!r}")
+        if isinstance(self.lam, bool) or not isinstance(self.lam, (int, float, np.floating)) \
+                or not math.isfinite(self.lam) or self.lam < 0:
+            raise ValueError(f"lam must be a finite regularisation weight >= 0, got {self.lam!r}")
+        self.lam = float(self.lam)
+        X = np.asarray(self.X, dtype=float)
+        if X.ndim != 2 or X.shape[0] < 1 or X.shape[1] < 1:
+            raise ValueError(f"X must be a non-empty (n, p) array, got shape {X.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ValueError("X must be finite (no NaN or infinity)")
+        n = X.shape[0]
+        y = np.asarray(self.y)
+        if y.shape != (n,):
+            raise ValueError(f"y must have shape ({n},) like X's rows, got {y.shape}")
+        client = np.asarray(self.client)
+        if client.shape != (n,) or client.dtype.kind not in "iu":
+            raise ValueError(f"client must be an int array of shape ({n},)")
+        if client.min() < 0 or client.max() >= self.M:
+            raise ValueError(f"client entries must lie in 0..M-1 = 0..{self.M - 1}")
+        n_k = np.bincount(client, minlength=self.M)
+        if n_k.min() == 0:
+            raise ValueError(f"every client needs data; clients {np.flatnonzero(n_k == 0)} "
+                             "have none")
+        self.classes = check_int(self.classes, "classes", lo=1)
+        y = self._check_targets(y, "y")
+        order = np.argsort(client, kind="stable")
+        self.X = np.ascontiguousarray(X[order])
+        self.y = y[order]
+        self.client = client[order].astype(np.intp)
+        self.n_k = n_k
+        self.bounds = np.concatenate([[0], np.cumsum(n_k)])
+        if self.X_test is not None:
+            Xt = np.ascontiguousarray(np.asarray(self.X_test, dtype=float))
+            if Xt.ndim != 2 or Xt.shape[1] != X.shape[1]:
+                raise ValueError(f"X_test must have shape (n_test, {X.shape[1]})")
+            yt = np.asarray(self.y_test)
+            if yt.shape != (Xt.shape[0],):
+                raise ValueError("y_test must have one target per row of X_test")
+            self.X_test, self.y_test = Xt, self._check_targets(yt, "y_test")
+        n_tot = float(n)
+        self.coef = (1.0 / n_k) if self.weighting == "clients" else np.full(self.M, self.M / n_tot)
+        self.sample_weight = self.coef[self.client] / self.M
+        self.C = self.classes if self.kind == "softmax" else 1
+        self.p = X.shape[1]
+        self.d = self.p * self.C
+        for a in (self.X, self.y, self.client, self.n_k, self.bounds, self.coef,
+                  self.sample_weight):
+            a.setflags(write=False)
+
+    def _check_targets(self, y: np.ndarray, name: str) -> np.ndarray:
+        if self.kind == "squared":
+            y = y.astype(float)
+            if not np.all(np.isfinite(y)):
+                raise ValueError(f"{name} must be finite")
+            return y
+        if y.dtype.kind == "f" and np.any(y != np.round(y)):
+            raise ValueError(f"{name} must hold class labels (integers) for kind={self.kind!r}")
+        y = y.astype(np.intp)
+        hi = 1 if self.kind == "logistic" else self.classes - 1
+        if y.min() < 0 or y.max() > hi:
+            raise ValueError(f"{name} must hold labels in 0..{hi} for kind={self.kind!r}"
+                             + (" (set classes=)" if self.kind == "softmax" else ""))
+        return y
+
+    def __repr__(self) -> str:
+        return (f"Problem({self.name!r}, kind={self.kind!r}, M={self.M}, n={self.X.shape[0]}, "
+                f"d={self.d}, lam={self.lam:g}, weighting={self.weighting!r})")
+
+    # ------------------------------------------------------------------ layout
+    def _as_batch(self, w: Any, name: str = "w") -> tuple[np.ndarray, bool]:
+        w = np.asarray(w, dtype=float)
+        single = w.ndim == 1
+        if w.ndim not in (1, 2) or w.shape[-1] != self.d:
+            raise ValueError(f"{name} must have shape ({self.d},) or (trials, {self.d}), "
+                             f"got {w.shape}")
+        if not np.all(np.isfinite(w)):
+            raise ValueError(f"{name} must be finite")
+        return (w[None] if single else w), single
+
+    def to_internal(self, w: np.ndarray) -> np.ndarray:
+        """``(T, d)`` -> internal layout ``(C, T, p)`` (a new contiguous array)."""
+        T = w.shape[0]
+        return np.ascontiguousarray(w.reshape(T, self.p, self.C).transpose(2, 0, 1))
+
+    def from_internal(self, W: np.ndarray) -> np.ndarray:
+        """Internal ``(C, T, p)`` -> ``(T, d)``."""
+        return np.ascontiguousarray(W.transpose(1, 2, 0)).reshape(W.shape[1], self.d)
+
+    def _blocks(self, w: np.ndarray) -> Any:
+        """Yield ``(lo, hi, W)``: padded blocks of BLOCK trials in internal layout (with
+        single-threaded BLAS while the caller works on them)."""
+        T = w.shape[0]
+        with single_threaded_blas():
+            for lo in range(0, T, BLOCK):
+                hi = min(T, lo + BLOCK)
+                blk = w[lo:hi]
+                if hi - lo < BLOCK:
+                    blk = np.concatenate([blk, np.repeat(blk[-1:], BLOCK - (hi - lo), axis=0)])
+                yield lo, hi, self.to_internal(blk)
+
+    # ------------------------------------------------------------------ engine
+    # Layout: W (C, T, p); logits Z (C, T, n) = W X^T, samples on the contiguous last axis,
+    # so every pointwise operation and every reduction over classes runs on long rows.
+    @staticmethod
+    def _logits(X: np.ndarray, W: np.ndarray) -> np.ndarray:
+        C, T, p = W.shape
+        return (W.reshape(C * T, p) @ X.T).reshape(C, T, X.shape[0])
+
+    def _pointwise(self, Z: np.ndarray, y: np.ndarray,
+                   residual: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+        r"""Per-sample losses ``(T, n)`` and residuals :math:`\partial\ell/\partial z`
+        ``(C, T, n)``; overwrites ``Z`` (with the residuals when ``residual``)."""
+        if self.kind == "squared":
+            r = Z[0]
+            r -= y
+            ell = 0.5 * (r * r)
+            return ell, (Z if residual else None)
+        if self.kind == "logistic":
+            z = Z[0]
+            ell = np.logaddexp(0.0, z) - y * z
+            if residual:
+                e = np.exp(-np.abs(z))                          # sigma(z) - y, stable
+                z[...] = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)) - y
+                return ell, Z
+            return ell, None
+        C = Z.shape[0]
+        ar = np.arange(Z.shape[2])
+        m = Z[0].copy()
+        for c in range(1, C):
+            np.maximum(m, Z[c], out=m)
+        zy = Z[y, :, ar].T                                      # (T, n)
+        Z -= m
+        np.exp(Z, out=Z)
+        S = Z[0].copy()
+        for c in range(1, C):
+            S += Z[c]
+        ell = np.log(S) + m - zy
+        if not residual:
+            return ell, None
+        Z *= 1.0 / S
+        Z[y, :, ar] -= 1.0
+        return ell, Z
+
+    def _forward(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Loss :math:`F` per trial ``(T,)`` and residuals ``(C, T, n)`` at internal ``W``."""
+        Z = self._logits(self.X, W)
+        ell, R = self._pointwise(Z, self.y)
+        sq = np.einsum("ctp,ctp->t", W, W)
+        return ell @ self.sample_weight + (0.5 * self.lam) * sq, R
+
+    def _backward(self, W: np.ndarray, R: np.ndarray, cw: np.ndarray) -> np.ndarray:
+        r"""Direction :math:`\sum_k \mathrm{cw}_{tk}\nabla f_k(w_t)`, internal layout.
+
+        ``cw`` (T, M) client weights (``1/M`` everywhere gives :math:`\nabla F`). ``R`` is
+        consumed (scaled in place).
+        """
+        C, T, p = W.shape
+        s = cw[:, self.client] * self.coef[self.client]                # (T, n)
+        R *= s
+        D = (R.reshape(C * T, -1) @ self.X).reshape(C, T, p)
+        D += (self.lam * cw.sum(axis=1))[:, None] * W
+        return D
+
+    def _test_metrics(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Test loss (mean, no regulariser) and accuracy (classification), each ``(T,)``."""
+        Z = self._logits(self.X_test, W)
+        if self.kind == "squared":
+            acc = None
+        elif self.kind == "logistic":
+            acc = ((Z[0] > 0) == (self.y_test == 1)).mean(axis=1)
+        else:
+            acc = (Z.argmax(axis=0) == self.y_test).mean(axis=1)
+        ell, _ = self._pointwise(Z, self.y_test, residual=False)
+        return ell.mean(axis=1), acc
+
+    # ------------------------------------------------------------------ public, batched
+    def loss(self, w: Any) -> Any:
+        r""":math:`F(w)`: float, or ``(trials,)`` for ``w`` of shape ``(trials, d)``."""
+        w, single = self._as_batch(w)
+        out = np.empty(w.shape[0])
+        for lo, hi, W in self._blocks(w):
+            out[lo:hi] = self._forward(W)[0][: hi - lo]
+        return float(out[0]) if single else out
+
+    def gradient(self, w: Any) -> np.ndarray:
+        r""":math:`\nabla F(w)=\frac1M\sum_k\nabla f_k(w)`, ``(d,)`` or ``(trials, d)``."""
+        w, single = self._as_batch(w)
+        out = np.empty_like(w)
+        cw = np.full((BLOCK, self.M), 1.0 / self.M)
+        for lo, hi, W in self._blocks(w):
+            _, R = self._forward(W)
+            out[lo:hi] = self.from_internal(self._backward(W, R, cw))[: hi - lo]
+        return out[0] if single else out
+
+    def client_losses(self, w: Any) -> np.ndarray:
+        """:math:`f_k(w)`, ``(M,)`` or ``(trials, M)``."""
+        w, single = self._as_batch(w)
+        out = np.empty((w.shape[0], self.M))
+        for lo, hi, W in self._blocks(w):
+            ell, _ = self._pointwise(self._logits(self.X, W), self.y, residual=False)
+            sums = np.add.reduceat(ell, self.bounds[:-1], axis=1).T        # (M, T)
+            sq = np.einsum("ctp,ctp->t", W, W)
+            out[lo:hi] = (self.coef[:, None] * sums + 0.5 * self.lam * sq).T[: hi - lo]
+        return out[0] if single else out
+
+    def client_gradients(self, w: Any) -> np.ndarray:
+        r""":math:`\nabla f_k(w)` of every client, ``(M, d)`` or ``(trials, M, d)``.
+
+        One product per client, vectorised over the trials (no loop over trials).
+        """
+        w, single = self._as_batch(w)
+        T = w.shape[0]
+        out = np.empty((T, self.M, self.d))
+        for lo, hi, W in self._blocks(w):
+            _, R = self._forward(W)
+            for k in range(self.M):
+                cw = np.zeros((BLOCK, self.M))
+                cw[:, k] = 1.0
+                out[lo:hi, k] = self.from_internal(self._backward(W, R.copy(), cw))[: hi - lo]
+        return out[0] if single else out
+
+    def test_loss(self, w: Any) -> Any:
+        """Mean loss on the held-out set (no regulariser): float or ``(trials,)``."""
+        self._need_test()
+        w, single = self._as_batch(w)
+        out = np.empty(w.shape[0])
+        for lo, hi, W in self._blocks(w):
+            out[lo:hi] = self._test_metrics(W)[0][: hi - lo]
+        return float(out[0]) if single else out
+
+    def accuracy(self, w: Any) -> Any:
+        """Test accuracy (fraction of held-out samples classified correctly)."""
+        self._need_test()
+        if self.kind == "squared":
+            raise ValueError("accuracy is defined for classification problems; use test_loss "
+                             "for least squares")
+        w, single = self._as_batch(w)
+        out = np.empty(w.shape[0])
+        for lo, hi, W in self._blocks(w):
+            out[lo:hi] = self._test_metrics(W)[1][: hi - lo]
+        return float(out[0]) if single else out
+
+    def _need_test(self) -> None:
+        if self.X_test is None:
+            raise ValueError("this problem has no held-out data (X_test=None)")
+
+    def hessian_vector(self, w: Any, v: Any) -> np.ndarray:
+        r""":math:`\nabla^2F(w)\,v` for one ``w`` and one ``v`` (both ``(d,)``), exactly."""
+        w, _ = self._as_batch(w)
+        v, _ = self._as_batch(v, "v")
+        if w.shape[0] != 1 or v.shape[0] != 1:
+            raise ValueError("hessian_vector takes one w and one v of shape (d,)")
+        Wm = w[0].reshape(self.p, self.C)
+        Vm = v[0].reshape(self.p, self.C)
+        U = self.X @ Vm                                         # (n, C)
+        a = self.sample_weight[:, None]
+        if self.kind == "squared":
+            HU = U
+        elif self.kind == "logistic":
+            z = self.X @ Wm
+            sig = 0.5 * (1.0 + np.tanh(0.5 * z))
+            HU = sig * (1.0 - sig) * U
+        else:
+            Z = self.X @ Wm
+            P = np.exp(Z - Z.max(axis=1, keepdims=True))
+            P /= P.sum(axis=1, keepdims=True)
+            HU = P * U - P * (P * U).sum(axis=1, keepdims=True)
+        return (self.X.T @ (a * HU) + self.lam * Vm).ravel()
+
+    # ------------------------------------------------------------------ constants
+    def _sigma_eigh(self) -> tuple[np.ndarray, np.ndarray]:
+        Sigma = self.X.T @ (self.sample_weight[:, None] * self.X)
+        return np.linalg.eigh(0.5 * (Sigma + Sigma.T))
+
+    def smoothness(self) -> float:
+        r"""Global smoothness constant :math:`L` (exact; see the module docstring)."""
+        if "L" not in self._consts:
+            ev = self._sigma_eigh()[0]
+            self._consts["L"] = float(_CURVATURE[self.kind] * ev[-1] + self.lam)
+        return self._consts["L"]
+
+    def strong_convexity(self) -> float:
+        r"""Strong-convexity constant :math:`\mu` (exact infimum over all :math:`w`)."""
+        if "mu" not in self._consts:
+            if self.kind == "squared":
+                self._consts["mu"] = float(max(self._sigma_eigh()[0][0], 0.0) + self.lam)
+            else:
+                self._consts["mu"] = self.lam
+        return self._consts["mu"]
+
+    def curvature_directions(self) -> dict[str, np.ndarray]:
+        r"""Unit directions (and points) where the constants are attained or approached.
+
+        Returns ``{"L_dir", "L_at", "mu_dir"}``: the Hessian's quadratic form along
+        ``L_dir`` at ``L_at`` equals :math:`L` (exactly for squared / logistic, up to
+        :math:`e^{-60}` for softmax), and along ``mu_dir`` equals :math:`\mu` (exactly for
+        squared and softmax at every point; for logistic only as :math:`\|w\|\to\infty`).
+        """
+        _, V = self._sigma_eigh()
+        top, bot = V[:, -1], V[:, 0]
+        if self.kind == "softmax":
+            e = np.zeros(self.C)
+            e[0], e[1] = 1.0, -1.0
+            L_dir = np.kron(top, e / math.sqrt(2.0))
+            at = np.zeros((self.p, self.C))
+            at[-1, 2:] = -60.0                      # intercept row: classes >= 2 vanish
+            mu_dir = np.kron(bot, np.ones(self.C) / math.sqrt(self.C))
+            return {"L_dir": L_dir, "L_at": at.ravel(), "mu_dir": mu_dir}
+        return {"L_dir": top, "L_at": np.zeros(self.d), "mu_dir": bot}
+
+    def optimum(self) -> tuple[np.ndarray, float]:
+        r"""Minimiser :math:`w^\star` and :math:`F^\star = F(w^\star)`, to high accuracy.
+
+        Least squares: the normal equations :math:`(\Sigma+\lambda I)w=X^\top Ay`, solved
+        and refined once. Logistic / softmax: damped Newton's method with conjugate-gradient
+        steps (``scipy.sparse.linalg.cg``) on exact Hessian-vector products, to a gradient
+        norm at rounding level; then :math:`F(w^\star)-F^\star\le\lVert\nabla
+        F(w^\star)\rVert^2/(2\mu)`
+        (:meth:`optimum_error_bound`). Cached.
+        """
+        if self._optimum is None:
+            if self.kind == "squared":
+                Sigma = self.X.T @ (self.sample_weight[:, None] * self.X)
+                H = Sigma + self.lam * np.eye(self.p)
+                b = self.X.T @ (self.sample_weight * self.y)
+                w = np.linalg.solve(H, b)
+                w = w + np.linalg.solve(H, b - H @ w)
+            else:
+                w = self._newton()
+            self._optimum = (w, self.loss(w))
+            self._optimum[0].setflags(write=False)
+        return self._optimum
+
+    def _newton(self) -> np.ndarray:
+        """Damped Newton with conjugate-gradient steps on exact Hessian-vector products."""
+        from scipy.sparse.linalg import LinearOperator, cg
+
+        if self.lam <= 0:
+            raise ValueError("the optimum of a logistic problem needs lam > 0 (strong "
+                             "convexity); build the problem with lam > 0")
+        x = np.zeros(self.d)
+        f, g = self.loss(x), self.gradient(x)
+        for _ in range(100):
+            gn = float(np.linalg.norm(g))
+            if gn <= 1e-14 * max(1.0, abs(f)):
+                break
+            H = LinearOperator((self.d, self.d), dtype=float,
+                               matvec=lambda v, x=x: self.hessian_vector(x, v))
+            step, _ = cg(H, -g, rtol=1e-12, maxiter=20 * self.d)
+            t = 1.0
+            for _ in range(60):
+                xn = x + t * step
+                fn, gn_vec = self.loss(xn), self.gradient(xn)
+                if fn <= f + 1e-4 * t * float(g @ step) or \
+                        float(np.linalg.norm(gn_vec)) < 0.5 * gn:
+                    break
+                t *= 0.5
+            if np.array_equal(xn, x):
+                break
+            x, f, g = xn, fn, gn_vec
+        return x
+
+    def optimum_error_bound(self) -> float:
+        r"""Certified bound on :math:`F(w^\star)-F^\star`: :math:`\lVert\nabla F\rVert^2/2\mu`."""
+        w, _ = self.optimum()
+        mu = self.strong_convexity()
+        g = float(np.linalg.norm(self.gradient(w)))
+        return math.inf if mu <= 0 else g * g / (2.0 * mu)
+
+    def heterogeneity(self, w: Any = None) -> Any:
+        r""":math:`\zeta^2(w)=\frac1M\sum_k\lVert\nabla f_k(w)-\nabla F(w)\rVert^2`.
+
+        At ``w`` (``(d,)`` or ``(trials, d)``); default :math:`w^\star`, where it is
+        :math:`\frac1M\sum_k\lVert\nabla f_k(w^\star)\rVert^2`. The bounds' :math:`\zeta^2` is a
+        supremum over the iterates: evaluate this along a trajectory
+        (``train(..., keep_iterates=True)``) to bound it.
+        """
+        if w is None:
+            w = self.optimum()[0]
+        G = self.client_gradients(w)
+        dev = G - G.mean(axis=-2, keepdims=True)
+        return np.einsum("...kd,...kd->...", dev, dev) / self.M
+
+    def label_counts(self) -> np.ndarray:
+        """Samples of each class per client, int ``(M, classes)`` (classification only)."""
+        if self.kind == "squared":
+            raise ValueError("label_counts needs a classification problem")
+        ncls = self.C if self.kind == "softmax" else 2
+        out = np.zeros((self.M, ncls), dtype=np.int64)
+        np.add.at(out, (self.client, self.y), 1)
+        return out
+
+
+# ----------------------------------------------------------------------------- builders
+def _standardise(Xtr: np.ndarray, Xte: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean, std = Xtr.mean(axis=0), Xtr.std(axis=0)
+    keep = std > 0
+    f = lambda A: np.hstack([(A[:, keep] - mean[keep]) / std[keep],  # noqa: E731
+                             np.ones((A.shape[0], 1))])
+    return f(Xtr), f(Xte)
+
+
+def _train_test(y: np.ndarray, test_fraction: float, rng: np.random.Generator,
+                stratify: bool) -> tuple[np.ndarray, np.ndarray]:
+    if stratify:
+        test = []
+        for c in np.unique(y):
+            idx = rng.permutation(np.flatnonzero(y == c))
+            test.append(idx[: int(round(test_fraction * idx.size))])
+        test = np.sort(np.concatenate(test))
+    else:
+        test = np.sort(rng.permutation(y.size)[: int(round(test_fraction * y.size))])
+    train = np.setdiff1d(np.arange(y.size), test)
+    return train, test
+
+
+def make_problem(name: str = "digits", M: int = 10, *, split: str = "iid", alpha: float = 0.5,
+                 data_seed: int = 0, lam: float | None = None, weighting: str = "clients",
+                 test_fraction: float = 0.2, n_train: int = 2000, n_features: int = 20,
+                 noise: float = 0.5) -> Problem:
+    r"""A named problem split across ``M`` clients.
+
+    Parameters
+    ----------
+    name : {"digits", "synthetic-logistic", "least-squares"}
+        * ``"digits"``: scikit-learn's bundled handwritten digits (1797 images of 8x8 pixels,
+          10 classes; no download), multinomial (softmax) logistic regression,
+          default :math:`\lambda=10^{-2}`;
+        * ``"synthetic-logistic"``: binary logistic regression on Gaussian features,
+          :math:`y\sim\mathrm{Bernoulli}(\sigma(x^\top\beta))`, default :math:`\lambda=10^{-2}`;
+        * ``"least-squares"``: :math:`y=x^\top\beta+\text{noise}\cdot\mathcal N(0,1)`,
+          features with geometrically spread scales, default :math:`\lambda=0`.
+    M : int
+        Clients.
+    split : {"iid", "dirichlet"}
+        Dirichlet label skew (:func:`dirichlet_split`) uses the class labels; for least
+        squares the labels are the deciles of :math:`y`.
+    alpha : float
+        Dirichlet concentration.
+    data_seed : int
+        Seeds the synthetic data, the train/test split and the client split (not the links).
+    lam : float, optional
+        :math:`\lambda`.
+    weighting : {"clients", "samples"}
+    test_fraction : float
+        Held-out fraction (stratified by class for classification).
+    n_train, n_features, noise
+        Size of the synthetic problems (``n_train`` samples before the held-out split).
+    """
+    if name not in PROBLEMS:
+        raise ValueError(f"problem must be one of {PROBLEMS} or a Problem, got {name!r}")
+    M = check_int(M, "M", lo=1)
+    check_int(data_seed, "data_seed", lo=0)
+    if split not in ("iid", "dirichlet"):
+        raise ValueError(f"split must be 'iid' or 'dirichlet', got {split!r}")
+    if not (isinstance(test_fraction, (int, float)) and 0 < test_fraction < 1):
+        raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction!r}")
+    rng = np.random.default_rng([data_seed, PROBLEMS.index(name)])
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        X, y = load_digits(return_X_y=True)
+        kind, classes, lam0 = "softmax", 10, 1e-2
+    else:
+        n_train = check_int(n_train, "n_train", lo=2)
+        n_features = check_int(n_features, "n_features", lo=1)
+        beta = rng.standard_normal(n_features)
+        if name == "synthetic-logistic":
+            X = rng.standard_normal((n_train, n_features))
+            z = X @ beta / math.sqrt(n_features) * 3.0
+            y = (rng.random(n_train) < 1.0 / (1.0 + np.exp(-z))).astype(np.intp)
+            kind, classes, lam0 = "logistic", 1, 1e-2
+        else:
+            scales = np.geomspace(1.0, 0.2, n_features)
+            X = rng.standard_normal((n_train, n_features)) * scales
+            y = X @ beta + noise * rng.standard_normal(n_train)
+            kind, classes, lam0 = "squared", 1, 0.0
+    strat = kind != "squared"
+    tr, te = _train_test(y, float(test_fraction), rng, stratify=strat)
+    Xtr, Xte = _standardise(X[tr].astype(float), X[te].astype(float))
+    ytr, yte = y[tr], y[te]
+    if M > ytr.size:
+        raise ValueError(f"M={M} clients exceed the {ytr.size} training samples")
+    if split == "iid":
+        client = iid_split(ytr.size, M, rng)
+    else:
+        labels = ytr if strat else np.searchsorted(np.quantile(ytr, np.linspace(0, 1, 11)[1:-1]),
+                                                   ytr)
+        client = dirichlet_split(labels, M, alpha, rng, min_size=min(2, ytr.size // M))
+    return Problem(Xtr, ytr, client, M, kind, lam=lam0 if lam is None else lam,
+                   X_test=Xte, y_test=yte, classes=classes, weighting=weighting,
+                   name=name if split == "iid" else f"{name} (dirichlet alpha={alpha:g})")

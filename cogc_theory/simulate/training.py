@@ -1,0 +1,475 @@
+r"""Training over the cooperative network: every scheme on the same link draws (SPEC section 5).
+
+A run draws the links of ``rounds`` rounds for each trial
+(:meth:`~cogc_theory.simulate.links.LinkModel.draw_rounds`, so Gilbert–Elliott memory is
+honoured), decodes all rounds of all trials in one batched call (the decoder's outcome does not
+depend on the model), and then runs the model updates vectorised over trials. In round
+:math:`t` the server recovers :math:`\sum_k \omega_{tk} g_k` with client weights
+:math:`\omega_t` and sets :math:`w_{t+1} = w_t - \eta\sum_k \omega_{tk}\nabla f_k(w_t)`
+(SPEC section 3):
+
+=======================  ==============================================================
+outcome                  :math:`\omega_t`
+=======================  ==============================================================
+full recovery            :math:`1/M` for every client (gradient descent on :math:`F`)
+partial, subset rule     :math:`\mathbb 1_K/|K|` (``renormalize=False``: :math:`\mathbb 1_K/M`)
+partial, least squares   :math:`\hat t/\mathbf 1^\top\hat t` (or :math:`\hat t/M`), with
+                         :math:`\hat t` the projection of :math:`\mathbf 1` on the row space
+                         (:math:`\mathbf 1^\top\hat t = \lVert\hat t\rVert^2>0`; equal to the
+                         subset rule when :math:`\hat t = \mathbb 1_K`)
+outage                   :math:`0`: :math:`w` unchanged
+=======================  ==============================================================
+
+Schemes (:data:`SCHEMES`), all reading the same draws :math:`(\tau, u)`:
+
+* ``"ideal"``: full recovery every round (no erasures);
+* ``"cogc"``: standard decoding of the complete partial sums that arrived — full or outage;
+* ``"gcplus"`` (max-subset rule), ``"gcplus-individual"``, ``"gcplus-least-squares"``:
+  GC+ on the effective matrices :math:`B\circ\tau` and the arrivals :math:`u`;
+* ``"fedavg"``: uncoded federated averaging over the clients whose uplink arrived,
+  :math:`K=\{m: u_m\}` (no cooperation);
+* ``"gc"``: classic gradient coding (Tandon et al. 2017) with data replication: client
+  :math:`m` holds the data of :math:`S_m`, so its coded sum is always complete; standard
+  decoding with ``received = u``.
+
+**Exactness.** A full-recovery round performs exactly the floating-point operations of
+centralised gradient descent :math:`w-\eta\nabla F(w)` with
+:meth:`~cogc_theory.simulate.problems.Problem.gradient` (the weights :math:`1/M` are the same
+numbers and the gradient is computed by the same routine, never via decoding weights
+:math:`a^\top c`, which would differ by rounding). So with no erasures every scheme reproduces
+gradient descent to the last bit, and a CoGC run equals the ideal run bitwise until its first
+outage.
+
+**Reproducibility.** Trials are simulated in blocks of
+:data:`~cogc_theory.simulate.problems.BLOCK`; block :math:`b` draws its links from a generator
+seeded by the :math:`b`-th child of ``SeedSequence(seed)`` (a padded last block draws the full
+block and discards the rest). Trial :math:`i`'s links and arithmetic therefore do not depend on
+how many trials run: ``train(..., trials=5)`` equals the first five trials of
+``train(..., trials=50)`` bitwise, and every scheme of one seed sees identical draws (paired
+comparisons).
+
+Examples
+--------
+>>> import cogc_theory as ct
+>>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.2, link_erasure=0.2)
+>>> runs = train_schemes(net, ["ideal", "cogc", "gcplus"], problem="least-squares",
+...                      rounds=30, trials=3, seed=1)
+>>> runs["cogc"].loss.shape                    # (trials, rounds + 1)
+(3, 31)
+>>> bool(np.all(runs["ideal"].gap[:, -1] <= runs["cogc"].gap[:, -1]))
+True
+>>> runs["gcplus"].outcome[0, :8].tolist()     # 2 full, 1 partial, 0 outage
+[1, 0, 2, 1, 1, 2, 1, 2]
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .. import decode
+from .._validate import check_int
+from .links import LinkDraw, LinkModel
+from .problems import BLOCK, PROBLEMS, Problem, make_problem, single_threaded_blas
+
+__all__ = [
+    "FULL",
+    "OUTAGE",
+    "PARTIAL",
+    "SCHEMES",
+    "Outcomes",
+    "TrainingRun",
+    "decode_scheme",
+    "link_draws",
+    "train",
+    "train_schemes",
+]
+
+#: Training schemes.
+SCHEMES = ("ideal", "cogc", "gcplus", "gcplus-individual", "gcplus-least-squares", "fedavg",
+           "gc")
+_ALIASES = {"gcplus-max-subset": "gcplus", "standard": "cogc"}
+_RULE = {"gcplus": "max-subset", "gcplus-individual": "individual",
+         "gcplus-least-squares": "least-squares"}
+#: Outcome codes of :attr:`TrainingRun.outcome`.
+OUTAGE, PARTIAL, FULL = 0, 1, 2
+
+
+# ----------------------------------------------------------------------------- checks
+def _check_scheme(scheme: Any) -> str:
+    if not isinstance(scheme, str):
+        raise TypeError(f"scheme must be a string, one of {SCHEMES}, got {scheme!r}")
+    s = _ALIASES.get(scheme, scheme)
+    if s not in SCHEMES:
+        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    return s
+
+
+def _check_seed(seed: Any) -> np.random.SeedSequence:
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be a non-negative int or a numpy SeedSequence, got "
+                        f"{type(seed).__name__} {seed!r} (a Generator cannot be split "
+                        "reproducibly per block of trials)")
+    if int(seed) < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}")
+    return np.random.SeedSequence(int(seed))
+
+
+def _check_net(net: Any) -> Any:
+    from ..network import CooperativeNetwork
+
+    if not isinstance(net, CooperativeNetwork):
+        raise TypeError(f"net must be a CooperativeNetwork, got {type(net).__name__}")
+    if net.is_symbolic:
+        raise ValueError("net has symbolic erasure probabilities; substitute numbers first "
+                         "(net.subs({symbol: value, ...})) to train on it")
+    return net
+
+
+_PROBLEM_CACHE: OrderedDict[tuple, Problem] = OrderedDict()
+
+
+def _get_problem(problem: Any, M: int, split: str, alpha: float, data_seed: int,
+                 options: dict[str, Any] | None) -> Problem:
+    if isinstance(problem, Problem):
+        if problem.M != M:
+            raise ValueError(f"problem has M={problem.M} clients but the network has {M}; "
+                             "build the problem with the network's M")
+        return problem
+    if not isinstance(problem, str):
+        raise TypeError(f"problem must be one of {PROBLEMS} or a Problem, got "
+                        f"{type(problem).__name__}")
+    opts = dict(options or {})
+    key = (problem, M, split, float(alpha), data_seed, tuple(sorted(opts.items())))
+    hit = _PROBLEM_CACHE.get(key)
+    if hit is None:
+        hit = make_problem(problem, M, split=split, alpha=alpha, data_seed=data_seed, **opts)
+        _PROBLEM_CACHE[key] = hit
+        while len(_PROBLEM_CACHE) > 8:
+            _PROBLEM_CACHE.popitem(last=False)
+    else:
+        _PROBLEM_CACHE.move_to_end(key)
+    return hit
+
+
+# ----------------------------------------------------------------------------- links
+def link_draws(net: Any, rounds: int, trials: int, seed: Any = 0) -> LinkDraw:
+    r"""The link draws of a run: a :class:`~cogc_theory.simulate.links.LinkDraw` of shape
+    ``(rounds, trials)``.
+
+    Block :math:`b` of :data:`~cogc_theory.simulate.problems.BLOCK` trials uses
+    ``default_rng(SeedSequence(entropy, spawn_key=key + (b,)))`` and
+    ``LinkModel(net).draw_rounds(rng, rounds, (BLOCK,))``, so trial :math:`i`'s draws do not
+    depend on ``trials``.
+    """
+    net = _check_net(net)
+    rounds = check_int(rounds, "rounds", lo=0)
+    trials = check_int(trials, "trials", lo=1)
+    ss = _check_seed(seed)
+    model = LinkModel(net)
+    nb = -(-trials // BLOCK)
+    parts = []
+    for b in range(nb):
+        child = np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + (b,),
+                                       pool_size=ss.pool_size)
+        parts.append(model.draw_rounds(np.random.default_rng(child), rounds, (BLOCK,)))
+    tau = np.concatenate([d.tau for d in parts], axis=1)[:, :trials]
+    u = np.concatenate([d.u for d in parts], axis=1)[:, :trials]
+    return LinkDraw(tau, u, parts[0].link_used)
+
+
+# ----------------------------------------------------------------------------- outcomes
+@dataclass(frozen=True, eq=False)
+class Outcomes:
+    r"""What the server recovers in each round of each trial.
+
+    Attributes
+    ----------
+    code : ndarray of int8 (rounds, trials)
+        :data:`FULL`, :data:`PARTIAL` or :data:`OUTAGE`.
+    size : ndarray of int (rounds, trials)
+        :math:`|K|` (``M`` on full recovery, 0 on outage).
+    weights : ndarray (rounds, trials, M)
+        The client weights :math:`\omega_t` of the update.
+    """
+
+    code: np.ndarray
+    size: np.ndarray
+    weights: np.ndarray
+
+
+def _ideal(M: int, R: int, T: int) -> Outcomes:
+    """Full recovery in every round: weights ``1 / M`` (the numbers gradient descent uses)."""
+    return Outcomes(np.full((R, T), FULL, dtype=np.int8), np.full((R, T), M),
+                    np.full((R, T, M), 1.0 / M))
+
+
+def decode_scheme(net: Any, draws: LinkDraw, scheme: str, *,
+                  renormalize: bool = True) -> Outcomes:
+    """Decode every round of every trial of ``draws`` (shape ``(rounds, trials)``) for
+    ``scheme``, in one batched decoder call."""
+    scheme = _check_scheme(scheme)
+    M = net.M
+    R, T = draws.shape
+    if scheme == "ideal" or R * T == 0:
+        return _ideal(M, R, T)
+    weights = np.full((R, T, M), 1.0 / M)
+    u = draws.u.reshape(R * T, M)
+    target = None
+    if scheme in ("cogc", "gc"):
+        rec = draws.received if scheme == "cogc" else draws.u
+        full = decode.standard(net.B, rec.reshape(R * T, M)).full
+        K = np.broadcast_to(full[:, None], (R * T, M))
+    elif scheme == "fedavg":
+        K = u
+        full = K.all(axis=1)
+    else:
+        Bt = draws.effective(net.B).reshape(R * T, M, M)
+        res = decode.gcplus(Bt, u, rule=_RULE[scheme])
+        full, K = res.full, res.recovered
+        if scheme == "gcplus-least-squares":
+            target = np.where(K, res.target, 0.0)
+    size = np.where(full, M, K.sum(axis=1))
+    c = np.where(full, FULL, np.where(size > 0, PARTIAL, OUTAGE)).astype(np.int8)
+    w = weights.reshape(R * T, M)
+    part = c == PARTIAL
+    if part.any():
+        if target is None:
+            num = K[part].astype(float)
+            den = size[part].astype(float) if renormalize else np.full(part.sum(), float(M))
+        else:
+            num = target[part]
+            den = num.sum(axis=1) if renormalize else np.full(part.sum(), float(M))
+        w[part] = num * (1.0 / den)[:, None]
+    w[c == OUTAGE] = 0.0
+    return Outcomes(c.reshape(R, T), size.reshape(R, T), w.reshape(R, T, M))
+
+
+# ----------------------------------------------------------------------------- the run
+@dataclass(eq=False)
+class TrainingRun:
+    r"""One scheme trained for ``rounds`` rounds in ``trials`` independent trials.
+
+    Attributes
+    ----------
+    loss : ndarray (trials, rounds + 1)
+        :math:`F(w_t)`, the global training objective after each round (index 0: initial).
+    test_loss : ndarray (trials, rounds + 1) or None
+        Mean loss on the held-out data.
+    accuracy : ndarray (trials, rounds + 1) or None
+        Test accuracy (classification problems).
+    outcome : ndarray of int8 (trials, rounds)
+        :data:`FULL` (2), :data:`PARTIAL` (1) or :data:`OUTAGE` (0) per round.
+    recovered_size : ndarray of int (trials, rounds)
+        :math:`|K|` per round.
+    w_final : ndarray (trials, d)
+    iterates : ndarray (trials, rounds + 1, d) or None
+        Every :math:`w_t` (``keep_iterates=True``).
+    scheme, problem, net, eta, rounds, trials, seed, renormalize
+        The inputs.
+    """
+
+    scheme: str
+    problem: Problem
+    net: Any
+    eta: float
+    rounds: int
+    trials: int
+    seed: Any
+    renormalize: bool
+    loss: np.ndarray
+    test_loss: np.ndarray | None
+    accuracy: np.ndarray | None
+    outcome: np.ndarray
+    recovered_size: np.ndarray
+    w_final: np.ndarray
+    iterates: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def optimum(self) -> float:
+        """:math:`F^\\star` of the problem (computed on first use, cached on the problem)."""
+        return self.problem.optimum()[1]
+
+    @property
+    def gap(self) -> np.ndarray:
+        r"""Optimality gap :math:`F(w_t)-F^\star`, ``(trials, rounds + 1)``."""
+        return self.loss - self.optimum
+
+    def fractions(self) -> dict[str, float]:
+        """Fractions of full, partial and outage rounds over all trials and rounds."""
+        n = max(1, self.outcome.size)
+        return {k: float(np.count_nonzero(self.outcome == v)) / n
+                for k, v in (("full", FULL), ("partial", PARTIAL), ("outage", OUTAGE))}
+
+    def __repr__(self) -> str:
+        fr = self.fractions()
+        return (f"TrainingRun(scheme={self.scheme!r}, problem={self.problem.name!r}, "
+                f"trials={self.trials}, rounds={self.rounds}, eta={self.eta:.4g}, "
+                f"final loss={float(self.loss[:, -1].mean()):.6g}, "
+                f"full={fr['full']:.3f}, partial={fr['partial']:.3f}, "
+                f"outage={fr['outage']:.3f})")
+
+
+def _run(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int,
+         keep_iterates: bool, workers: int = 1) -> dict[str, Any]:
+    """Gradient steps for every trial, in blocks of BLOCK trials (no loop over trials within
+    a block; blocks run one after another, or on ``workers`` threads)."""
+    T = w0.shape[0]
+    has_test = problem.X_test is not None
+    loss = np.empty((rounds + 1, T))
+    tl = np.empty((rounds + 1, T)) if has_test else None
+    acc = np.empty((rounds + 1, T)) if has_test and problem.kind != "squared" else None
+    its = np.empty((T, rounds + 1, problem.d)) if keep_iterates else None
+    w_final = np.empty((T, problem.d))
+    starts = range(0, T, BLOCK)
+
+    def one(lo: int) -> None:
+        _run_block(problem, oc, w0, eta, rounds, lo, min(T, lo + BLOCK), loss, tl, acc, its,
+                   w_final)
+
+    with single_threaded_blas():
+        if workers == 1 or len(starts) == 1:
+            for lo in starts:
+                one(lo)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=workers) as ex:
+                list(ex.map(one, starts))
+    return {"loss": loss.T.copy(), "test_loss": None if tl is None else tl.T.copy(),
+            "accuracy": None if acc is None else acc.T.copy(), "w_final": w_final,
+            "iterates": its}
+
+
+def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int,
+               lo: int, hi: int, loss: np.ndarray, tl: np.ndarray | None,
+               acc: np.ndarray | None, its: np.ndarray | None, w_final: np.ndarray) -> None:
+    """Trials ``lo:hi`` (one padded block), all rounds; writes into the output arrays."""
+    nb = hi - lo
+    blk = w0[lo:hi]
+    if nb < BLOCK:
+        blk = np.concatenate([blk, np.repeat(blk[-1:], BLOCK - nb, axis=0)])
+    W = problem.to_internal(blk)
+    cw = np.zeros((rounds, BLOCK, problem.M))
+    cw[:, :nb] = oc.weights[:, lo:hi]
+    active = np.any(cw != 0, axis=2)                              # (rounds, BLOCK)
+    for t in range(rounds + 1):
+        F, R = problem._forward(W)
+        loss[t, lo:hi] = F[:nb]
+        if tl is not None:
+            tlt, at = problem._test_metrics(W)
+            tl[t, lo:hi] = tlt[:nb]
+            if acc is not None:
+                acc[t, lo:hi] = at[:nb]
+        if its is not None:
+            its[lo:hi, t] = problem.from_internal(W)[:nb]
+        if t < rounds and active[t].any():
+            D = problem._backward(W, R, cw[t])
+            W = W - eta * D
+    w_final[lo:hi] = problem.from_internal(W)[:nb]
+
+
+def train_schemes(net: Any, schemes: Any = ("ideal", "cogc", "gcplus", "fedavg", "gc"), *,
+                  problem: Any = "digits", rounds: int = 200, trials: int = 20, seed: Any = 0,
+                  eta: float | None = None, renormalize: bool = True, split: str = "iid",
+                  alpha: float = 0.5, data_seed: int = 0,
+                  problem_options: dict[str, Any] | None = None, w0: Any = None,
+                  keep_iterates: bool = False, workers: int = 1) -> dict[str, TrainingRun]:
+    r"""Train several schemes on the **same** link draws; ``{scheme: TrainingRun}``.
+
+    Parameters are those of :func:`train`; ``schemes`` is a sequence of names from
+    :data:`SCHEMES`. The links are drawn once (:func:`link_draws`), so the runs are paired.
+    """
+    if isinstance(schemes, str):
+        schemes = [schemes]
+    names = [_check_scheme(s) for s in schemes]
+    if not names:
+        raise ValueError("schemes must name at least one scheme")
+    net = _check_net(net)
+    rounds = check_int(rounds, "rounds", lo=0)
+    trials = check_int(trials, "trials", lo=1)
+    if not isinstance(renormalize, (bool, np.bool_)):
+        raise TypeError(f"renormalize must be a bool, got {renormalize!r}")
+    data_seed = check_int(data_seed, "data_seed", lo=0)
+    workers = check_int(workers, "workers", lo=1)
+    prob = _get_problem(problem, net.M, split, alpha, data_seed, problem_options)
+    if eta is None:
+        eta = 1.0 / prob.smoothness()
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not math.isfinite(eta) \
+            or eta <= 0:
+        raise ValueError(f"eta must be a positive finite step size (default 1/L), got {eta!r}")
+    eta = float(eta)
+    if w0 is None:
+        w0 = np.zeros((trials, prob.d))
+    else:
+        w0 = np.asarray(w0, dtype=float)
+        if w0.shape == (prob.d,):
+            w0 = np.broadcast_to(w0, (trials, prob.d))
+        if w0.shape != (trials, prob.d) or not np.all(np.isfinite(w0)):
+            raise ValueError(f"w0 must be finite with shape ({prob.d},) or ({trials}, "
+                             f"{prob.d}), got {w0.shape}")
+    needs_links = any(s != "ideal" for s in names)
+    draws = link_draws(net, rounds, trials, seed) if needs_links else None
+    out = {}
+    for s in names:
+        oc = (_ideal(net.M, rounds, trials) if s == "ideal"
+              else decode_scheme(net, draws, s, renormalize=bool(renormalize)))
+        res = _run(prob, oc, w0, eta, rounds, keep_iterates, workers)
+        out[s] = TrainingRun(scheme=s, problem=prob, net=net, eta=eta, rounds=rounds,
+                             trials=trials, seed=seed, renormalize=bool(renormalize),
+                             outcome=oc.code.T.copy(), recovered_size=oc.size.T.copy(), **res)
+    return out
+
+
+def train(net: Any, problem: Any = "digits", scheme: str = "gcplus", *, rounds: int = 200,
+          trials: int = 20, seed: Any = 0, eta: float | None = None, renormalize: bool = True,
+          split: str = "iid", alpha: float = 0.5, data_seed: int = 0,
+          problem_options: dict[str, Any] | None = None, w0: Any = None,
+          keep_iterates: bool = False, workers: int = 1) -> TrainingRun:
+    r"""Train one scheme over the cooperative network, vectorised over trials.
+
+    Parameters
+    ----------
+    net : CooperativeNetwork
+        Numeric network (its ``B``, erasures, reciprocity and memory).
+    problem : {"digits", "synthetic-logistic", "least-squares"} or Problem
+        A name (built by :func:`~cogc_theory.simulate.problems.make_problem` with ``M =
+        net.M``, ``split``, ``alpha``, ``data_seed`` and ``problem_options``) or a
+        :class:`~cogc_theory.simulate.problems.Problem` with ``M == net.M``.
+    scheme : str
+        One of :data:`SCHEMES` (see the module docstring).
+    rounds, trials : int
+    seed : int or numpy.random.SeedSequence
+        Seeds the link draws only; a given seed gives every scheme the same draws.
+    eta : float, optional
+        Step size; default :math:`1/L` (:meth:`Problem.smoothness`).
+    renormalize : bool
+        Partial recovery averages over :math:`|K|` (True) or divides by :math:`M`.
+    split, alpha, data_seed, problem_options
+        For a named problem: IID or Dirichlet client split, its concentration, the data seed,
+        and further :func:`make_problem` options (``lam``, ``weighting``, ...).
+    w0 : array_like (d,) or (trials, d), optional
+        Initial model (default zeros).
+    keep_iterates : bool
+        Store every :math:`w_t` in :attr:`TrainingRun.iterates`.
+    workers : int
+        Threads running blocks of trials concurrently (numpy releases the GIL); results are
+        identical for any value.
+
+    Returns
+    -------
+    TrainingRun
+        ``loss`` (trials, rounds + 1), ``gap``, ``accuracy``, ``outcome``, ...
+    """
+    scheme = _check_scheme(scheme)
+    return train_schemes(net, [scheme], problem=problem, rounds=rounds, trials=trials,
+                         seed=seed, eta=eta, renormalize=renormalize, split=split, alpha=alpha,
+                         data_seed=data_seed, problem_options=problem_options, w0=w0,
+                         keep_iterates=keep_iterates, workers=workers)[scheme]
