@@ -551,8 +551,8 @@ def _decode_gs(A: np.ndarray, mode: str, rtol: float,
     thr = rtol * np.sqrt(row2.max(axis=0))                 # rtol * (a lower bound on sigma_1)
     Q = np.zeros_like(At)                                  # kept directions, orthonormal
     W = np.zeros_like(At)                                  # Q[i] = sum_j W[i, j] A[j]
-    drop2 = np.zeros(N)                                    # squared residuals of dropped rows
-    rank = np.zeros(N, dtype=np.int64)
+    rho2 = np.empty((M, N))                                # squared residual norms
+    keep = np.empty((M, N), dtype=bool)                    # rows kept (independent)
     for i in range(M):                                     # rows, not trials
         v = At[i].copy()
         if i:
@@ -562,16 +562,16 @@ def _decode_gs(A: np.ndarray, mode: str, rtol: float,
             c2 = np.einsum("kjn,jn->kn", Qi, v)           # twice is enough
             v -= np.einsum("kn,kjn->jn", c2, Qi)
             c += c2
-        rho2 = np.einsum("jn,jn->n", v, v)
-        rho = np.sqrt(rho2)
-        keep = rho > thr
-        inv = np.divide(1.0, rho, out=np.zeros(N), where=keep)
-        Q[i] = v * inv
+        np.einsum("jn,jn->n", v, v, out=rho2[i])
+        rho = np.sqrt(rho2[i])
+        np.greater(rho, thr, out=keep[i])
+        inv = np.divide(1.0, rho, out=np.zeros(N), where=keep[i])
+        np.multiply(v, inv, out=Q[i])
         if i:                                              # W is lower triangular
-            W[i, :i] = np.einsum("kn,kjn->jn", c, W[:i, :i]) * -inv
+            np.multiply(np.einsum("kn,kjn->jn", c, W[:i, :i]), -inv, out=W[i, :i])
         W[i, i] = inv
-        drop2 += np.where(keep, 0.0, rho2)
-        rank += keep
+    rank = keep.sum(axis=0, dtype=np.int64)
+    drop2 = np.where(keep, 0.0, rho2).sum(axis=0)          # squared residuals of dropped rows
     kappa = fro * np.sqrt(np.einsum("ijn,ijn->n", W, W))  # >= sigma_1 / sigma_r
     settled = ((kappa <= min(_GS_KAPPA, 1.0 / (margin * rtol)))
                & (np.sqrt(drop2) * margin <= thr))
