@@ -1,0 +1,259 @@
+"""Training simulator (cogc_theory.simulate.training): schemes, pairing, exactness, reproducibility.
+
+Expected values come from independent routes: a plain gradient-descent loop written here with
+``Problem.gradient``; client gradients summed by hand over the recovered set; the one-round
+decoders applied to the run's own link draws; and counting arrivals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cogc_theory as ct
+from cogc_theory import decode
+from cogc_theory.network import GilbertElliott
+from cogc_theory.simulate.links import LinkModel
+from cogc_theory.simulate.problems import BLOCK, make_problem
+from cogc_theory.simulate.training import (
+    FULL,
+    OUTAGE,
+    PARTIAL,
+    SCHEMES,
+    link_draws,
+    train,
+    train_schemes,
+)
+
+M, S = 6, 2
+
+
+def _net(p=0.2, eps=0.3, **kw):
+    return ct.CooperativeNetwork.cyclic(M, S, uplink_erasure=p, link_erasure=eps, seed=0, **kw)
+
+
+def _centralised_gd(prob, eta, rounds, trials, w0=None):
+    """w <- w - eta * grad F(w), written independently of the simulator."""
+    W = np.zeros((trials, prob.d)) if w0 is None else np.array(w0, dtype=float)
+    losses, its = [prob.loss(W)], [W]
+    for _ in range(rounds):
+        W = W - eta * prob.gradient(W)
+        losses.append(prob.loss(W))
+        its.append(W)
+    return np.stack(losses, axis=1), np.stack(its, axis=1)
+
+
+@pytest.mark.parametrize("problem", ["least-squares", "synthetic-logistic", "digits"])
+def test_no_erasures_every_scheme_equals_centralised_gd_bitwise(problem):
+    """With p = eps = 0 every scheme (all GC+ rules, fedavg, gc) reproduces centralised gradient
+    descent to the last bit: same losses, same final models, every round a full recovery."""
+    net = _net(p=0.0, eps=0.0)
+    rounds, trials = 15, 3
+    runs = train_schemes(net, SCHEMES, problem=problem, rounds=rounds, trials=trials, seed=4,
+                         split="dirichlet", alpha=0.5)
+    prob = runs["ideal"].problem
+    eta = 1.0 / prob.smoothness()
+    loss, its = _centralised_gd(prob, eta, rounds, trials)
+    for name, run in runs.items():
+        assert run.eta == eta
+        assert np.array_equal(run.loss, loss), name
+        assert np.array_equal(run.w_final, its[:, -1]), name
+        assert np.all(run.outcome == FULL) and np.all(run.recovered_size == M), name
+
+
+def test_cogc_full_rounds_match_the_ideal_update():
+    """CoGC equals the ideal run bitwise until its first outage; afterwards every full round
+    is exactly one centralised gradient step from the current model and every outage round
+    leaves the model unchanged."""
+    net = _net(p=0.15, eps=0.15)
+    rounds, trials = 25, 12
+    runs = train_schemes(net, ["ideal", "cogc"], problem="synthetic-logistic", rounds=rounds,
+                         trials=trials, seed=3, keep_iterates=True)
+    cogc, ideal = runs["cogc"], runs["ideal"]
+    prob = cogc.problem
+    code = cogc.outcome
+    assert np.any(code == OUTAGE) and np.any(code == FULL)
+    assert set(np.unique(code)) <= {FULL, OUTAGE}
+    first = np.where(np.any(code == OUTAGE, axis=1), np.argmax(code == OUTAGE, axis=1), rounds)
+    for i in range(trials):
+        upto = first[i] + 1                       # w_0 .. w_first equal
+        assert np.array_equal(cogc.iterates[i, :upto], ideal.iterates[i, :upto])
+    for t in range(rounds):
+        W = cogc.iterates[:, t]
+        step = W - cogc.eta * prob.gradient(W)
+        full = code[:, t] == FULL
+        assert np.array_equal(cogc.iterates[full, t + 1], step[full])
+        assert np.array_equal(cogc.iterates[~full, t + 1], W[~full])
+    assert np.any(first < rounds)
+
+
+def test_schemes_see_identical_link_draws():
+    """train() per scheme with one seed equals train_schemes() on shared draws (pairing), and
+    the paired outcomes are consistent: CoGC full => GC+ full; GC+ max-subset |K| >= individual
+    |K|; fedavg |K| is the number of arrived uplinks of link_draws()."""
+    net = _net()
+    kw = {"problem": "least-squares", "rounds": 30, "trials": 7, "seed": 11}
+    names = ["cogc", "gcplus", "gcplus-individual", "fedavg", "gc"]
+    together = train_schemes(net, names, **kw)
+    for name in names:
+        alone = train(net, scheme=name, **kw)
+        assert np.array_equal(alone.loss, together[name].loss)
+        assert np.array_equal(alone.outcome, together[name].outcome)
+    assert np.all(together["gcplus"].outcome[together["cogc"].outcome == FULL] == FULL)
+    assert np.all(together["gcplus"].recovered_size >= together["gcplus-individual"]
+                  .recovered_size)
+    draws = link_draws(net, 30, 7, 11)
+    assert np.array_equal(together["fedavg"].recovered_size, draws.u.sum(axis=2).T)
+
+
+def test_link_draws_are_per_block_generators_and_honour_memory():
+    """link_draws() is LinkModel.draw_rounds with one SeedSequence child per block of trials
+    (the rule that makes results batch-size independent), Gilbert–Elliott memory included."""
+    net = _net(memory=GilbertElliott(4.0))
+    d = link_draws(net, 12, BLOCK + 3, seed=5)
+    model = LinkModel(net)
+    for b in range(2):
+        ss = np.random.SeedSequence(5, spawn_key=(b,))
+        ref = model.draw_rounds(np.random.default_rng(ss), 12, (BLOCK,))
+        n = min(BLOCK, BLOCK + 3 - b * BLOCK)
+        assert np.array_equal(d.tau[:, b * BLOCK:b * BLOCK + n], ref.tau[:, :n])
+        assert np.array_equal(d.u[:, b * BLOCK:b * BLOCK + n], ref.u[:, :n])
+
+
+def test_results_do_not_depend_on_the_number_of_trials_or_workers():
+    """Trial i is bitwise identical whether 3 or 2*BLOCK+4 trials run, on 1 or 2 threads."""
+    net = _net()
+    kw = {"problem": "digits", "scheme": "gcplus", "rounds": 12, "seed": 2}
+    small = train(net, trials=3, **kw)
+    big = train(net, trials=2 * BLOCK + 4, workers=2, **kw)
+    for f in ("loss", "accuracy", "test_loss", "outcome", "recovered_size", "w_final"):
+        assert np.array_equal(getattr(small, f), getattr(big, f)[:3]), f
+
+
+@pytest.mark.parametrize("renormalize", [True, False])
+def test_partial_rounds_follow_the_update_rule_by_hand(renormalize):
+    """On a GC+ partial round, w_{t+1} = w_t - eta * c * sum_{k in K} grad f_k(w_t) with
+    c = 1/|K| (renormalised) or 1/M, K being what the one-round decoder recovers from the run's
+    own draws; likewise for fedavg with K = arrived uplinks."""
+    net = _net(p=0.3, eps=0.4)
+    rounds, trials, seed = 20, 4, 9
+    runs = train_schemes(net, ["gcplus", "fedavg"], problem="synthetic-logistic",
+                         rounds=rounds, trials=trials, seed=seed, renormalize=renormalize,
+                         keep_iterates=True)
+    draws = link_draws(net, rounds, trials, seed)
+    prob = runs["gcplus"].problem
+    checked = 0
+    for name, run in runs.items():
+        for i, t in zip(*np.nonzero(run.outcome == PARTIAL), strict=True):
+            if name == "gcplus":
+                r = decode.gcplus(net.B * draws.tau[t, i], draws.u[t, i], rule="max-subset")
+                assert not r.full
+                K = r.recovered
+            else:
+                K = draws.u[t, i]
+            assert run.recovered_size[i, t] == K.sum()
+            w = run.iterates[i, t]
+            G = prob.client_gradients(w)
+            c = 1.0 / K.sum() if renormalize else 1.0 / M
+            expect = w - run.eta * c * G[K].sum(axis=0)
+            np.testing.assert_allclose(run.iterates[i, t + 1], expect, rtol=1e-12, atol=1e-15)
+            checked += 1
+    assert checked >= 10
+
+
+def test_least_squares_rule_uses_the_projection():
+    """GC+ least-squares partial rounds step along sum_k t_k grad f_k / sum_k t_k with t the
+    decoder's projection of 1 onto the row space (and never an outage unless nothing arrived)."""
+    net = _net(p=0.3, eps=0.4)
+    rounds, trials, seed = 15, 3, 1
+    run = train(net, "least-squares", "gcplus-least-squares", rounds=rounds, trials=trials,
+                seed=seed, keep_iterates=True)
+    draws = link_draws(net, rounds, trials, seed)
+    prob = run.problem
+    n = 0
+    for i, t in zip(*np.nonzero(run.outcome == PARTIAL), strict=True):
+        r = decode.gcplus(net.B * draws.tau[t, i], draws.u[t, i], rule="least-squares")
+        tt = np.where(r.recovered, r.target, 0.0)
+        w = run.iterates[i, t]
+        expect = w - run.eta * (tt @ prob.client_gradients(w)) / tt.sum()
+        np.testing.assert_allclose(run.iterates[i, t + 1], expect, rtol=1e-10, atol=1e-14)
+        n += 1
+    assert n > 0
+    outage = run.outcome == OUTAGE
+    assert np.array_equal(outage, ~draws.u.any(axis=2).T)
+
+
+def test_gc_replicates_data_so_client_links_do_not_matter():
+    """Classic GC: with every client link erased (eps = 1) but perfect uplinks it equals the
+    ideal run bitwise (data replication), while CoGC never decodes; with lossy uplinks it is
+    full iff at least M - s uplinks arrived (cyclic B) and an outage otherwise."""
+    net = _net(p=0.0, eps=1.0)
+    runs = train_schemes(net, ["ideal", "gc", "cogc"], problem="least-squares", rounds=10,
+                         trials=2, seed=0)
+    assert np.array_equal(runs["gc"].loss, runs["ideal"].loss)
+    assert np.all(runs["cogc"].outcome == OUTAGE)
+    assert np.all(runs["cogc"].loss == runs["cogc"].loss[:, :1])
+    net = _net(p=0.35, eps=0.5)
+    run = train(net, "least-squares", "gc", rounds=40, trials=5, seed=6)
+    arrived = link_draws(net, 40, 5, 6).u.sum(axis=2).T
+    assert np.array_equal(run.outcome == FULL, arrived >= M - S)
+    assert np.any(arrived < M - S) and np.any(arrived >= M - S)
+
+
+def test_ideal_gap_decreases_by_the_descent_lemma():
+    """Ideal run with eta = 1/L: F(w_{t+1}) <= F(w_t) - |grad F(w_t)|^2 / (2L) (descent lemma),
+    and the optimality gap stays >= 0 (up to F*'s certified error)."""
+    net = _net()
+    run = train(net, "digits", "ideal", rounds=30, trials=1, keep_iterates=True)
+    prob = run.problem
+    L = prob.smoothness()
+    g = prob.gradient(run.iterates[0, :-1])
+    dec = run.loss[0, :-1] - run.loss[0, 1:]
+    assert np.all(dec >= np.einsum("td,td->t", g, g) / (2 * L) - 1e-13)
+    assert np.all(run.gap >= -prob.optimum_error_bound() - 1e-14)
+    assert run.accuracy.shape == (1, 31) and run.accuracy[0, -1] > 0.85
+
+
+def test_report_consumer_signature():
+    """The call made by report._train_runs / cli / sweep works for the default schemes and
+    gives loss (trials, rounds + 1)."""
+    from cogc_theory.config import Study
+
+    net = ct.CooperativeNetwork.cyclic(10, 2, uplink_erasure=0.2, link_erasure=0.2)
+    for scheme in Study().schemes:
+        run = train(net, problem="digits", scheme=scheme, rounds=3, trials=2, seed=0)
+        assert run.loss.shape == (2, 4) and np.all(np.isfinite(run.loss))
+
+
+@pytest.mark.parametrize("kwargs, exc, match", [
+    ({"scheme": "gcplus2"}, ValueError, "scheme must be one of"),
+    ({"problem": "mnist"}, ValueError, "problem must be one of"),
+    ({"problem": 3}, TypeError, "problem must be one of"),
+    ({"eta": 0.0}, ValueError, "eta must be a positive"),
+    ({"eta": float("nan")}, ValueError, "eta must be a positive"),
+    ({"rounds": -1}, ValueError, "rounds must be >= 0"),
+    ({"trials": 0}, ValueError, "trials must be >= 1"),
+    ({"seed": np.random.default_rng(0)}, TypeError, "seed must be"),
+    ({"seed": -2}, ValueError, "seed must be"),
+    ({"w0": np.zeros(5)}, ValueError, "w0 must be"),
+    ({"renormalize": "yes"}, TypeError, "renormalize must be a bool"),
+    ({"workers": 0}, ValueError, "workers must be"),
+])
+def test_train_rejects_bad_arguments(kwargs, exc, match):
+    """Bad arguments raise with a message naming the argument and the fix."""
+    kw = {"problem": "least-squares", "rounds": 2, "trials": 1, **kwargs}
+    with pytest.raises(exc, match=match):
+        train(_net(), **kw)
+
+
+def test_train_rejects_mismatched_problem_and_symbolic_network():
+    """A problem built for another M, or a symbolic network, is refused with the fix."""
+    with pytest.raises(ValueError, match="problem has M=4 clients but the network has 6"):
+        train(_net(), make_problem("least-squares", 4), rounds=1, trials=1)
+    import sympy as sp
+
+    net = ct.CooperativeNetwork.cyclic(M, S, uplink_erasure=sp.Symbol("p"), link_erasure=0.1)
+    with pytest.raises(ValueError, match="substitute numbers first"):
+        train(net, "least-squares", rounds=1, trials=1)
+    with pytest.raises(TypeError, match="net must be a CooperativeNetwork"):
+        train("net", "least-squares", rounds=1, trials=1)
