@@ -7,6 +7,11 @@ r"""Vectorized Monte Carlo simulation of the whole system (SPEC section 5).
   results on Ctrl-C) and its simple face :func:`outage`.
 * :mod:`.importance` — rare outages by tilting the erasure probabilities
   (:func:`importance_outage`).
+* :mod:`.problems` — least squares, logistic and softmax regression on synthetic data and on
+  scikit-learn's bundled digits, split IID or by Dirichlet label skew; exact ``L``, ``mu``, optimum.
+* :mod:`.training` — :func:`train` / :func:`train_schemes`: every scheme (ideal, CoGC, GC+ with
+  each rule, federated averaging, classic GC with replication) on the same link draws,
+  vectorized over trials.
 
 Examples
 --------
@@ -37,6 +42,8 @@ from .montecarlo import (
     outage,
     run_mc,
 )
+from .problems import PROBLEMS, Problem, dirichlet_split, iid_split, make_problem
+from .training import SCHEMES, Outcomes, TrainingRun, train, train_schemes
 
 __all__ = [
     "AllOf",
@@ -49,15 +56,25 @@ __all__ = [
     "MonteCarloResult",
     "OutageEstimate",
     "OutageSystem",
+    "Outcomes",
+    "PROBLEMS",
+    "Problem",
     "RelativeError",
+    "SCHEMES",
     "StopCriterion",
     "TargetFailures",
+    "TrainingRun",
     "choose_tilt",
     "chunk_rng",
     "chunk_seed",
+    "dirichlet_split",
+    "iid_split",
     "importance_outage",
     "likelihood_ratio",
+    "make_problem",
     "outage",
     "run_mc",
     "sample_rayleigh",
+    "train",
+    "train_schemes",
 ]
