@@ -120,14 +120,48 @@ def test_link_draws_are_per_block_generators_and_honour_memory():
         assert np.array_equal(d.u[:, b * BLOCK:b * BLOCK + n], ref.u[:, :n])
 
 
-def test_results_do_not_depend_on_the_number_of_trials_or_workers():
-    """Trial i is bitwise identical whether 3 or 2*BLOCK+4 trials run, on 1 or 2 threads."""
+def test_results_do_not_depend_on_the_number_of_trials_chunks_or_workers(monkeypatch):
+    """Trial i is bitwise identical whether 3 or 2*BLOCK+4 trials run, in one compute chunk or
+    in chunks of 4, on 1 or 2 threads."""
+    from cogc_theory.simulate import training
+
     net = _net()
     kw = {"problem": "digits", "scheme": "gcplus", "rounds": 12, "seed": 2}
     small = train(net, trials=3, **kw)
     big = train(net, trials=2 * BLOCK + 4, workers=2, **kw)
+    monkeypatch.setattr(training, "_CHUNK", 4)
+    chunked = train(net, trials=2 * BLOCK + 4, **kw)
     for f in ("loss", "accuracy", "test_loss", "outcome", "recovered_size", "w_final"):
         assert np.array_equal(getattr(small, f), getattr(big, f)[:3]), f
+        assert np.array_equal(getattr(big, f), getattr(chunked, f)), f
+
+
+def test_initial_model_is_not_modified():
+    """A user's w0 array is left untouched (the simulator works on copies)."""
+    net = _net()
+    w0 = np.full((2, 21), 0.5)
+    train(net, "least-squares", "gcplus", rounds=5, trials=2, w0=w0)
+    assert np.all(w0 == 0.5)
+
+
+def test_gcplus_outcome_frequencies_match_the_exact_law():
+    """Over 3000 rounds x 10 trials the GC+ full / partial / total-outage frequencies of the
+    training runs (max-subset and individual rules) agree with ct.outage.gcplus_distribution
+    (exact enumeration): two-sided binomial tests, each at alpha = 1e-4 (six tests, family-wise
+    false-alarm rate <= 6e-4; seeded, so reproducible)."""
+    from scipy.stats import binomtest
+
+    net = _net(p=0.2, eps=0.2)
+    law = ct.outage.gcplus_distribution(net)
+    runs = train_schemes(net, ["gcplus", "gcplus-individual"], problem="least-squares",
+                         rounds=3000, trials=10, seed=12)
+    for scheme, rule in (("gcplus", "max-subset"), ("gcplus-individual", "individual")):
+        code = runs[scheme].outcome
+        n = code.size
+        for k, prob in ((np.count_nonzero(code == FULL), law.full),
+                        (np.count_nonzero(code == PARTIAL), law.partial[rule]),
+                        (np.count_nonzero(code == OUTAGE), law.total[rule])):
+            assert binomtest(int(k), n, float(prob)).pvalue > 1e-4, (scheme, k, n, prob)
 
 
 @pytest.mark.parametrize("renormalize", [True, False])

@@ -40,12 +40,13 @@ features are dropped) and a constant feature 1 is appended last (an intercept, r
 like every weight, so that :math:`F` is :math:`\lambda`-strongly convex).
 
 **Batched evaluation.** Every method takes ``w`` of shape ``(d,)`` or ``(trials, d)``.
-Internally trials are processed in fixed blocks of :data:`BLOCK` (the last one padded), with
-the model laid out as ``(C, trials, p)`` so that one matrix product serves all trials of a
-block; the arithmetic applied to a trial therefore never depends on how many other trials
-are in the call (results are bitwise reproducible whatever the batch), and gradient descent
-written with :meth:`Problem.gradient` is, to the last bit, what the training simulator does
-on a full-recovery round.
+Internally the model is laid out as ``(trials, C, p)`` and every matrix product is a
+``numpy.matmul`` over the stack of trials, which performs one product *of the same shape* per
+trial; everything else is elementwise or reduces along a per-trial axis. So the arithmetic
+applied to a trial never depends on the other trials in the call (results are bitwise
+reproducible whatever the batch, and whichever subset of trials is evaluated), and gradient
+descent written with :meth:`Problem.gradient` is, to the last bit, what the training simulator
+does on a full-recovery round.
 
 Examples
 --------
@@ -81,7 +82,8 @@ __all__ = [
     "single_threaded_blas",
 ]
 
-#: Trials per internal block (see the module docstring: fixed so results are reproducible).
+#: Trials per internal chunk (memory bound; results do not depend on it) and per seed block
+#: of the training simulator's link draws.
 BLOCK = 10
 #: Loss kinds.
 KINDS = ("squared", "logistic", "softmax")
@@ -257,6 +259,8 @@ class Problem:
         n_tot = float(n)
         self.coef = (1.0 / n_k) if self.weighting == "clients" else np.full(self.M, self.M / n_tot)
         self.sample_weight = self.coef[self.client] / self.M
+        self._XT = np.ascontiguousarray(self.X.T)
+        self._XtestT = None if self.X_test is None else np.ascontiguousarray(self.X_test.T)
         self.C = self.classes if self.kind == "softmax" else 1
         self.p = X.shape[1]
         self.d = self.p * self.C
@@ -295,75 +299,72 @@ class Problem:
         return (w[None] if single else w), single
 
     def to_internal(self, w: np.ndarray) -> np.ndarray:
-        """``(T, d)`` -> internal layout ``(C, T, p)`` (a new contiguous array)."""
+        """``(T, d)`` -> internal layout ``(T, C, p)`` (a new contiguous array)."""
         T = w.shape[0]
-        return np.ascontiguousarray(w.reshape(T, self.p, self.C).transpose(2, 0, 1))
+        return w.reshape(T, self.p, self.C).transpose(0, 2, 1).copy()
 
     def from_internal(self, W: np.ndarray) -> np.ndarray:
-        """Internal ``(C, T, p)`` -> ``(T, d)``."""
-        return np.ascontiguousarray(W.transpose(1, 2, 0)).reshape(W.shape[1], self.d)
+        """Internal ``(T, C, p)`` -> ``(T, d)``."""
+        return np.ascontiguousarray(W.transpose(0, 2, 1)).reshape(W.shape[0], self.d)
 
     def _blocks(self, w: np.ndarray) -> Any:
-        """Yield ``(lo, hi, W)``: padded blocks of BLOCK trials in internal layout (with
-        single-threaded BLAS while the caller works on them)."""
+        """Yield ``(lo, hi, W)``: chunks of at most BLOCK trials in internal layout (bounding
+        memory; the results do not depend on the chunking), with single-threaded BLAS."""
         T = w.shape[0]
         with single_threaded_blas():
             for lo in range(0, T, BLOCK):
                 hi = min(T, lo + BLOCK)
-                blk = w[lo:hi]
-                if hi - lo < BLOCK:
-                    blk = np.concatenate([blk, np.repeat(blk[-1:], BLOCK - (hi - lo), axis=0)])
-                yield lo, hi, self.to_internal(blk)
+                yield lo, hi, self.to_internal(w[lo:hi])
 
     # ------------------------------------------------------------------ engine
-    # Layout: W (C, T, p); logits Z (C, T, n) = W X^T, samples on the contiguous last axis,
-    # so every pointwise operation and every reduction over classes runs on long rows.
-    @staticmethod
-    def _logits(X: np.ndarray, W: np.ndarray) -> np.ndarray:
-        C, T, p = W.shape
-        return (W.reshape(C * T, p) @ X.T).reshape(C, T, X.shape[0])
+    # Layout: W (T, C, p); logits Z (T, C, n) by np.matmul over the stack of trials, which
+    # calls one matrix product of the same shape per trial: trial t's arithmetic never
+    # depends on the other trials. Every other operation is elementwise or a reduction along
+    # a per-trial axis. Samples lie on the contiguous last axis.
+    def _logits(self, XT: np.ndarray, W: np.ndarray) -> np.ndarray:
+        return np.matmul(W, XT)
 
     def _pointwise(self, Z: np.ndarray, y: np.ndarray,
                    residual: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
         r"""Per-sample losses ``(T, n)`` and residuals :math:`\partial\ell/\partial z`
-        ``(C, T, n)``; overwrites ``Z`` (with the residuals when ``residual``)."""
+        ``(T, C, n)``; overwrites ``Z`` (with the residuals when ``residual``)."""
         if self.kind == "squared":
-            r = Z[0]
+            r = Z[:, 0, :]
             r -= y
             ell = 0.5 * (r * r)
             return ell, (Z if residual else None)
         if self.kind == "logistic":
-            z = Z[0]
+            z = Z[:, 0, :]
             ell = np.logaddexp(0.0, z) - y * z
             if residual:
                 e = np.exp(-np.abs(z))                          # sigma(z) - y, stable
                 z[...] = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)) - y
                 return ell, Z
             return ell, None
-        C = Z.shape[0]
-        ar = np.arange(Z.shape[2])
-        m = Z[0].copy()
+        T, C, n = Z.shape
+        flat = (np.arange(T) * (C * n))[:, None] + (y * n + np.arange(n))   # (t, y_i, i)
+        Zf = Z.reshape(-1)
+        m = Z[:, 0, :].copy()
         for c in range(1, C):
-            np.maximum(m, Z[c], out=m)
-        zy = Z[y, :, ar].T                                      # (T, n)
-        Z -= m
+            np.maximum(m, Z[:, c, :], out=m)
+        zy = Zf[flat]
+        Z -= m[:, None, :]
         np.exp(Z, out=Z)
-        S = Z[0].copy()
+        S = Z[:, 0, :].copy()
         for c in range(1, C):
-            S += Z[c]
+            S += Z[:, c, :]
         ell = np.log(S) + m - zy
         if not residual:
             return ell, None
-        Z *= 1.0 / S
-        Z[y, :, ar] -= 1.0
+        Z *= (1.0 / S)[:, None, :]
+        Zf[flat] -= 1.0
         return ell, Z
 
     def _forward(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Loss :math:`F` per trial ``(T,)`` and residuals ``(C, T, n)`` at internal ``W``."""
-        Z = self._logits(self.X, W)
-        ell, R = self._pointwise(Z, self.y)
-        sq = np.einsum("ctp,ctp->t", W, W)
-        return ell @ self.sample_weight + (0.5 * self.lam) * sq, R
+        """Loss :math:`F` per trial ``(T,)`` and residuals ``(T, C, n)`` at internal ``W``."""
+        ell, R = self._pointwise(self._logits(self._XT, W), self.y)
+        sq = (W * W).reshape(W.shape[0], -1).sum(axis=1)
+        return (ell * self.sample_weight).sum(axis=1) + (0.5 * self.lam) * sq, R
 
     def _backward(self, W: np.ndarray, R: np.ndarray, cw: np.ndarray) -> np.ndarray:
         r"""Direction :math:`\sum_k \mathrm{cw}_{tk}\nabla f_k(w_t)`, internal layout.
@@ -371,22 +372,27 @@ class Problem:
         ``cw`` (T, M) client weights (``1/M`` everywhere gives :math:`\nabla F`). ``R`` is
         consumed (scaled in place).
         """
-        C, T, p = W.shape
         s = cw[:, self.client] * self.coef[self.client]                # (T, n)
-        R *= s
-        D = (R.reshape(C * T, -1) @ self.X).reshape(C, T, p)
-        D += (self.lam * cw.sum(axis=1))[:, None] * W
+        R *= s[:, None, :]
+        D = np.matmul(R, self.X)                                       # (T, C, p)
+        D += (self.lam * cw.sum(axis=1))[:, None, None] * W
         return D
 
     def _test_metrics(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Test loss (mean, no regulariser) and accuracy (classification), each ``(T,)``."""
-        Z = self._logits(self.X_test, W)
+        Z = self._logits(self._XtestT, W)
         if self.kind == "squared":
             acc = None
         elif self.kind == "logistic":
-            acc = ((Z[0] > 0) == (self.y_test == 1)).mean(axis=1)
+            acc = ((Z[:, 0, :] > 0) == (self.y_test == 1)).mean(axis=1)
         else:
-            acc = (Z.argmax(axis=0) == self.y_test).mean(axis=1)
+            best = Z[:, 0, :].copy()
+            arg = np.zeros(best.shape, dtype=np.intp)
+            for c in range(1, Z.shape[1]):                      # argmax over classes
+                better = Z[:, c, :] > best
+                np.copyto(best, Z[:, c, :], where=better)
+                np.copyto(arg, c, where=better)
+            acc = (arg == self.y_test).mean(axis=1)
         ell, _ = self._pointwise(Z, self.y_test, residual=False)
         return ell.mean(axis=1), acc
 
@@ -396,17 +402,17 @@ class Problem:
         w, single = self._as_batch(w)
         out = np.empty(w.shape[0])
         for lo, hi, W in self._blocks(w):
-            out[lo:hi] = self._forward(W)[0][: hi - lo]
+            out[lo:hi] = self._forward(W)[0]
         return float(out[0]) if single else out
 
     def gradient(self, w: Any) -> np.ndarray:
         r""":math:`\nabla F(w)=\frac1M\sum_k\nabla f_k(w)`, ``(d,)`` or ``(trials, d)``."""
         w, single = self._as_batch(w)
         out = np.empty_like(w)
-        cw = np.full((BLOCK, self.M), 1.0 / self.M)
         for lo, hi, W in self._blocks(w):
             _, R = self._forward(W)
-            out[lo:hi] = self.from_internal(self._backward(W, R, cw))[: hi - lo]
+            cw = np.full((hi - lo, self.M), 1.0 / self.M)
+            out[lo:hi] = self.from_internal(self._backward(W, R, cw))
         return out[0] if single else out
 
     def client_losses(self, w: Any) -> np.ndarray:
@@ -414,10 +420,10 @@ class Problem:
         w, single = self._as_batch(w)
         out = np.empty((w.shape[0], self.M))
         for lo, hi, W in self._blocks(w):
-            ell, _ = self._pointwise(self._logits(self.X, W), self.y, residual=False)
-            sums = np.add.reduceat(ell, self.bounds[:-1], axis=1).T        # (M, T)
-            sq = np.einsum("ctp,ctp->t", W, W)
-            out[lo:hi] = (self.coef[:, None] * sums + 0.5 * self.lam * sq).T[: hi - lo]
+            ell, _ = self._pointwise(self._logits(self._XT, W), self.y, residual=False)
+            sums = np.add.reduceat(ell, self.bounds[:-1], axis=1)           # (T, M)
+            sq = (W * W).reshape(W.shape[0], -1).sum(axis=1)
+            out[lo:hi] = self.coef * sums + (0.5 * self.lam * sq)[:, None]
         return out[0] if single else out
 
     def client_gradients(self, w: Any) -> np.ndarray:
@@ -431,9 +437,9 @@ class Problem:
         for lo, hi, W in self._blocks(w):
             _, R = self._forward(W)
             for k in range(self.M):
-                cw = np.zeros((BLOCK, self.M))
+                cw = np.zeros((hi - lo, self.M))
                 cw[:, k] = 1.0
-                out[lo:hi, k] = self.from_internal(self._backward(W, R.copy(), cw))[: hi - lo]
+                out[lo:hi, k] = self.from_internal(self._backward(W, R.copy(), cw))
         return out[0] if single else out
 
     def test_loss(self, w: Any) -> Any:
@@ -442,7 +448,7 @@ class Problem:
         w, single = self._as_batch(w)
         out = np.empty(w.shape[0])
         for lo, hi, W in self._blocks(w):
-            out[lo:hi] = self._test_metrics(W)[0][: hi - lo]
+            out[lo:hi] = self._test_metrics(W)[0]
         return float(out[0]) if single else out
 
     def accuracy(self, w: Any) -> Any:
@@ -454,7 +460,7 @@ class Problem:
         w, single = self._as_batch(w)
         out = np.empty(w.shape[0])
         for lo, hi, W in self._blocks(w):
-            out[lo:hi] = self._test_metrics(W)[1][: hi - lo]
+            out[lo:hi] = self._test_metrics(W)[1]
         return float(out[0]) if single else out
 
     def _need_test(self) -> None:

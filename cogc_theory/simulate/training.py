@@ -40,13 +40,17 @@ numbers and the gradient is computed by the same routine, never via decoding wei
 gradient descent to the last bit, and a CoGC run equals the ideal run bitwise until its first
 outage.
 
-**Reproducibility.** Trials are simulated in blocks of
-:data:`~cogc_theory.simulate.problems.BLOCK`; block :math:`b` draws its links from a generator
-seeded by the :math:`b`-th child of ``SeedSequence(seed)`` (a padded last block draws the full
-block and discards the rest). Trial :math:`i`'s links and arithmetic therefore do not depend on
-how many trials run: ``train(..., trials=5)`` equals the first five trials of
-``train(..., trials=50)`` bitwise, and every scheme of one seed sees identical draws (paired
-comparisons).
+**Reproducibility.** Block :math:`b` of :data:`~cogc_theory.simulate.problems.BLOCK` trials
+draws its links from a generator seeded by the :math:`b`-th child of ``SeedSequence(seed)``
+(a partial last block draws the full block and discards the rest), and the model arithmetic
+is per trial (:mod:`~cogc_theory.simulate.problems`). Trial :math:`i`'s links and results
+therefore do not depend on how many trials run: ``train(..., trials=5)`` equals the first
+five trials of ``train(..., trials=50)`` bitwise, on any number of ``workers``, and every
+scheme of one seed sees identical draws (paired comparisons).
+
+**Cost.** Links for all rounds and trials are drawn and decoded up front; then each round
+recomputes only the trials whose model changed (an outage round costs nothing), with one
+matrix product per trial for the logits and one for the gradients.
 
 Examples
 --------
@@ -98,6 +102,7 @@ _RULE = {"gcplus": "max-subset", "gcplus-individual": "individual",
          "gcplus-least-squares": "least-squares"}
 #: Outcome codes of :attr:`TrainingRun.outcome`.
 OUTAGE, PARTIAL, FULL = 0, 1, 2
+_CHUNK = 50  # trials per compute chunk (memory ~ _CHUNK * C * n floats); no effect on results
 
 
 # ----------------------------------------------------------------------------- checks
@@ -319,8 +324,8 @@ class TrainingRun:
 
 def _run(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int,
          keep_iterates: bool, workers: int = 1) -> dict[str, Any]:
-    """Gradient steps for every trial, in blocks of BLOCK trials (no loop over trials within
-    a block; blocks run one after another, or on ``workers`` threads)."""
+    """Gradient steps for every trial, in chunks of ``_CHUNK`` trials (no loop over trials
+    within a chunk; chunks run one after another, or on ``workers`` threads)."""
     T = w0.shape[0]
     has_test = problem.X_test is not None
     loss = np.empty((rounds + 1, T))
@@ -328,10 +333,10 @@ def _run(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int
     acc = np.empty((rounds + 1, T)) if has_test and problem.kind != "squared" else None
     its = np.empty((T, rounds + 1, problem.d)) if keep_iterates else None
     w_final = np.empty((T, problem.d))
-    starts = range(0, T, BLOCK)
+    starts = range(0, T, _CHUNK)
 
     def one(lo: int) -> None:
-        _run_block(problem, oc, w0, eta, rounds, lo, min(T, lo + BLOCK), loss, tl, acc, its,
+        _run_block(problem, oc, w0, eta, rounds, lo, min(T, lo + _CHUNK), loss, tl, acc, its,
                    w_final)
 
     with single_threaded_blas():
@@ -351,29 +356,48 @@ def _run(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int
 def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int,
                lo: int, hi: int, loss: np.ndarray, tl: np.ndarray | None,
                acc: np.ndarray | None, its: np.ndarray | None, w_final: np.ndarray) -> None:
-    """Trials ``lo:hi`` (one padded block), all rounds; writes into the output arrays."""
+    """Trials ``lo:hi``, all rounds; writes into the output arrays.
+
+    Only the trials that update in a round are recomputed: an outage leaves ``w`` unchanged,
+    so its loss, test metrics and residuals carry over. Every product is per trial
+    (``numpy.matmul`` over the stack), so working on a subset changes no trial's arithmetic.
+    """
     nb = hi - lo
-    blk = w0[lo:hi]
-    if nb < BLOCK:
-        blk = np.concatenate([blk, np.repeat(blk[-1:], BLOCK - nb, axis=0)])
-    W = problem.to_internal(blk)
-    cw = np.zeros((rounds, BLOCK, problem.M))
-    cw[:, :nb] = oc.weights[:, lo:hi]
-    active = np.any(cw != 0, axis=2)                              # (rounds, BLOCK)
+    W = problem.to_internal(w0[lo:hi])
+    cw = oc.weights[:, lo:hi]
+    active = np.any(cw != 0, axis=2)                                  # (rounds, nb)
+    F, R = problem._forward(W)
+    TL = AC = None
+    if tl is not None:
+        TL, AC = problem._test_metrics(W)
     for t in range(rounds + 1):
-        F, R = problem._forward(W)
-        loss[t, lo:hi] = F[:nb]
-        if tl is not None:
-            tlt, at = problem._test_metrics(W)
-            tl[t, lo:hi] = tlt[:nb]
+        loss[t, lo:hi] = F
+        if TL is not None:
+            tl[t, lo:hi] = TL
             if acc is not None:
-                acc[t, lo:hi] = at[:nb]
+                acc[t, lo:hi] = AC
         if its is not None:
-            its[lo:hi, t] = problem.from_internal(W)[:nb]
-        if t < rounds and active[t].any():
-            D = problem._backward(W, R, cw[t])
-            W = W - eta * D
-    w_final[lo:hi] = problem.from_internal(W)[:nb]
+            its[lo:hi, t] = problem.from_internal(W)
+        if t == rounds:
+            break
+        idx = np.flatnonzero(active[t])
+        if idx.size == 0:
+            continue
+        if idx.size == nb:                                            # everyone updates
+            W = W - eta * problem._backward(W, R, cw[t])
+            F, R = problem._forward(W)
+            if TL is not None:
+                TL, AC = problem._test_metrics(W)
+            continue
+        Wi = W[idx]
+        Wi = Wi - eta * problem._backward(Wi, R[idx], cw[t, idx])
+        W[idx] = Wi
+        F[idx], R[idx] = problem._forward(Wi)
+        if TL is not None:
+            TL[idx], a = problem._test_metrics(Wi)
+            if AC is not None:
+                AC[idx] = a
+    w_final[lo:hi] = problem.from_internal(W)
 
 
 def train_schemes(net: Any, schemes: Any = ("ideal", "cogc", "gcplus", "fedavg", "gc"), *,
