@@ -164,6 +164,24 @@ def test_gcplus_outcome_frequencies_match_the_exact_law():
             assert binomtest(int(k), n, float(prob)).pvalue > 1e-4, (scheme, k, n, prob)
 
 
+def test_cogc_outcomes_are_standard_decoding_of_the_draws_reciprocal_memory():
+    """On a reciprocal network with Gilbert–Elliott memory, CoGC's per-round outcome is
+    decode.standard(B, complete & arrived) of the run's own draws, and GC's is
+    decode.standard(B, arrived)."""
+    net = ct.CooperativeNetwork.cyclic(M, S, uplink_erasure=0.2, link_erasure=0.3, seed=0,
+                                       reciprocal=True, memory=GilbertElliott(3.0))
+    rounds, trials, seed = 40, 3, 8
+    runs = train_schemes(net, ["cogc", "gc"], problem="least-squares", rounds=rounds,
+                         trials=trials, seed=seed)
+    draws = link_draws(net, rounds, trials, seed)
+    for t in range(rounds):
+        for i in range(trials):
+            complete = np.all(draws.tau[t, i] | ~net.link_used, axis=1)
+            r = decode.standard(net.B, complete & draws.u[t, i])
+            assert (runs["cogc"].outcome[i, t] == FULL) == r.full
+            assert (runs["gc"].outcome[i, t] == FULL) == decode.standard(net.B, draws.u[t, i]).full
+
+
 @pytest.mark.parametrize("renormalize", [True, False])
 def test_partial_rounds_follow_the_update_rule_by_hand(renormalize):
     """On a GC+ partial round, w_{t+1} = w_t - eta * c * sum_{k in K} grad f_k(w_t) with
