@@ -258,7 +258,8 @@ class Problem:
             self.X_test, self.y_test = Xt, self._check_targets(yt, "y_test")
         n_tot = float(n)
         self.coef = (1.0 / n_k) if self.weighting == "clients" else np.full(self.M, self.M / n_tot)
-        self.sample_weight = self.coef[self.client] / self.M
+        self._coef_i = self.coef[self.client]
+        self.sample_weight = self._coef_i / self.M
         self._XT = np.ascontiguousarray(self.X.T)
         self._XtestT = None if self.X_test is None else np.ascontiguousarray(self.X_test.T)
         self.C = self.classes if self.kind == "softmax" else 1
@@ -372,7 +373,7 @@ class Problem:
         ``cw`` (T, M) client weights (``1/M`` everywhere gives :math:`\nabla F`). ``R`` is
         consumed (scaled in place).
         """
-        s = cw[:, self.client] * self.coef[self.client]                # (T, n)
+        s = cw[:, self.client] * self._coef_i                          # (T, n)
         R *= s[:, None, :]
         D = np.matmul(R, self.X)                                       # (T, C, p)
         D += (self.lam * cw.sum(axis=1))[:, None, None] * W
