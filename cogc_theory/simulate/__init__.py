@@ -43,9 +43,23 @@ from .montecarlo import (
     run_mc,
 )
 from .problems import PROBLEMS, Problem, dirichlet_split, iid_split, make_problem
-from .training import SCHEMES, Outcomes, TrainingRun, train, train_schemes
+from .training import (
+    FULL,
+    OUTAGE,
+    PARTIAL,
+    SCHEMES,
+    Outcomes,
+    TrainingRun,
+    decode_scheme,
+    link_draws,
+    train,
+    train_schemes,
+)
 
 __all__ = [
+    "FULL",
+    "OUTAGE",
+    "PARTIAL",
     "AllOf",
     "AnyOf",
     "FailurePatterns",
@@ -67,10 +81,12 @@ __all__ = [
     "choose_tilt",
     "chunk_rng",
     "chunk_seed",
+    "decode_scheme",
     "dirichlet_split",
     "iid_split",
     "importance_outage",
     "likelihood_ratio",
+    "link_draws",
     "make_problem",
     "outage",
     "run_mc",
