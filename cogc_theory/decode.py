@@ -72,7 +72,10 @@ provably makes the SVD engine's decisions, with a safety factor :math:`c=10^3`:
 * decisions: no distance above (nor, for least-squares, no :math:`|\hat t_k|`) lies in
   :math:`(\mathrm{atol}/c,\ c\,\mathrm{atol}]`, which the projector's rounding error
   (about :math:`10^{-16}\sigma_1/\sigma_r\le 10^{-10}`) cannot cross;
-* certificate: :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}/c`.
+* certificate: :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}/c`;
+* scale: each matrix is first divided by the power of two nearest above its largest entry
+  (exact; every quantity above is unchanged), and the result stands only if that entry lies in
+  :math:`[10^{-150}, 10^{150}]` and the rescaled weights stay normal floats.
 
 The other matrices (near-singular, near-threshold or badly scaled ones) are decoded by the SVD
 engine. So ``full``, ``recovered``, ``rank`` and ``downgraded`` are those of the SVD engine,
@@ -538,14 +541,30 @@ def _decode_gs(A: np.ndarray, mode: str, rtol: float,
     ``(M, M, n)``, and every reduction runs over a leading axis, so each matrix's numbers are
     computed by the same sequence of elementwise operations whatever ``n`` and its position
     in the block (batched and one-round results agree bit for bit); ``n`` is padded to
-    ``_GS_MIN`` with zero matrices for the same reason.
+    ``_GS_MIN`` with zero matrices for the same reason. Each matrix is rescaled by an exact
+    power of two (largest entry in [1/2, 1)) so that no square under- or overflows.
     """
     n, M, _ = A.shape
     if n < _GS_MIN:
         A = np.concatenate([A, np.zeros((_GS_MIN - n, M, M))])
-    N = A.shape[0]
     margin = _GS_MARGIN
-    At = np.ascontiguousarray(A.transpose(1, 2, 0))        # At[i, k, :] = A[:, i, k]
+    amax = np.abs(A).max(axis=(1, 2))
+    expo = np.frexp(amax)[1]                               # exact power-of-two rescaling
+    At = np.ascontiguousarray(np.ldexp(A, -expo[:, None, None]).transpose(1, 2, 0))
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        res, settled = _gs_core(At, mode, rtol, atol, margin)
+    wts = res["weights"]
+    settled &= (amax == 0) | ((amax >= 1e-150) & (amax <= 1e150))
+    settled &= ~np.any((wts != 0) & (np.abs(wts) < 2.0 ** 520 * np.finfo(float).tiny), axis=0)
+    res["weights"] = np.ldexp(wts, -expo)                 # a A = (a_s 2^-e)(A_s 2^e), exact
+    return {f: np.ascontiguousarray(v[..., :n].T) for f, v in res.items()}, settled[:n]
+
+
+def _gs_core(At: np.ndarray, mode: str, rtol: float, atol: float,
+             margin: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The Gram–Schmidt engine on ``At`` (M, M, N), ``At[i, k, :] = A[:, i, k]``; results
+    with the matrices last (``(M, N)`` or ``(N,)``)."""
+    M, _, N = At.shape
     row2 = np.einsum("ikn,ikn->in", At, At)
     fro = np.sqrt(row2.sum(axis=0))                        # >= sigma_1
     thr = rtol * np.sqrt(row2.max(axis=0))                 # rtol * (a lower bound on sigma_1)
@@ -599,10 +618,9 @@ def _decode_gs(A: np.ndarray, mode: str, rtol: float,
     settled &= cert <= atol / margin
     recovered = np.abs(target) > atol if mode == "least-squares" else target > 0.5
     residual = np.sqrt(np.einsum("kn,kn->n", 1.0 - target, 1.0 - target))
-    out = {"full": full, "recovered": recovered.T, "weights": wts.T, "target": target.T,
-           "rank": rank, "residual": residual, "cert_error": cert,
-           "downgraded": np.zeros(N, dtype=bool)}
-    return {f: np.ascontiguousarray(v[:n]) for f, v in out.items()}, settled[:n]
+    return ({"full": full, "recovered": recovered, "weights": wts, "target": target,
+             "rank": rank, "residual": residual, "cert_error": cert,
+             "downgraded": np.zeros(N, dtype=bool)}, settled)
 
 
 def _decode_svd(A: np.ndarray, mode: str, rtol: float, atol: float,

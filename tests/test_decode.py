@@ -618,3 +618,27 @@ def test_borderline_decisions_are_left_to_the_svd_engine(monkeypatch):
             assert_same_decisions(fast, ref, A[None], np.ones((1, 3), bool))
     r = decode.gcplus(near_member, [True] * 3, rule="individual")
     assert r.recovered.tolist() == [True, False, True]   # distance 3e-9 <= atol: recoverable
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-155, 1e-100, 1e-3, 1e3, 1e100, 1e155, 1e200])
+@pytest.mark.parametrize("M", [1, 2, 5])
+def test_gram_schmidt_engine_is_scale_safe(monkeypatch, scale, M):
+    """Entries of size 1e-200 .. 1e200 (squares under- or overflow): the decisions are still the
+    SVD engine's, weights verify, and no floating-point warning escapes."""
+    rng = np.random.default_rng(M)
+    B = rng.integers(-3, 4, (M, M)).astype(float)
+    B[np.arange(M), np.arange(M)] = 1.0
+    B *= scale
+    T = 60
+    Bt = np.where(rng.random((T, M, M)) < 0.7, B, 0.0)
+    arrived = rng.random((T, M)) < 0.8
+    with np.errstate(all="raise"):
+        for rule in FAST:
+            fast, ref = decode_both(monkeypatch, Bt, arrived, rule)
+            assert np.array_equal(fast.full, ref.full)
+            assert np.array_equal(fast.recovered, ref.recovered)
+            assert np.array_equal(fast.rank, ref.rank)
+            A = np.where(arrived[:, :, None], Bt, 0.0)
+            for r in (fast, ref):
+                err = np.abs(np.einsum("ti,tik->tk", r.weights, A) - r.target).max(axis=1)
+                assert np.all(err <= decode.ATOL)
