@@ -85,5 +85,6 @@ def run_all(out_dir: str | PathLike | None = None, *, names: Iterable[str] | Non
     if out_dir is not None:
         d = Path(out_dir)
         d.mkdir(parents=True, exist_ok=True)
-        (d / "proofs.md").write_text(out.to_markdown(), encoding="utf-8")
+        out.path = d / "proofs.md"
+        out.path.write_text(out.to_markdown(), encoding="utf-8")
     return out

@@ -112,7 +112,12 @@ class ProofResult:
 
 
 class ProofRun(list):
-    """The list of :class:`ProofResult` returned by ``run_all``, with ``.passed``."""
+    """The list of :class:`ProofResult` returned by ``run_all``, with ``.passed``.
+
+    ``path`` is the Markdown report written by ``run_all`` (``None`` if none was written).
+    """
+
+    path = None
 
     @property
     def passed(self) -> bool:
@@ -141,6 +146,8 @@ class ProofRun(list):
     def __str__(self) -> str:
         lines = [r.summary() for r in self]
         lines.append(f"{len(self) - self.n_failed}/{len(self)} proofs passed")
+        if self.path is not None:
+            lines.append(f"report: {self.path}")
         return "\n".join(lines)
 
 

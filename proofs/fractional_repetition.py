@@ -103,7 +103,12 @@ def _checks(M: int, s: int) -> list[Check]:
     nb_ok = all(set(net.neighbors(m)) == set(g) - {m} for g in gs for m in g)
     out = [Check(f"M={M}, s={s}: N_m is the rest of m's group", nb_ok,
                  f"groups {gs}")]
-    dec = en.decodable_subsets(en.exact_rows(net))
+    rows = en.exact_rows(net)
+    shape_ok = all(rows[m][m] != 0 and rows[m] == [rows[m][m] * (k in g) for k in range(M)]
+                   for g in gs for m in g)
+    out.append(Check(f"M={M}, s={s}: every row of the exact B is a nonzero multiple of its "
+                     "group's indicator", shape_ok, f"B = {net.B_exact.tolist()}"))
+    dec = en.decodable_subsets(rows)
     cover = np.array([all(any(c >> m & 1 for m in g) for g in gs) for c in range(1 << M)])
     out.append(Check(f"M={M}, s={s}: decodable iff every group has a complete arrived row "
                      f"(exact rank of all {1 << M} row subsets)", np.array_equal(dec, cover),

@@ -1,0 +1,158 @@
+"""The self-checking proofs (cogc_theory.proofs): every discovered proof passes and is complete;
+the framework turns failures into failed results, writes the report, and drives `cogc prove`.
+
+The per-proof tests are parametrized over :func:`cogc_theory.proofs.available`, so proof
+modules added later (e.g. the convergence-bound proofs) are tested without editing this file.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import pytest
+from cogc_theory.proofs import Check, ProofResult, ProofRun, Step
+
+from cogc_theory import cli, proofs
+
+NAMES = proofs.available()
+OURS = ("cogc_outage", "fractional_repetition", "ring_s1")
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> tuple[ProofRun, object]:
+    out = tmp_path_factory.mktemp("proofs")
+    return proofs.run_all(out), out
+
+
+def test_discovery_finds_the_outage_proofs() -> None:
+    """Discovery lists every public module of the package and skips private ones."""
+    for name in OURS:
+        assert name in NAMES
+    assert not [n for n in NAMES if n.startswith("_")]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_proof_passes(results, name: str) -> None:
+    """Every check of every proof holds (each compares with an independent route)."""
+    res = {r.name: r for r in results[0]}[name]
+    failed = [f"{c.what}: {c.evidence}" for c in res.checks if not c.passed]
+    failed += [f"step {s.text[:60]}: {s.evidence}" for s in res.derivation
+               if s.verified is False]
+    assert res.passed and not failed, failed
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_proof_is_complete(results, name: str) -> None:
+    """A proof states a theorem with assumptions, a derivation and checks, has a module
+    docstring, and its Markdown section carries the statement and every check."""
+    mod = sys.modules[f"cogc_theory.proofs.{name}"]
+    assert (mod.__doc__ or "").strip()
+    res = {r.name: r for r in results[0]}[name]
+    assert res.name == name and res.title and res.statement
+    assert res.assumptions and res.derivation and res.checks
+    md = res.to_markdown()
+    assert res.statement.strip() in md
+    for c in res.checks:
+        assert c.evidence, f"check without evidence: {c.what}"
+        assert c.what.replace("|", r"\|") in md
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_outage_proofs_verify_their_symbolic_steps(results, name: str) -> None:
+    """Each outage proof verifies at least one derivation step symbolically."""
+    res = {r.name: r for r in results[0]}[name]
+    assert any(s.verified for s in res.derivation)
+
+
+def test_report_written(results) -> None:
+    """run_all(out_dir) writes proofs.md: index table (name | result | checks) then sections
+    with display LaTeX, one per proof; the returned list reports the path and passes."""
+    run, out = results
+    path = out / "proofs.md"
+    assert run.path == path and path.exists()
+    md = path.read_text()
+    assert "| proof | result | checks |" in md
+    for r in run:
+        assert f"(`{r.name}`)" in md and f'<a id="{r.name}"></a>' in md
+    assert md.count("$$") >= 2 * len(run)
+    assert run.passed and str(path) in str(run)
+
+
+def test_run_all_budget(results) -> None:
+    """All proofs together stay within the 30 s budget."""
+    assert sum(r.seconds for r in results[0]) < 30
+
+
+# ----------------------------------------------------------------------------- framework
+def _fake(monkeypatch, modules: dict[str, types.ModuleType]) -> None:
+    monkeypatch.setattr(proofs, "available", lambda: sorted(modules))
+    for name, mod in modules.items():
+        monkeypatch.setitem(sys.modules, f"cogc_theory.proofs.{name}", mod)
+
+
+def _module(name: str, run=None) -> types.ModuleType:
+    mod = types.ModuleType(f"cogc_theory.proofs.{name}", f"fake proof {name}")
+    if run is not None:
+        mod.run = run
+    return mod
+
+
+def _ok() -> ProofResult:
+    return ProofResult("ok", "A true fact", ["none"], r"1+1=2",
+                       [Step("add", r"1+1=2", True, "arithmetic")],
+                       [Check("1+1 == 2", 1 + 1 == 2, "2")])
+
+
+def _boom() -> ProofResult:
+    raise ZeroDivisionError("division by zero inside the proof")
+
+
+def test_exception_becomes_failed_result(monkeypatch, tmp_path) -> None:
+    """A proof that raises, lacks run() or returns the wrong type gives a failed result with
+    the error as evidence; run_all does not raise and the other proofs still run."""
+    _fake(monkeypatch, {"ok": _module("ok", _ok), "boom": _module("boom", _boom),
+                        "norun": _module("norun"), "wrong": _module("wrong", lambda: 42)})
+    run = proofs.run_all(tmp_path)
+    by = {r.name: r for r in run}
+    assert by["ok"].passed
+    assert not by["boom"].passed and "ZeroDivisionError" in by["boom"].checks[0].evidence
+    assert not by["norun"].passed and "no run()" in by["norun"].checks[0].evidence
+    assert not by["wrong"].passed and "ProofResult" in by["wrong"].checks[0].evidence
+    assert not run.passed and run.n_failed == 3
+    assert "**FAIL**" in (tmp_path / "proofs.md").read_text()
+
+
+def test_names_selects_and_validates(monkeypatch) -> None:
+    """names= runs only the named proofs; an unknown name is a ValueError naming the argument
+    and the available names; a bare string is a TypeError."""
+    _fake(monkeypatch, {"ok": _module("ok", _ok), "boom": _module("boom", _boom)})
+    assert [r.name for r in proofs.run_all(names=["ok"])] == ["ok"]
+    with pytest.raises(ValueError, match=r"names.*nope.*available"):
+        proofs.run_all(names=["nope"])
+    with pytest.raises(TypeError, match="names"):
+        proofs.run_all(names="ok")
+
+
+def test_pass_requires_checks_and_verified_steps() -> None:
+    """A result passes only with >= 1 check, all checks true and no failed symbolic step."""
+    assert _ok().passed
+    assert not ProofResult("x", "x").passed
+    r = _ok()
+    r.derivation.append(Step("bad step", "1=2", False, "sympy says no"))
+    assert not r.passed and "FAILED" in r.to_markdown()
+    r = _ok()
+    r.checks.append(Check("false", False, "counterexample"))
+    assert not r.passed
+
+
+def test_cli_prove_exit_status(monkeypatch, tmp_path, capsys) -> None:
+    """`cogc prove --out DIR` writes DIR/proofs.md, prints where, exits 0 when all proofs pass
+    and 1 when one fails."""
+    _fake(monkeypatch, {"ok": _module("ok", _ok)})
+    assert cli.main(["prove", "--out", str(tmp_path / "a")]) == 0
+    out = capsys.readouterr().out
+    assert str(tmp_path / "a" / "proofs.md") in out and (tmp_path / "a" / "proofs.md").exists()
+    _fake(monkeypatch, {"ok": _module("ok", _ok), "boom": _module("boom", _boom)})
+    assert cli.main(["prove", "--out", str(tmp_path / "b")]) == 1
+    assert "boom: FAIL" in capsys.readouterr().out
