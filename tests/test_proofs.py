@@ -10,8 +10,11 @@ from __future__ import annotations
 import sys
 import types
 
+import numpy as np
 import pytest
-from cogc_theory.proofs import Check, ProofResult, ProofRun, Step
+import sympy as sp
+from cogc_theory.proofs import Check, ProofResult, ProofRun, Step, cogc_outage
+from cogc_theory.proofs import _enumerate as en
 
 from cogc_theory import cli, proofs
 
@@ -156,3 +159,34 @@ def test_cli_prove_exit_status(monkeypatch, tmp_path, capsys) -> None:
     _fake(monkeypatch, {"ok": _module("ok", _ok), "boom": _module("boom", _boom)})
     assert cli.main(["prove", "--out", str(tmp_path / "b")]) == 1
     assert "boom: FAIL" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------------- the oracle
+def test_enumeration_oracle_rowspan_matches_sympy_rank() -> None:
+    """The proofs' Fraction elimination decides t in rowspace(A) exactly as sympy's rank test
+    rank(A) == rank([A; t]) does, on seeded random small-integer matrices (many rank-deficient
+    and many t outside the span)."""
+    rng = np.random.default_rng(7)
+    seen = set()
+    for _ in range(200):
+        n, M = int(rng.integers(1, 5)), int(rng.integers(2, 5))
+        A = rng.integers(-2, 3, (n, M))
+        t = rng.integers(-1, 2, M)
+        if rng.random() < 0.5:                   # force some t inside the span
+            t = rng.integers(-2, 3, n) @ A
+        want = sp.Matrix(A).rank() == sp.Matrix(np.vstack([A, t])).rank()
+        rows = [[en.Fraction(int(x)) for x in r] for r in A]
+        assert en.in_rowspan(rows, [en.Fraction(int(x)) for x in t]) == want
+        seen.add(want)
+    assert seen == {True, False}
+
+
+def test_enumeration_oracle_probabilities_sum_to_one() -> None:
+    """The exhaustive link+uplink pattern weights of a heterogeneous rational network sum to
+    exactly 1, and P[X_m = 1] summed over patterns is (1-p_m) prod_k (1-eps_mk) computed by
+    hand for client 0 of the M=4, s=1 network (p_0 = 1/10, eps_01 = 1/5)."""
+    net = cogc_outage.rational_network(4, 1)
+    pat = en.Patterns(net)
+    assert pat.probability(np.ones(len(pat.bits), dtype=bool)) == 1
+    X = pat.complete_and_delivered()
+    assert pat.probability(X[:, 0]) == en.Fraction(9, 10) * en.Fraction(4, 5)
