@@ -27,7 +27,12 @@ import sympy as sp
 
 def frac(x: Any) -> Fraction:
     """A sympy/int/Fraction rational as a Fraction (refuses floats and symbols)."""
-    x = sp.nsimplify(x) if isinstance(x, float) else sp.sympify(x)
+    if isinstance(x, Fraction):
+        return x
+    if isinstance(x, (float, np.floating)):
+        raise TypeError(f"expected an exact rational, got the float {x!r}; use "
+                        "sympy.Rational or fractions.Fraction")
+    x = sp.sympify(x)
     if not x.is_Rational:
         raise ValueError(f"expected a rational number, got {x!r}")
     return Fraction(int(x.p), int(x.q))

@@ -171,7 +171,8 @@ def _derivation() -> list[Step]:
              "$\\mathbf 1$ is in the row space iff $\\mathbf 1_J\\perp h$ for every block $J$ "
              "ending at an absent client. Genericity: $\\sum_{k\\in J}h_k\\ne0$ unless $J$ is "
              "the whole ring, which happens iff exactly one client is absent and all others "
-             "are complete. With no absent client there is no such block.",
+             "are complete. With no absent client there is no such block (and if every client is "
+             "complete the rows span $h^\\perp\\ni\\mathbf 1$).",
              r"\text{full}\iff \#\text{absent}=0\ \ \lor\ \ (\#\text{absent}=1\ \land\ "
              r"\#\text{complete}=M-1)."),
         Step("Summing the state weights over the full patterns:",
