@@ -193,3 +193,26 @@ def test_bad_input(net4):
                     trials=2)
     with pytest.raises(ValueError, match="x must"):
         bvs.anderson_lower([-1.0, 1.0], 0.1)
+
+
+def test_bound_holds_softmax_digits():
+    """Non-quadratic case: softmax regression on the digits (mu = lam = 1e-2, L the exact
+    supremum of the Hessian): CoGC and GC+ bounds hold at family false-alarm rate 1e-3."""
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.3, link_erasure=0.2, seed=0)
+    res = bvs.compare(net, "digits", rounds=30, trials=12, seed=5)
+    assert res.mu == pytest.approx(1e-2)
+    assert res.passed, res.summary()
+    for c in res.schemes.values():
+        assert all(v >= 1.0 for v in c.tightness.values())
+
+
+@pytest.mark.slow
+def test_report_data_default_study():
+    """The default study's network (M=10, s=2, p=eps=0.2, 200 rounds): both bounds hold; the
+    max-subset law is out of reach there, so GC+ uses (and simulates) the individual rule."""
+    net = ct.CooperativeNetwork.cyclic(10, 2, uplink_erasure=0.2, link_erasure=0.2, seed=0)
+    data = bvs.report_data(net, rounds=200, seed=0)
+    res = data["comparison"]
+    assert res.passed, res.summary()
+    assert res.schemes["gcplus"].simulated == "gcplus-individual"
+    assert set(data["bounds"]) == {"CoGC", "GC+ (individual rule)"}
