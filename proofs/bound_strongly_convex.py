@@ -20,7 +20,6 @@ decreased) that the enumeration must reject.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations, product
@@ -182,7 +181,8 @@ def _derivation() -> tuple[list[Step], dict[str, Any]]:
         "Full recovery: $g=\\frac1M\\sum_j g_j$ has $\\mathbb Eg=\\nabla F(w)$ and "
         "$\\mathbb E\\|g\\|^2=\\|\\nabla F\\|^2+\\mathbb E\\|\\bar\\xi\\|^2\\le\\|\\nabla F\\|^2"
         "+\\sigma^2/M$ (independent zero-mean noises). Taking expectations in the descent "
-        "lemma $F(w-\\eta g)\\le F(w)-\\eta\\langle\\nabla F,g\\rangle+\\frac{L\\eta^2}2\\|g\\|^2$:",
+        "lemma $F(w-\\eta g)\\le F(w)-\\eta\\langle\\nabla F,g\\rangle"
+        "+\\frac{L\\eta^2}2\\|g\\|^2$:",
         r"\mathbb E F(w^+)\le F(w)-\eta\Big(1-\frac{L\eta}{2}\Big)\|\nabla F(w)\|^2"
         r"+\frac{L\eta^2\sigma^2}{2M}.", ok1, "sympy: expansion of the expected descent lemma"))
     # 2. PL: |grad F|^2 >= 2 mu (F - F*), coefficient -eta(1 - L eta/2) <= 0 for eta <= 1/L
@@ -219,7 +219,7 @@ def _derivation() -> tuple[list[Step], dict[str, Any]]:
     x = sp.Symbol("x", positive=True)
     dK, dKc = x, -k * x / (M - k)              # the extremal dissimilarities
     z_att = (k * dK**2 + (M - k) * dKc**2) / M
-    ok4b = sp.simplify((k * dK + (M - k) * dKc)) == 0 and sp.simplify(
+    ok4b = sp.simplify(k * dK + (M - k) * dKc) == 0 and sp.simplify(
         dK**2 - (M - k) * z_att / k) == 0
     steps.append(Step(
         "Bias: with $d_j=\\nabla f_j-\\nabla F$, $\\sum_jd_j=0$, $S=\\sum_{j\\in K}d_j="
