@@ -606,3 +606,29 @@ def test_outage_mc_task_real_simulator(tmp_path):
         assert row["n_trials"] == 20_000
         assert binomtest(row["failures"], row["n_trials"], exact).pvalue > 1e-6 / 2
         assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
+
+
+@pytest.mark.skipif(not _simulate_available("train"),
+                    reason="cogc_theory.simulate.train is not available")
+def test_train_task_real_simulator(tmp_path):
+    """The train task on the real simulator: each unit is simulate.train with the unit's own
+    seed (rows equal direct calls, chunk by chunk), and the files are identical with 1 and 2
+    workers."""
+    from cogc_theory import simulate
+    from cogc_theory.sweep import _int_seed, network_from_point, unit_seed
+
+    task = make_task("train", rounds=6, trials=4, chunk_trials=2, problem="least-squares",
+                     scheme="gcplus")
+    grid = {"M": 4, "s": 1, "p": 0.3, "eps": 0.3}
+    res = run_sweep(task, grid, tmp_path / "w1", seed=5, n_workers=1)
+    run_sweep(task, grid, tmp_path / "w2", seed=5, n_workers=2)
+    assert tree(tmp_path / "w1") == tree(tmp_path / "w2")
+    (row,) = res.rows
+    point = expand_grid(grid)[0]
+    direct = np.concatenate([
+        simulate.train(network_from_point(point), problem="least-squares", scheme="gcplus",
+                       rounds=6, trials=2, seed=_int_seed(unit_seed(5, point, c))).loss
+        for c in range(2)])
+    assert row["n_trials"] == 4
+    np.testing.assert_array_equal(np.asarray(row["loss_mean"]), direct.mean(axis=0))
+    assert row["final_loss_mean"] == float(direct[:, -1].mean())
