@@ -134,6 +134,13 @@ def _gcplus_pmf(net: Any, rule: str) -> tuple[list[Any], str]:
     return list(d.size_pmf[rule]), rule
 
 
+def _prob(x: Any, name: str) -> Any:
+    """A probability, keeping integers (0, 1) exact."""
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        return sp.Integer(check_probability(sp.Integer(int(x)), name))
+    return check_probability(x, name)
+
+
 def _law(scheme: str, *, P_out: Any = None, size_pmf: Any = None, net: Any = None,
          rule: str = "max-subset", M: Any = None) -> tuple[list[Any], Any, str]:
     """``(P, M, label)``: ``P = [P_0, ..., P_M]`` or ``[P_0, P_M]`` with ``M`` a symbol."""
@@ -154,7 +161,7 @@ def _law(scheme: str, *, P_out: Any = None, size_pmf: Any = None, net: Any = Non
         if scheme == "ideal":
             po: Any = sp.Integer(0)
         elif P_out is not None:
-            po = check_probability(P_out, "P_out")
+            po = _prob(P_out, "P_out")
         elif net is not None:
             from . import outage
 
@@ -175,7 +182,7 @@ def _law(scheme: str, *, P_out: Any = None, size_pmf: Any = None, net: Any = Non
         else:
             raise ValueError("gcplus bounds need size_pmf=[P_0, ..., P_M], net=, or M= "
                              "(for symbols P_0..P_M)")
-    pmf = [check_probability(x, f"size_pmf[{i}]") for i, x in enumerate(size_pmf)]
+    pmf = [_prob(x, f"size_pmf[{i}]") for i, x in enumerate(size_pmf)]
     if len(pmf) < 2:
         raise ValueError("size_pmf must have length M + 1 >= 2: P(|K| = k) for k = 0..M")
     if M is not None and len(pmf) != M + 1:

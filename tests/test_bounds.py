@@ -1,0 +1,467 @@
+"""Tests for :mod:`cogc_theory.bounds`.
+
+Expected values come from independent routes: the one-round recursion iterated exactly in
+sympy rationals with the per-outcome coefficients written out here from the descent lemma,
+the SPEC's printed example, hand-computed numbers, brute-force scans over T and fine grids
+over eta, and the sympy derivative.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+import cogc_theory as ct
+from cogc_theory import bounds
+from cogc_theory.bounds import Delta0, L, P_out, T, eta, mu, sigma2, zeta2
+
+R = sp.Rational
+PARAMS = [  # (eta, L, mu, sigma2, zeta2, Delta0), exact rationals with eta <= 1/L, mu <= L
+    (R(1, 2), R(1), R(1, 10), R(0), R(0), R(1)),
+    (R(1, 3), R(2), R(1, 2), R(1, 5), R(1, 7), R(3)),
+    (R(1, 4), R(4), R(4), R(2), R(1, 2), R(1, 9)),
+]
+
+
+def _vals(p):
+    return dict(zip(("eta", "L", "mu", "sigma2", "zeta2", "Delta0"), p, strict=True))
+
+
+def _subs(p):
+    return dict(zip((eta, L, mu, sigma2, zeta2, Delta0), p, strict=True))
+
+
+def _iterate_sc(P, M, p, n):
+    """a_0..a_n of a_{t+1} = sum_k P_k (rho_k a_t + c_k), coefficients from the descent lemma
+    written out by hand (full: 1 - mu eta (2 - L eta), L eta^2 sigma^2 / (2M); partial size k:
+    1 - mu eta, eta (M-k) zeta^2 / (2k) + L eta^2 sigma^2 / (2k); outage: 1, 0)."""
+    e, Lv, m, s2, z2, d0 = p
+    a = [d0]
+    for _ in range(n):
+        nxt = P[0] * a[-1] + P[M] * ((1 - m * e * (2 - Lv * e)) * a[-1] + Lv * e**2 * s2 / (2 * M))
+        for k in range(1, M):
+            nxt += P[k] * ((1 - m * e) * a[-1] + e * (M - k) * z2 / (2 * k)
+                           + Lv * e**2 * s2 / (2 * k))
+        a.append(nxt)
+    return a
+
+
+PMFS = [  # (M, exact law of |K|)
+    (3, [R(1, 10), R(1, 5), R(3, 10), R(2, 5)]),
+    (4, [R(1, 4), 0, 0, 0, R(3, 4)]),
+    (4, [0, 0, 0, 0, 1]),
+    (5, [R(1, 20), R(1, 20), R(1, 10), R(1, 10), R(1, 5), R(1, 2)]),
+]
+
+
+# ---------------------------------------------------------------------- SPEC example
+def test_spec_cogc_example_reproduced_symbolically():
+    """SPEC 4.5: with exact gradients the CoGC bound is (1 - (1 - P_out) mu eta (2 - L eta))^T
+    (F(w_0) - F*), as a symbolic identity in P_out, mu, eta, L, T, Delta0."""
+    b = bounds.strongly_convex("cogc")
+    spec = (1 - (1 - P_out) * mu * eta * (2 - L * eta)) ** T * Delta0
+    assert sp.simplify(b.expr.subs(sigma2, 0) - spec) == 0
+    assert b.expr.subs(sigma2, 0) == spec  # even structurally
+    assert b.floor.subs(sigma2, 0) == 0
+
+
+def test_spec_example_latex_names_rate():
+    """The LaTeX string shows the solved recursion and the SPEC contraction factor."""
+    b = bounds.strongly_convex("cogc")
+    assert r"\rho^{T}\Delta_{0}" in b.latex
+    assert r"1 - \eta \mu \left(1 - P_{\mathrm{out}}\right) \left(2 - L \eta\right)" in b.latex
+    assert b.latex_expanded.startswith(r"\mathbb{E}F(w_T)-F^* \le ")
+
+
+# ---------------------------------------------------------------------- closed form vs recursion
+@pytest.mark.parametrize("M,P", PMFS)
+@pytest.mark.parametrize("p", PARAMS)
+def test_strongly_convex_closed_form_equals_exact_iteration(M, P, p):
+    """rho^T Delta0 + c (1 - rho^T)/(1 - rho) equals the one-round recursion iterated exactly
+    (sympy rationals) for T = 0..10."""
+    b = bounds.strongly_convex("gcplus", size_pmf=P)
+    a = _iterate_sc(P, M, p, 10)
+    sub = _subs(p)
+    for n in range(11):
+        assert b.expr.subs(sub).subs(T, n) == a[n], n
+
+
+@pytest.mark.parametrize("p", PARAMS)
+def test_symbolic_gcplus_bound_equals_iteration_after_substitution(p):
+    """The bound with symbols P_0..P_3 agrees with the exact iteration once the law of |K| is
+    substituted (T = 0..6)."""
+    b = bounds.strongly_convex("gcplus", M=3)
+    M, P = PMFS[0]
+    Psym = sp.symbols("P_0:4", nonnegative=True)
+    a = _iterate_sc(P, M, p, 6)
+    e = b.expr.subs(dict(zip(Psym, P, strict=True))).subs(_subs(p))
+    for n in range(7):
+        assert sp.simplify(e.subs(T, n) - a[n]) == 0
+
+
+@pytest.mark.parametrize("M,P", PMFS)
+@pytest.mark.parametrize("p", PARAMS)
+def test_nonconvex_closed_form_solves_telescoped_recursion(M, P, p):
+    """With G = bound(T), the telescoped recursion u_{t+1} = u_t + c - gamma G (gamma, c from
+    the descent lemma: full eta(1 - L eta/2), partial eta/2) reaches u_T = 0 exactly, i.e. the
+    bound is the largest G compatible with h_T >= 0 (T = 1..10)."""
+    e, Lv, m, s2, z2, d0 = p
+    gamma = P[M] * e * (1 - Lv * e / 2) + sum(P[k] for k in range(1, M)) * e / 2
+    c = P[M] * Lv * e**2 * s2 / (2 * M) + sum(
+        P[k] * (e * (M - k) * z2 / (2 * k) + Lv * e**2 * s2 / (2 * k)) for k in range(1, M))
+    b = bounds.nonconvex("gcplus", size_pmf=P)
+    for n in range(1, 11):
+        G = b.expr.subs(_subs(p)).subs(T, n)
+        u = d0
+        for _ in range(n):
+            u = u + c - gamma * G
+        assert u == 0
+    assert b.floor.subs(_subs(p)) == c / gamma
+
+
+def test_cogc_nonconvex_textbook_form():
+    """CoGC non-convex with no noise: 2 Delta0 / ((1 - P_out) T eta (2 - L eta))."""
+    b = bounds.nonconvex("cogc")
+    want = 2 * Delta0 / ((1 - P_out) * T * eta * (2 - L * eta))
+    assert sp.simplify(b.expr.subs(sigma2, 0) - want) == 0
+
+
+# ---------------------------------------------------------------------- special cases
+@pytest.mark.parametrize("M", [1, 2, 5])
+def test_gcplus_with_full_recovery_one_is_ideal_gd(M):
+    """P(|K| = M) = 1 gives the ideal mini-batch GD bounds: rho = 1 - mu eta (2 - L eta),
+    c = L eta^2 sigma^2 / (2M) (strongly convex); gamma = eta (1 - L eta/2) (non-convex)."""
+    pmf = [0] * M + [1]
+    rho = 1 - mu * eta * (2 - L * eta)
+    c = L * eta**2 * sigma2 / (2 * M)
+    ideal_sc = rho**T * Delta0 + c * (1 - rho**T) / (1 - rho)
+    g = eta * (1 - L * eta / 2)
+    ideal_nc = Delta0 / (g * T) + c / g
+    for fn, want in ((bounds.strongly_convex, ideal_sc), (bounds.nonconvex, ideal_nc)):
+        bg = fn("gcplus", size_pmf=pmf)
+        bi = fn("ideal", M=M)
+        assert sp.simplify(bg.expr - want) == 0
+        assert sp.simplify(bi.expr - want) == 0
+
+
+@pytest.mark.parametrize("M", [2, 4, 7])
+@pytest.mark.parametrize("kind", ["strongly-convex", "nonconvex"])
+def test_cogc_is_gcplus_without_partial_rounds(M, kind):
+    """CoGC = GC+ whose law of |K| puts P_out on 0 and 1 - P_out on M (symbolic P_out)."""
+    fn = bounds.strongly_convex if kind == "strongly-convex" else bounds.nonconvex
+    bc = fn("cogc", M=M)
+    bg = fn("gcplus", size_pmf=[P_out] + [0] * (M - 1) + [1 - P_out])
+    assert sp.simplify(bc.expr - bg.expr) == 0
+    assert zeta2 not in bc.free_symbols  # full recovery is unbiased
+
+
+def test_cogc_with_unknown_M_keeps_symbol_M():
+    """Without M the CoGC noise term carries the symbol M; substituting M = 4 gives the M = 4
+    bound."""
+    b = bounds.strongly_convex("cogc")
+    assert bounds.SYMBOLS["M"] in b.free_symbols
+    b4 = bounds.strongly_convex("cogc", M=4)
+    assert sp.simplify(b.expr.subs(bounds.SYMBOLS["M"], 4) - b4.expr) == 0
+
+
+def test_outage_only_gives_constant_bound():
+    """P_0 = 1: rho = 1, c = 0, the strongly convex bound is Delta0 forever; non-convex has no
+    bound (ValueError)."""
+    b = bounds.strongly_convex("gcplus", size_pmf=[1, 0, 0])
+    assert b.rate == 1 and b.const == 0 and b.expr == Delta0 and b.floor == Delta0
+    assert b(T=50, Delta0=2.5) == 2.5
+    with pytest.raises(ValueError, match="P_0 = 1"):
+        bounds.nonconvex("gcplus", size_pmf=[1, 0, 0])
+
+
+# ---------------------------------------------------------------------- numeric function
+@pytest.mark.parametrize("kind", ["strongly-convex", "nonconvex"])
+@pytest.mark.parametrize("scheme,kw", [("cogc", {"P_out": 0.3, "M": 5}),
+                                       ("gcplus", {"size_pmf": [0.1, 0.05, 0.05, 0.2, 0.6]})])
+def test_numeric_function_equals_sympy_expression(kind, scheme, kw):
+    """The lambdified bound equals the sympy expression evaluated at 30 digits (random points,
+    seeded), scalar and broadcast over T."""
+    fn = bounds.strongly_convex if kind == "strongly-convex" else bounds.nonconvex
+    b = fn(scheme, **kw)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        Lv = float(rng.uniform(0.5, 5))
+        v = dict(L=Lv, eta=float(rng.uniform(0.01, 1)) / Lv, mu=float(rng.uniform(0.01, 1)) * Lv,
+                 sigma2=float(rng.uniform(0, 2)), zeta2=float(rng.uniform(0, 2)),
+                 Delta0=float(rng.uniform(0.1, 10)))
+        Ts = np.arange(1, 60, 7)
+        got = b(T=Ts, **v)
+        for i, n in enumerate(Ts):
+            want = float(b.expr.subs({bounds.SYMBOLS[k]: x for k, x in v.items()})
+                         .subs(T, int(n)).evalf(30))
+            assert got[i] == pytest.approx(want, rel=1e-11)
+            assert b(T=int(n), **v) == pytest.approx(want, rel=1e-11)
+
+
+def test_hand_computed_cogc_value():
+    """M=4, s=1, p=0.1, eps=0.2: pi = 0.72, P_out = 1 - 4 pi^3 (1-pi) - pi^4 = 0.313224 (STYLE
+    example); rho = 1 - (1 - P_out) 0.1 * 0.5 * 1.5, bound(50) = rho^50."""
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    b = bounds.strongly_convex("cogc", net=net)
+    pi = 0.72
+    po = 1 - 4 * pi**3 * (1 - pi) - pi**4
+    rho = 1 - (1 - po) * 0.1 * 0.5 * 1.5
+    got = b(T=50, eta=0.5, L=1.0, mu=0.1, sigma2=0.0, Delta0=1.0)
+    assert got == pytest.approx(rho**50, rel=1e-12)
+
+
+def test_rational_network_gives_exact_bound():
+    """A network with rational erasures gives rational outcome probabilities (CoGC: P_out =
+    1 - 4 pi^3 (1 - pi) - pi^4 with pi = 18/25, exactly)."""
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=R(1, 10), link_erasure=R(1, 5))
+    P = bounds.outcome_probabilities("cogc", net=net)
+    pi = R(18, 25)
+    assert P[0] == 1 - 4 * pi**3 * (1 - pi) - pi**4 and P[-1] == 1 - P[0]
+    Pg = bounds.outcome_probabilities("gcplus", net=net)
+    assert all(isinstance(x, sp.Rational) for x in Pg) and sum(Pg) == 1
+
+
+def test_gcplus_law_on_ring_matches_transfer_matrix():
+    """On the generic s = 1 ring with rational erasures the law of |K| the bound uses equals
+    the coefficients of the structure module's transfer-matrix generating function (a code
+    path independent of the state enumeration)."""
+    from cogc_theory.outage import structure
+
+    net = ct.CooperativeNetwork.cyclic(5, 1, uplink_erasure=R(1, 10), link_erasure=R(1, 4),
+                                       seed=3)
+    if not structure.ring_s1_generic(net):
+        pytest.skip("construction not generic")
+    z = sp.Symbol("z")
+    G = sp.Poly(structure.ring_s1_size_generating_function(net, z), z)
+    want = [G.coeff_monomial(z**k) for k in range(6)]
+    got = bounds.outcome_probabilities("gcplus", net=net)
+    assert list(got) == want
+
+
+# ---------------------------------------------------------------------- rounds to accuracy
+@pytest.mark.parametrize("kind", ["strongly-convex", "nonconvex"])
+@pytest.mark.parametrize("sig", [0.0, 0.3])
+def test_rounds_to_accuracy_inverts_bound(kind, sig):
+    """T* = rounds_to_accuracy(eps) is the first T with bound(T) <= eps, found by a brute-force
+    scan; targets at or below the floor give inf."""
+    fn = bounds.strongly_convex if kind == "strongly-convex" else bounds.nonconvex
+    b = fn("gcplus", size_pmf=[0.2, 0.1, 0.1, 0.6])
+    v = dict(eta=0.4, L=1.5, mu=0.2, sigma2=sig, zeta2=0.05, Delta0=2.0)
+    if kind == "nonconvex":
+        v.pop("mu")
+    Ts = np.arange(1, 20001)
+    curve = b(T=Ts, **v)
+    floor = float(b.floor.subs({bounds.SYMBOLS[k]: x for k, x in v.items()}))
+    for target in np.geomspace(floor * 1.001 + 1e-9, 3.0, 25):
+        got = b.rounds_to_accuracy(float(target), **v)
+        if kind == "strongly-convex" and v["Delta0"] <= target:
+            assert got == 0
+            continue
+        hit = np.nonzero(curve <= target)[0]
+        if hit.size == 0:
+            assert got > Ts[-1]
+            continue
+        assert got == Ts[hit[0]]
+    assert floor > 0  # zeta2 > 0 with partial rounds
+    assert b.rounds_to_accuracy(floor, **v) == math.inf
+    assert b.rounds_to_accuracy(floor * 0.5, **v) == math.inf
+
+
+def test_rounds_to_accuracy_exact_contraction():
+    """CoGC with rho = 0.94 (P_out = 0.2, mu eta (2 - L eta) = 0.075):
+    0.94^112 < 1e-3 < 0.94^111."""
+    b = bounds.strongly_convex("cogc", P_out=0.2, M=4)
+    v = dict(eta=0.5, L=1.0, mu=0.1, sigma2=0.0, Delta0=1.0)
+    assert 0.94**112 < 1e-3 < 0.94**111
+    assert b.rounds_to_accuracy(1e-3, **v) == 112
+    assert b.rounds_to_accuracy(2.0, **v) == 0
+
+
+def test_rounds_to_accuracy_zero_rate():
+    """mu = L, eta = 1/L, P_full = 1: rho = 0, so one round reaches the floor (0 without noise)."""
+    b = bounds.strongly_convex("ideal", M=3)
+    v = dict(eta=1.0, L=1.0, mu=1.0, sigma2=0.0, Delta0=5.0)
+    assert b.rate.subs({eta: 1, L: 1, mu: 1}) == 0
+    assert b.rounds_to_accuracy(1e-6, **v) == 1
+
+
+# ---------------------------------------------------------------------- optimal step size
+def test_optimal_step_is_one_over_L_without_noise():
+    """sigma = zeta = 0: d bound / d eta < 0 on (0, 1/L) for CoGC (sympy derivative), so the
+    minimiser is 1/L; optimal_step_size returns it."""
+    b = bounds.strongly_convex("cogc", P_out=R(1, 5), M=4)
+    d = sp.lambdify(eta, sp.diff(b.expr.subs({sigma2: 0, L: 2, mu: R(1, 2), Delta0: 1,
+                                                 T: 20}), eta))
+    for x in np.linspace(0.01, 0.5, 30)[:-1]:
+        assert d(x) < 0
+    assert b.optimal_step_size(T=20, L=2.0, mu=0.5, sigma2=0.0, Delta0=1.0) == 0.5
+
+
+@pytest.mark.parametrize("kind", ["strongly-convex", "nonconvex"])
+@pytest.mark.parametrize("Tn", [10, 200])
+def test_optimal_step_minimises_on_fine_grid(kind, Tn):
+    """With a noise/heterogeneity floor the minimiser is interior; its value is no larger than
+    the minimum over a 200,001-point grid of (0, 1/L], and the sympy derivative vanishes there
+    (interior) or is <= 0 (at 1/L)."""
+    fn = bounds.strongly_convex if kind == "strongly-convex" else bounds.nonconvex
+    b = fn("gcplus", size_pmf=[0.1, 0.2, 0.1, 0.6])
+    v = dict(T=Tn, L=2.0, mu=0.3, sigma2=4.0, zeta2=1.0, Delta0=3.0)
+    if kind == "nonconvex":
+        v.pop("mu")
+    e_star = b.optimal_step_size(**v)
+    grid = np.linspace(0, 0.5, 200_001)[1:]
+    vals = b(eta=grid, **v)
+    assert 0 < e_star <= 0.5
+    assert b(eta=e_star, **v) <= vals.min() * (1 + 1e-12)
+    sub = {bounds.SYMBOLS[k]: x for k, x in v.items()}
+    g = b.expr.subs(sub)
+    d = float(sp.lambdify(eta, sp.diff(b.expr, eta).subs(sub))(e_star))
+    if e_star < 0.5 * (1 - 1e-9):
+        scale = float(sp.lambdify(eta, g)(e_star)) / e_star
+        assert abs(d) < 1e-5 * scale
+    else:
+        assert d <= 0
+
+
+# ---------------------------------------------------------------------- properties
+@given(pf=st.floats(0, 1), extra=st.floats(0, 1), part=st.floats(0, 1),
+       e=st.floats(0.01, 1), m=st.floats(0.01, 1), n=st.integers(0, 100))
+def test_gcplus_no_worse_than_cogc_without_noise(pf, extra, part, e, m, n):
+    """With sigma = zeta = 0, GC+ (full-recovery probability >= CoGC's success probability,
+    remaining mass partial) contracts at least as fast as CoGC."""
+    pc = pf
+    pfull = pf + (1 - pf) * extra
+    ppart = (1 - pfull) * part
+    pmf = [1 - pfull - ppart, ppart / 2, ppart / 2, pfull]
+    bg = bounds.strongly_convex("gcplus", size_pmf=[max(x, 0.0) for x in pmf])
+    bc = bounds.strongly_convex("cogc", P_out=1 - pc, M=3)
+    v = dict(T=n, eta=e, L=1.0, mu=m, sigma2=0.0, zeta2=0.0, Delta0=1.0)
+    assert bg(**v) <= bc(**v) * (1 + 1e-12) + 1e-300
+
+
+@given(po=st.floats(0, 0.99), e=st.floats(0.01, 1), m=st.floats(0.01, 1),
+       s2=st.floats(0, 10), n=st.integers(0, 500))
+def test_strongly_convex_bound_decreases_to_floor(po, e, m, s2, n):
+    """Starting above the floor, the strongly convex bound is nonincreasing in T and stays
+    above its floor."""
+    b = bounds.strongly_convex("cogc", P_out=po, M=3)
+    v = dict(eta=e, L=1.0, mu=m, sigma2=s2, Delta0=1e3)
+    floor = float(b.floor.subs({bounds.SYMBOLS[k]: x for k, x in v.items()}))
+    if floor >= 1e3:
+        return
+    y0, y1 = b(T=n, **v), b(T=n + 1, **v)
+    assert y1 <= y0 * (1 + 1e-12)
+    assert y1 >= floor * (1 - 1e-12)
+
+
+# ---------------------------------------------------------------------- errors
+V = dict(T=10, eta=0.5, L=1.0, mu=0.1, sigma2=0.0, Delta0=1.0)
+
+
+@pytest.mark.parametrize("change,match", [
+    ({"eta": 1.5}, "eta must lie in"),
+    ({"eta": 0.0}, "eta must lie in"),
+    ({"mu": 2.0}, "mu must lie in"),
+    ({"L": 0.0}, "L must be > 0"),
+    ({"sigma2": -1.0}, "sigma2 must be >= 0"),
+    ({"Delta0": float("nan")}, "Delta0 must be finite"),
+    ({"T": -1}, "T must be"),
+    ({"T": 2.5}, "T must be"),
+    ({"kappa": 1.0}, "unknown parameters"),
+    ({"eta": "big"}, "eta must be a number"),
+])
+def test_bad_parameters_raise(change, match):
+    """Bad evaluation parameters raise ValueError/TypeError naming the parameter."""
+    b = bounds.strongly_convex("cogc", P_out=0.2, M=4)
+    with pytest.raises((ValueError, TypeError), match=match):
+        b(**{**V, **change})
+
+
+def test_missing_parameter_and_nonconvex_T0():
+    """A missing parameter is named; the non-convex bound needs T >= 1."""
+    b = bounds.strongly_convex("cogc", P_out=0.2, M=4)
+    with pytest.raises(ValueError, match="Delta0"):
+        b(T=3, eta=0.5, L=1.0, mu=0.1, sigma2=0.0)
+    nb = bounds.nonconvex("cogc", P_out=0.2, M=4)
+    with pytest.raises(ValueError, match="T must be >= 1"):
+        nb(T=0, eta=0.5, L=1.0, sigma2=0.0, Delta0=1.0)
+    with pytest.raises(ValueError, match="P_out"):
+        bounds.strongly_convex("cogc")(**V, M=4)
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda: bounds.strongly_convex("fedavg"), ValueError, "scheme must be"),
+    (lambda: bounds.strongly_convex("cogc", P_out=1.5), ValueError, "P_out must lie"),
+    (lambda: bounds.strongly_convex("gcplus", size_pmf=[0.5, 0.4]), ValueError, "sum to 1"),
+    (lambda: bounds.strongly_convex("gcplus", size_pmf=[0.5, 0.5], M=3), ValueError,
+     "expected M"),
+    (lambda: bounds.strongly_convex("gcplus"), ValueError, "size_pmf"),
+    (lambda: bounds.strongly_convex("gcplus", size_pmf=[1]), ValueError, "length"),
+    (lambda: bounds.strongly_convex("cogc", M=0), ValueError, "M must be >= 1"),
+    (lambda: bounds.strongly_convex("cogc", M=2.5), TypeError, "M must be an integer"),
+    (lambda: bounds.strongly_convex("gcplus", rule="least-squares", M=3), ValueError,
+     "least-squares"),
+    (lambda: bounds.strongly_convex("cogc", net="net"), TypeError, "CooperativeNetwork"),
+    (lambda: bounds.one_round([0.5, 0.5], kind="convex"), ValueError, "kind must be"),
+])
+def test_bad_construction_raises(call, exc, match):
+    """Bad scheme / probabilities / M / rule raise with a message saying what to pass."""
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_network_with_memory_or_symbolic_gcplus_refused():
+    """Gilbert-Elliott memory breaks the i.i.d.-rounds assumption; a symbolic network has no
+    numeric GC+ law: both are refused with the fix in the message."""
+    mem = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2,
+                                       memory=ct.network.GilbertElliott(3.0))
+    with pytest.raises(ValueError, match="memory=None"):
+        bounds.strongly_convex("cogc", net=mem)
+    p = sp.Symbol("p")
+    sym = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=p, link_erasure=p)
+    with pytest.raises(ValueError, match="size_pmf"):
+        bounds.strongly_convex("gcplus", net=sym)
+    b = bounds.strongly_convex("cogc", net=sym)  # CoGC is fine symbolically
+    assert p in b.expr.free_symbols
+
+
+def test_rounds_and_step_errors():
+    """rounds_to_accuracy needs a positive finite target and scalar parameters."""
+    b = bounds.strongly_convex("cogc", P_out=0.2, M=4)
+    v = dict(eta=0.5, L=1.0, mu=0.1, sigma2=0.0, Delta0=1.0)
+    for bad in (0, -1.0, float("inf"), "x", True):
+        with pytest.raises(ValueError, match="target"):
+            b.rounds_to_accuracy(bad, **v)
+    with pytest.raises(ValueError, match="scalar"):
+        b.rounds_to_accuracy(0.1, **{**v, "L": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="T"):
+        b.optimal_step_size(**v)
+
+
+# ---------------------------------------------------------------------- CLI path
+def test_cli_summary_and_cli_bound(capsys):
+    """cli_summary reports the value at T (equal to the Bound call) and rounds to target; the
+    ``cogc bound`` command runs with an explicit GC+ rule."""
+    from cogc_theory import cli
+
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    txt = bounds.cli_summary(net, decoder="gcplus", rounds=30, target=0.05, zeta2=0.01)
+    b = bounds.strongly_convex("gcplus", net=net)
+    val = b(T=30, eta=0.5, L=1.0, mu=0.1, sigma2=0.0, zeta2=0.01, Delta0=1.0)
+    assert f"bound at T=30: {val:.6g}" in txt and "rounds to reach 0.05" in txt
+    assert cli.main(["bound", "-M", "4", "-s", "1", "-p", "0.1", "-e", "0.2", "--decoder",
+                     "gcplus", "--rule", "individual", "--rounds", "30"]) == 0
+    assert "GC+ [individual rule]" in capsys.readouterr().out
+    assert cli.main(["bound", "-M", "4", "-s", "1", "--rule", "least-squares"]) == 2
+
+
+def test_fraction_probabilities_accepted():
+    """fractions.Fraction probabilities are kept exact."""
+    b = bounds.strongly_convex("cogc", P_out=Fraction(1, 5), M=4)
+    assert b.rate.subs({mu: 1, eta: 1, L: 1}) == R(1, 5)
