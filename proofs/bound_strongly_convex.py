@@ -278,6 +278,24 @@ def _derivation() -> tuple[list[Step], dict[str, Any]]:
 
 
 # ----------------------------------------------------------------- checks
+def _rho_c(P: list, M: Any) -> tuple[sp.Expr, sp.Expr]:
+    """This derivation's ``rho, c`` (not bounds.py's): ``P = [P_0..P_M]``, or ``[P_0, P_M]``
+    with ``M`` possibly a symbol."""
+    P = [sp.sympify(p) for p in P]
+    ks = [0, M] if len(P) == 2 else list(range(len(P)))
+    rho, c = sp.Integer(0), sp.Integer(0)
+    for k, p in zip(ks, P, strict=True):
+        if k == 0:
+            rho += p
+        elif k == M:
+            rho += p * (1 - mu * eta * (2 - L * eta))
+            c += p * L * eta**2 * sigma2 / (2 * M)
+        else:
+            rho += p * (1 - mu * eta)
+            c += p * (eta * (M - k) * zeta2 / (2 * k) + L * eta**2 * sigma2 / (2 * k))
+    return rho, c
+
+
 def _bound_checks(sol: dict[str, Any]) -> list[Check]:
     out: list[Check] = []
     r, cc, x0, tt = sol["r"], sol["c"], sol["x0"], sol["t"]
@@ -289,12 +307,13 @@ def _bound_checks(sol: dict[str, Any]) -> list[Check]:
     }
     for name, b in laws.items():
         P = list(b.probabilities)
-        Mx = bd.Msym if len(P) == 2 and name.startswith("CoGC") else len(P) - 1
-        rho_b, c_b = bd.one_round(P, "strongly-convex", Mx)
-        mine = sol["closed"].subs({r: rho_b, cc: c_b, x0: Delta0, tt: T}, simultaneous=True)
+        rho_m, c_m = _rho_c(P, bd.Msym if len(P) == 2 else len(P) - 1)
+        if isinstance(P[0], sp.Symbol):          # symbols P_0..P_M: use sum_k P_k = 1
+            rho_m = sp.expand(rho_m.subs(P[0], 1 - sum(P[1:])))
+        mine = sol["closed"].subs({r: rho_m, cc: c_m, x0: Delta0, tt: T}, simultaneous=True)
         ok = sp.simplify(mine - b.expr) == 0
-        out.append(Check(f"{name}: bounds.strongly_convex(...).expr equals the independently "
-                         "solved recursion with bounds.one_round's rho, c", ok,
+        out.append(Check(f"{name}: bounds.strongly_convex(...).expr equals the recursion "
+                         "solved here, with rho, c from this derivation", ok,
                          "difference simplifies to 0" if ok else f"bound: {b.expr}"))
     # SPEC example
     b = bd.strongly_convex("cogc")
@@ -318,15 +337,11 @@ def _bound_checks(sol: dict[str, Any]) -> list[Check]:
         P = [sp.sympify(p) for p in bd.outcome_probabilities(scheme, **kw)]
         Mi = len(P) - 1
         # per-outcome coefficients from this module's derivation, not from bounds.py
-        rho = sum(P[j] * (1 if j == 0 else (1 - mu * eta if j < Mi
-                                            else 1 - mu * eta * (2 - L * eta)))
-                  for j in range(Mi + 1)).subs(vals)
-        c = sum(P[j] * (eta * (Mi - j) * zeta2 / (2 * j) + L * eta**2 * sigma2 / (2 * j))
-                for j in range(1, Mi + 1)).subs(vals)
+        rho, c = (x.subs(vals) for x in _rho_c(P, Mi))
         a, bad = vals[Delta0], []
         for n in range(11):
             val = b.expr.subs(vals).subs(T, n)
-            if sp.nsimplify(val) != a or not val.is_Rational:
+            if not val.is_Rational or val != a:
                 bad.append((n, a, val))
             a = rho * a + c
         out.append(Check(f"{scheme} {kw}: closed form = the recursion iterated exactly "
@@ -349,7 +364,10 @@ def _bound_value(toy: Toy, vals: dict, n: int, *, drop_c: bool = False,
     if rho_scale is not None:
         rho = rho * rho_scale
     if rho_scale is None and not drop_c:
-        return sp.nsimplify(b.expr.subs(vals).subs(T, n))
+        val = b.expr.subs(vals).subs(T, n)
+        if not val.is_Rational:
+            raise ValueError(f"bound at rational parameters is not rational: {val}")
+        return val
     return rho**n * vals[Delta0] + (c * (1 - rho**n) / (1 - rho) if rho != 1 else c * n)
 
 
