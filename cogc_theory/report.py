@@ -320,6 +320,7 @@ def _stage_fading(ctx: _Ctx) -> str:
 
 def _stage_recovered(ctx: _Ctx) -> str:
     from . import decode, outage, plots
+    from .simulate.links import LinkModel
 
     st = ctx.study
     pmfs: dict[str, np.ndarray] = {}
@@ -334,10 +335,8 @@ def _stage_recovered(ctx: _Ctx) -> str:
             lab = f"s={s} (exact)"
         else:
             n = st.mc_trials
-            p, eps = net.numeric()
-            u = rng.random((n, st.M)) >= p
-            tau = (rng.random((n, st.M, st.M)) >= eps) | ~net.link_used
-            r = decode.gcplus(net.B * tau, u, rule="max-subset")
+            d = LinkModel(net).draw(rng, (n,))
+            r = decode.gcplus(d.effective(net.B), d.u, rule="max-subset")
             size = np.asarray(r.recovered).sum(axis=1)
             pmf = np.bincount(size, minlength=st.M + 1) / n
             lab = f"s={s} (MC, {n:,} trials)"

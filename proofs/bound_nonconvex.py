@@ -75,12 +75,7 @@ def _derivation() -> list[Step]:
         r"\mathbb EF(w^+)\le F(w)-\eta\Big(1-\frac{L\eta}2\Big)\|\nabla F(w)\|^2"
         r"+\frac{L\eta^2\sigma^2}{2M}.", ok1 and ok1b, "sympy: expansion and the split of "
                                                         "gamma_M"))
-    u = sp.symbols("u1:3")
-    b = sp.symbols("b1:3")
-    dot = sum(x * (x + y) for x, y in zip(u, b, strict=True))
-    nrm = sum((x + y) ** 2 for x, y in zip(u, b, strict=True))
-    ok2 = sp.expand(-eta * dot + eta / 2 * nrm
-                    - eta / 2 * (sum(y**2 for y in b) - sum(x**2 for x in u))) == 0
+    ok2 = sc.partial_identity_holds(eta)
     steps.append(Step(
         "Partial recovery of $|K|=k<M$: $g=\\nabla F+b+\\bar\\xi$, $L\\eta^2/2\\le\\eta/2$, the "
         "identity $-\\eta\\langle u,u+b\\rangle+\\frac\\eta2\\|u+b\\|^2=\\frac\\eta2(\\|b\\|^2-"

@@ -198,12 +198,7 @@ def _derivation() -> tuple[list[Step], dict[str, Any]]:
         r"\frac{(1-L\eta)^2}{L}.", ok2 and ok2b,
         "sympy: 1 - 2 mu eta (1 - L eta/2) = 1 - mu eta (2 - L eta); the square identity"))
     # 3. partial recovery: g = grad F + b + xi_bar; -eta<u, u+b> + eta/2 |u+b|^2 identity
-    u = sp.symbols("u1:3")
-    b = sp.symbols("b1:3")
-    dot = sum(x * (x + y) for x, y in zip(u, b, strict=True))
-    nrm = sum((x + y) ** 2 for x, y in zip(u, b, strict=True))
-    ok3 = sp.expand(-eta * dot + eta / 2 * nrm
-                    - eta / 2 * (sum(y**2 for y in b) - sum(x**2 for x in u))) == 0
+    ok3 = partial_identity_holds(eta)
     steps.append(Step(
         "Partial recovery of $K$, $|K|=k<M$: $g=\\frac1k\\sum_{j\\in K}g_j=\\nabla F+b+\\bar\\xi$"
         " with bias $b=\\frac1k\\sum_{j\\in K}(\\nabla f_j-\\nabla F)$ and "
@@ -406,6 +401,18 @@ def _toy_checks() -> list[Check]:
                          "enumeration of some GC+ problem above (the check can fail)",
                          bool(controls[label]), "; ".join(controls[label]) or "never violated"))
     return out
+
+
+def partial_identity_holds(eta: sp.Expr) -> bool:
+    r"""Whether :math:`-\eta\langle u,u+b\rangle+\frac\eta2\|u+b\|^2
+    =\frac\eta2(\|b\|^2-\|u\|^2)` holds identically in :math:`\mathbb R^2` components
+    (sympy expansion); both bound proofs use it."""
+    u = sp.symbols("u1:3")
+    b = sp.symbols("b1:3")
+    dot = sum(x * (x + y) for x, y in zip(u, b, strict=True))
+    nrm = sum((x + y) ** 2 for x, y in zip(u, b, strict=True))
+    return sp.expand(-eta * dot + eta / 2 * nrm
+                     - eta / 2 * (sum(y**2 for y in b) - sum(x**2 for x in u))) == 0
 
 
 def run() -> ProofResult:

@@ -63,6 +63,7 @@ from typing import Any
 import numpy as np
 
 from cogc_theory._validate import check_int
+from cogc_theory.outage._states import n_patterns
 
 __all__ = [
     "MAX_SUBSET_PATTERNS",
@@ -202,13 +203,6 @@ class BoundComparison:
         return self.summary()
 
 
-def _patterns(net: Any) -> int:
-    out = 1
-    for m in range(net.M):
-        out *= 1 + (1 << len(net.neighbors(m)))
-    return out
-
-
 def _tightness_rounds(rounds: int) -> list[int]:
     return sorted({max(1, rounds // 10), max(1, rounds // 4), max(1, rounds // 2), rounds})
 
@@ -316,7 +310,7 @@ def compare(net: Any, problem: Any = "least-squares", schemes: Any = ("cogc", "g
 
     gc_rule = rule
     if "gcplus" in schemes and rule == "auto":
-        gc_rule = "max-subset" if _patterns(net) <= MAX_SUBSET_PATTERNS else "individual"
+        gc_rule = "max-subset" if n_patterns(net) <= MAX_SUBSET_PATTERNS else "individual"
     sim = {s: (s if s != "gcplus" else
                ("gcplus" if gc_rule == "max-subset" else "gcplus-individual")) for s in schemes}
     runs = train_schemes(net, list(sim.values()), problem=prob, rounds=rounds, trials=trials,

@@ -24,8 +24,7 @@ every formula is right, the probability that *any* Monte Carlo row fails is at m
 :math:`\alpha`. A rejected row is a FAIL; every row keeps its evidence (formula value, estimate,
 Wilson 95% interval, p-value, Holm threshold, trials).
 
-Monte Carlo uses :func:`cogc_theory.simulate.outage` when it is available, else the small
-vectorised sampler :func:`sample_outage` here (recorded per row as ``mc_source``).
+Monte Carlo uses :func:`cogc_theory.simulate.outage` (recorded per row as ``mc_source``).
 
 Examples
 --------
@@ -246,50 +245,41 @@ def brute_force_gcplus(net: Any) -> Fraction:
 # --------------------------------------------------------------------------- Monte Carlo
 def sample_outage(net: Any, decoder: str, trials: int, rng: np.random.Generator, *,
                   batch: int = 20_000) -> int:
-    r"""Count outages in ``trials`` independent rounds (a small independent sampler).
+    r"""Count outages in ``trials`` independent rounds from one generator.
 
-    Draws :math:`u_m\sim\mathrm{Bern}(1-p_m)` and :math:`\tau_{mk}\sim\mathrm{Bern}
-    (1-\varepsilon_{mk})` on the links in use, forms :math:`\tilde B = B\odot\tau` and decodes
-    with :func:`cogc_theory.decode.standard` (complete and arrived rows) or
+    Draws the channels with :class:`cogc_theory.simulate.links.LinkModel` (so reciprocal links
+    are honoured), forms :math:`\tilde B = B\odot\tau` and decodes with
+    :func:`cogc_theory.decode.standard` (complete and arrived rows) or
     :func:`cogc_theory.decode.gcplus` (all arrived rows). Returns the number of rounds without
-    full recovery.
+    full recovery. :func:`cogc_theory.simulate.outage` is the seeded, chunked estimator the
+    campaigns use; this is the plain one-generator loop over batches.
     """
     from cogc_theory import decode
+    from cogc_theory.simulate.links import LinkModel
 
-    p, eps = net.numeric()
-    used = np.asarray(net.link_used, dtype=bool)
-    B = np.asarray(net.B, dtype=float)
+    if decoder not in ("standard", "gcplus"):
+        raise ValueError(f"decoder must be 'standard' or 'gcplus', got {decoder!r}")
+    model = LinkModel(net)
     fails = 0
     left = int(trials)
     while left > 0:
         n = min(batch, left)
-        u = rng.random((n, net.M)) >= p
-        tau = (rng.random((n, net.M, net.M)) >= eps) | ~used
+        d = model.draw(rng, (n,))
         if decoder == "standard":
-            rec = u & tau.all(axis=2)
-            r = decode.standard(B, rec)
-        elif decoder == "gcplus":
-            r = decode.gcplus(B * tau, u, rule="individual")
+            r = decode.standard(net.B, d.received)
         else:
-            raise ValueError(f"decoder must be 'standard' or 'gcplus', got {decoder!r}")
+            r = decode.gcplus(d.effective(net.B), d.u, rule="individual")
         fails += int(np.count_nonzero(~np.asarray(r.full)))
         left -= n
     return fails
 
 
 def _simulate_outage(net: Any, decoder: str, trials: int, seed: int) -> tuple[int, int, str]:
-    """(failures, trials, source) from ``ct.simulate.outage`` or :func:`sample_outage`."""
-    try:
-        from cogc_theory import simulate
+    """(failures, trials, source) from :func:`cogc_theory.simulate.outage`."""
+    from cogc_theory import simulate
 
-        fn = getattr(simulate, "outage", None)
-    except ImportError:
-        fn = None
-    if fn is not None:
-        est = fn(net, decoder=decoder, trials=trials, seed=seed)
-        return int(est.failures), int(est.trials), "ct.simulate.outage"
-    rng = np.random.default_rng(seed)
-    return sample_outage(net, decoder, trials, rng), int(trials), "validation.sample_outage"
+    est = simulate.outage(net, decoder=decoder, trials=trials, seed=seed)
+    return int(est.failures), int(est.trials), "ct.simulate.outage"
 
 
 # --------------------------------------------------------------------------- rows and tests

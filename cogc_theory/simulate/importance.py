@@ -58,15 +58,11 @@ import numpy as np
 
 from .._validate import check_int
 from .montecarlo import (
-    AnyOf,
     ImportanceEstimate,
-    MaxTrials,
     OutageSystem,
-    RelativeError,
     StopCriterion,
-    TargetFailures,
+    _build_stop,
     _check_common,
-    _check_criterion,
     _drive,
     _root_seed,
 )
@@ -284,16 +280,10 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
         t = _check_tilt(tilt, e)
     t = np.array(t, dtype=float)
     t.setflags(write=False)
-    crits: list[StopCriterion] = []
-    if target_failures is not None:
-        crits.append(TargetFailures(target_failures))
-    if rel_error is not None:
-        crits.append(RelativeError(rel_error, level=level, min_failures=min_failures))
-    if stop is not None:
-        crits.append(_check_criterion(stop))
-    crits.append(MaxTrials(cap))
+    crit = _build_stop(cap, target_failures, rel_error, level, None, stop,
+                       min_failures=min_failures)
     res = _drive(_evaluator(system, t), [None], seed=root, chunk=chunk, max_trials=cap,
-                 stop=AnyOf(*crits), skip_after_zero=False, max_patterns=max_patterns,
+                 stop=crit, skip_after_zero=False, max_patterns=max_patterns,
                  batch_size=batch_size, verbose=bool(verbose), stream=stream,
                  extra_info={"tilt": t, "nominal": e, "pilot_trials": pilot_trials},
                  weighted=True, display=(level, None))

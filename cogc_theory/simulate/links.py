@@ -253,12 +253,6 @@ class LinkModel:
         """Rounds along a leading axis: a :class:`LinkDraw` of shape ``(rounds, *shape)``."""
         return self.to_draw(self.sample_channel_rounds(rng, rounds, shape))
 
-    def marginal_check(self) -> dict[str, float]:
-        """Expected success probabilities, for sanity displays: mean uplink / link success."""
-        e = self.erasure
-        return {"uplink_success": float(np.mean(1 - e[: self.M])),
-                "link_success": float(np.mean(1 - e[self.M:])) if self.C > self.M else math.nan}
-
 
 def sample_rayleigh(snr: Any, rate: Any, rng: Any, shape: Any = ()) -> np.ndarray:
     r"""Successes of Rayleigh block-fading channels, bool ``shape + snr.shape``.

@@ -775,12 +775,13 @@ BatchEvaluator = Callable[[Any, int, list[tuple[int, int, np.random.SeedSequence
 
 
 def _build_stop(max_trials: int, target_failures: Any, rel_error: Any, level: float,
-                ci_method: str | None, stop: Any) -> StopCriterion:
+                ci_method: str | None, stop: Any, *, min_failures: int = 10) -> StopCriterion:
     crits: list[StopCriterion] = []
     if target_failures is not None:
         crits.append(TargetFailures(target_failures))
     if rel_error is not None:
-        crits.append(RelativeError(rel_error, level=level, method=ci_method))
+        crits.append(RelativeError(rel_error, level=level, method=ci_method,
+                                   min_failures=min_failures))
     if stop is not None:
         crits.append(_check_criterion(stop))
     crits.append(MaxTrials(max_trials))
