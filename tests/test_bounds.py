@@ -465,3 +465,38 @@ def test_fraction_probabilities_accepted():
     """fractions.Fraction probabilities are kept exact."""
     b = bounds.strongly_convex("cogc", P_out=Fraction(1, 5), M=4)
     assert b.rate.subs({mu: 1, eta: 1, L: 1}) == R(1, 5)
+
+
+def test_auto_rule_falls_back_to_individual_reusing_one_enumeration(monkeypatch):
+    """rule="auto": when the max-subset search is refused, the bounds use the individual
+    rule's law of |K| (checked against the naive brute-force oracle of
+    validation/make_reference), and the client-state patterns are enumerated only once."""
+    import importlib
+
+    from cogc_theory.validation.make_reference import brute_force
+
+    from cogc_theory.outage import _states
+    from cogc_theory.testing import cyclic_exact
+
+    gmod = importlib.import_module("cogc_theory.outage.gcplus")  # the module, not the function
+
+    p, e = Fraction(1, 10), Fraction(1, 5)
+    Bx = cyclic_exact(4, 1, seed=0)                            # rational B: exact oracle
+    net = ct.CooperativeNetwork(Bx, float(p), float(e))
+    monkeypatch.setattr(gmod, "MAX_SUBSET_WORK", 0)          # refuse every max-subset search
+    monkeypatch.setattr(_states, "EXACT_AUTO_LIMIT", 0)      # float decisions (as at M = 10)
+    monkeypatch.setattr(_states, "_CACHE", {})
+    calls = []
+    real = _states._float_table
+    monkeypatch.setattr(_states, "_float_table",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    pmf, used = bounds._gcplus_pmf(net, "auto")
+    assert used == "individual"
+    assert len(calls) == 1
+    B = [[Fraction(int(x.p), int(x.q)) for x in Bx.row(m)] for m in range(4)]
+    eps = {(m, k): e for m in range(4) for k in net.neighbors(m)}
+    ref = brute_force(B, [p] * 4, eps)["size_individual"]
+    assert [float(x) for x in pmf] == pytest.approx([float(x) for x in ref], rel=1e-12,
+                                                    abs=1e-15)
+    with pytest.raises(ValueError, match="max-subset"):
+        bounds._gcplus_pmf(net, "max-subset")
