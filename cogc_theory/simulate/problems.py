@@ -211,6 +211,7 @@ class Problem:
     name: str = "custom"
     _optimum: tuple[np.ndarray, float] | None = field(default=None, repr=False)
     _consts: dict[str, float] = field(default_factory=dict, repr=False)
+    _flat: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.M = check_int(self.M, "M", lo=1)
@@ -263,10 +264,13 @@ class Problem:
         self._XT = np.ascontiguousarray(self.X.T)
         self._XtestT = None if self.X_test is None else np.ascontiguousarray(self.X_test.T)
         self.C = self.classes if self.kind == "softmax" else 1
+        self._onehot = np.zeros((self.C, n))                    # softmax residual's targets
+        if self.kind == "softmax":
+            self._onehot[self.y, np.arange(n)] = 1.0
         self.p = X.shape[1]
         self.d = self.p * self.C
         for a in (self.X, self.y, self.client, self.n_k, self.bounds, self.coef,
-                  self.sample_weight):
+                  self.sample_weight, self._onehot):
             a.setflags(write=False)
 
     def _check_targets(self, y: np.ndarray, name: str) -> np.ndarray:
@@ -343,23 +347,30 @@ class Problem:
                 return ell, Z
             return ell, None
         T, C, n = Z.shape
-        flat = (np.arange(T) * (C * n))[:, None] + (y * n + np.arange(n))   # (t, y_i, i)
-        Zf = Z.reshape(-1)
-        m = Z[:, 0, :].copy()
-        for c in range(1, C):
-            np.maximum(m, Z[:, c, :], out=m)
-        zy = Zf[flat]
+        zy = Z.reshape(-1)[self._label_index(y, T)]
+        m = Z.max(axis=1)                                       # exact in any order
         Z -= m[:, None, :]
         np.exp(Z, out=Z)
         S = Z[:, 0, :].copy()
-        for c in range(1, C):
+        for c in range(1, C):                                   # classes summed in order
             S += Z[:, c, :]
         ell = np.log(S) + m - zy
         if not residual:
             return ell, None
         Z *= (1.0 / S)[:, None, :]
-        Zf[flat] -= 1.0
+        Z -= self._onehot                                       # x - 0.0 == x: only (y_i, i)
         return ell, Z
+
+    def _label_index(self, y: np.ndarray, T: int) -> np.ndarray:
+        """Flat indices of the entries ``(t, y_i, i)`` of a ``(T, C, n)`` array (cached; the
+        rows for ``T`` trials are the first ``T`` rows of any larger table)."""
+        key = "test" if y is self.y_test else "train"
+        flat = self._flat.get(key)
+        if flat is None or flat.shape[0] < T:
+            C, n = self.C, y.shape[0]
+            flat = (np.arange(max(T, 64)) * (C * n))[:, None] + (y * n + np.arange(n))
+            self._flat[key] = flat
+        return flat[:T]
 
     def _forward(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Loss :math:`F` per trial ``(T,)`` and residuals ``(T, C, n)`` at internal ``W``."""
@@ -387,13 +398,7 @@ class Problem:
         elif self.kind == "logistic":
             acc = ((Z[:, 0, :] > 0) == (self.y_test == 1)).mean(axis=1)
         else:
-            best = Z[:, 0, :].copy()
-            arg = np.zeros(best.shape, dtype=np.intp)
-            for c in range(1, Z.shape[1]):                      # argmax over classes
-                better = Z[:, c, :] > best
-                np.copyto(best, Z[:, c, :], where=better)
-                np.copyto(arg, c, where=better)
-            acc = (arg == self.y_test).mean(axis=1)
+            acc = (Z.argmax(axis=1) == self.y_test).mean(axis=1)     # first maximal class
         ell, _ = self._pointwise(Z, self.y_test, residual=False)
         return ell.mean(axis=1), acc
 
