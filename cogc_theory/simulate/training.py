@@ -2,8 +2,8 @@ r"""Training over the cooperative network: every scheme on the same link draws (
 
 A run draws the links of ``rounds`` rounds for each trial
 (:meth:`~cogc_theory.simulate.links.LinkModel.draw_rounds`, so Gilbert–Elliott memory is
-honoured), decodes all rounds of all trials in one batched call (the decoder's outcome does not
-depend on the model), and then runs the model updates vectorised over trials. In round
+honoured), decodes all rounds of a chunk of trials in one batched call (the decoder's outcome
+does not depend on the model), and then runs the chunk's model updates vectorised over trials. In round
 :math:`t` the server recovers :math:`\sum_k \omega_{tk} g_k` with client weights
 :math:`\omega_t` and sets :math:`w_{t+1} = w_t - \eta\sum_k \omega_{tk}\nabla f_k(w_t)`
 (SPEC section 3):
@@ -48,7 +48,8 @@ therefore do not depend on how many trials run: ``train(..., trials=5)`` equals 
 five trials of ``train(..., trials=50)`` bitwise, on any number of ``workers``, and every
 scheme of one seed sees identical draws (paired comparisons).
 
-**Cost.** Links for all rounds and trials are drawn and decoded up front; then each round
+**Cost.** Links for all rounds and trials are drawn up front, and each chunk of trials is
+decoded before its updates (on its own thread with ``workers > 1``); then each round
 recomputes only the trials whose model changed (an outage round costs nothing), with one
 matrix product per trial for the logits and one for the gradients.
 
@@ -322,10 +323,26 @@ class TrainingRun:
                 f"outage={fr['outage']:.3f})")
 
 
-def _run(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int,
+def _merge(parts: list[tuple[int, int, Outcomes]], R: int, T: int, M: int) -> Outcomes:
+    """The outcomes of all trials from those of contiguous chunks of trials."""
+    code = np.empty((R, T), dtype=np.int8)
+    size = np.empty((R, T), dtype=np.int64)
+    weights = np.empty((R, T, M))
+    for lo, hi, oc in parts:
+        code[:, lo:hi], size[:, lo:hi], weights[:, lo:hi] = oc.code, oc.size, oc.weights
+    return Outcomes(code, size, weights)
+
+
+def _run(problem: Problem, outcomes: Any, w0: np.ndarray, eta: float, rounds: int,
          keep_iterates: bool, workers: int = 1) -> dict[str, Any]:
-    """Gradient steps for every trial, in chunks of ``_CHUNK`` trials (no loop over trials
-    within a chunk; chunks run one after another, or on ``workers`` threads)."""
+    """Decode and train every trial, in contiguous chunks of at most ``_CHUNK`` trials.
+
+    ``outcomes(lo, hi)`` returns the :class:`Outcomes` of trials ``lo:hi``. Each chunk is
+    decoded and then trained (no loop over trials within a chunk); chunks run one after
+    another or on ``workers`` threads (numpy and the decoder release the GIL in their heavy
+    loops). A trial's numbers do not depend on the chunking: decoding is per distinct
+    pattern and the model arithmetic per trial.
+    """
     T = w0.shape[0]
     has_test = problem.X_test is not None
     loss = np.empty((rounds + 1, T))
@@ -333,22 +350,26 @@ def _run(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int
     acc = np.empty((rounds + 1, T)) if has_test and problem.kind != "squared" else None
     its = np.empty((T, rounds + 1, problem.d)) if keep_iterates else None
     w_final = np.empty((T, problem.d))
-    starts = range(0, T, _CHUNK)
+    size = min(_CHUNK, -(-T // workers))                 # balanced chunks for the workers
+    starts = range(0, T, size)
 
-    def one(lo: int) -> None:
-        _run_block(problem, oc, w0, eta, rounds, lo, min(T, lo + _CHUNK), loss, tl, acc, its,
-                   w_final)
+    def one(lo: int) -> tuple[int, int, Outcomes]:
+        hi = min(T, lo + size)
+        oc = outcomes(lo, hi)
+        _run_block(problem, oc, w0[lo:hi], eta, rounds, lo, hi, loss, tl, acc, its, w_final)
+        return lo, hi, oc
 
     with single_threaded_blas():
         if workers == 1 or len(starts) == 1:
-            for lo in starts:
-                one(lo)
+            parts = [one(lo) for lo in starts]
         else:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=workers) as ex:
-                list(ex.map(one, starts))
-    return {"loss": loss.T.copy(), "test_loss": None if tl is None else tl.T.copy(),
+                parts = list(ex.map(one, starts))
+    M = parts[0][2].weights.shape[2]
+    return {"outcomes": _merge(parts, rounds, T, M), "loss": loss.T.copy(),
+            "test_loss": None if tl is None else tl.T.copy(),
             "accuracy": None if acc is None else acc.T.copy(), "w_final": w_final,
             "iterates": its}
 
@@ -356,15 +377,16 @@ def _run(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int
 def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int,
                lo: int, hi: int, loss: np.ndarray, tl: np.ndarray | None,
                acc: np.ndarray | None, its: np.ndarray | None, w_final: np.ndarray) -> None:
-    """Trials ``lo:hi``, all rounds; writes into the output arrays.
+    """Trials ``lo:hi`` (their outcomes ``oc`` and initial models ``w0``), all rounds; writes
+    into rows ``lo:hi`` of the output arrays.
 
     Only the trials that update in a round are recomputed: an outage leaves ``w`` unchanged,
     so its loss, test metrics and residuals carry over. Every product is per trial
     (``numpy.matmul`` over the stack), so working on a subset changes no trial's arithmetic.
     """
     nb = hi - lo
-    W = problem.to_internal(w0[lo:hi])
-    cw = oc.weights[:, lo:hi]
+    W = problem.to_internal(w0)
+    cw = oc.weights
     active = np.any(cw != 0, axis=2)                                  # (rounds, nb)
     F, R = problem._forward(W)
     TL = AC = None
@@ -443,9 +465,14 @@ def train_schemes(net: Any, schemes: Any = ("ideal", "cogc", "gcplus", "fedavg",
     draws = link_draws(net, rounds, trials, seed) if needs_links else None
     out = {}
     for s in names:
-        oc = (_ideal(net.M, rounds, trials) if s == "ideal"
-              else decode_scheme(net, draws, s, renormalize=bool(renormalize)))
-        res = _run(prob, oc, w0, eta, rounds, keep_iterates, workers)
+        def outcomes(lo: int, hi: int, s: str = s) -> Outcomes:
+            if s == "ideal":
+                return _ideal(net.M, rounds, hi - lo)
+            part = LinkDraw(draws.tau[:, lo:hi], draws.u[:, lo:hi], draws.link_used)
+            return decode_scheme(net, part, s, renormalize=bool(renormalize))
+
+        res = _run(prob, outcomes, w0, eta, rounds, keep_iterates, workers)
+        oc = res.pop("outcomes")
         out[s] = TrainingRun(scheme=s, problem=prob, net=net, eta=eta, rounds=rounds,
                              trials=trials, seed=seed, renormalize=bool(renormalize),
                              outcome=oc.code.T.copy(), recovered_size=oc.size.T.copy(), **res)
@@ -484,8 +511,8 @@ def train(net: Any, problem: Any = "digits", scheme: str = "gcplus", *, rounds: 
     keep_iterates : bool
         Store every :math:`w_t` in :attr:`TrainingRun.iterates`.
     workers : int
-        Threads running blocks of trials concurrently (numpy releases the GIL); results are
-        identical for any value.
+        Threads decoding and training chunks of trials concurrently (numpy releases the GIL);
+        results are identical for any value.
 
     Returns
     -------
