@@ -2,9 +2,9 @@ r"""Training over the cooperative network: every scheme on the same link draws (
 
 A run draws the links of ``rounds`` rounds for each trial
 (:meth:`~cogc_theory.simulate.links.LinkModel.draw_rounds`, so Gilbert–Elliott memory is
-honoured), decodes all rounds of a chunk of trials in one batched call (the decoder's outcome
-does not depend on the model), and then runs the chunk's model updates vectorised over trials. In round
-:math:`t` the server recovers :math:`\sum_k \omega_{tk} g_k` with client weights
+honoured), decodes all rounds of a chunk of trials in one batched call (the decoder's
+outcome does not depend on the model), and then runs the chunk's model updates vectorised over
+trials. In round :math:`t` the server recovers :math:`\sum_k \omega_{tk} g_k` with client weights
 :math:`\omega_t` and sets :math:`w_{t+1} = w_t - \eta\sum_k \omega_{tk}\nabla f_k(w_t)`
 (SPEC section 3):
 
@@ -381,14 +381,38 @@ def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, round
     into rows ``lo:hi`` of the output arrays.
 
     Only the trials that update in a round are recomputed: an outage leaves ``w`` unchanged,
-    so its loss, test metrics and residuals carry over. Every product is per trial
+    so its loss, test metrics and next update direction carry over. Every product is per trial
     (``numpy.matmul`` over the stack), so working on a subset changes no trial's arithmetic.
     """
     nb = hi - lo
     W = problem.to_internal(w0)
     cw = oc.weights
     active = np.any(cw != 0, axis=2)                                  # (rounds, nb)
+    # nxt[t, i]: trial i's first update at a round >= t (``rounds``: none). The direction of
+    # that update is computed right after the forward pass that produced its residuals, with
+    # that round's weights: the same operations as at update time, without keeping the
+    # (trials, C, n) residuals across rounds.
+    nxt = np.full((rounds + 1, nb), rounds, dtype=np.intp)
+    for t in range(rounds - 1, -1, -1):
+        nxt[t] = np.where(active[t], t, nxt[t + 1])
+    D = np.zeros_like(W)
+
+    def directions(sel: np.ndarray | None, Ws: np.ndarray, R: np.ndarray, t: int) -> None:
+        """``D`` of the trials ``sel`` (None: all) whose models ``Ws`` have residuals ``R``,
+        for their next update at a round >= t."""
+        nx = nxt[t] if sel is None else nxt[t, sel]
+        upd = nx < rounds
+        if not upd.any():
+            return
+        tr = np.arange(nb) if sel is None else sel
+        if upd.all():
+            D[tr] = problem._backward(Ws, R, cw[nx, tr])
+        else:
+            D[tr[upd]] = problem._backward(Ws[upd], R[upd], cw[nx[upd], tr[upd]])
+
     F, R = problem._forward(W)
+    directions(None, W, R, 0)
+    del R
     TL = AC = None
     if tl is not None:
         TL, AC = problem._test_metrics(W)
@@ -406,15 +430,16 @@ def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, round
         if idx.size == 0:
             continue
         if idx.size == nb:                                            # everyone updates
-            W = W - eta * problem._backward(W, R, cw[t])
+            W = W - eta * D
             F, R = problem._forward(W)
+            directions(None, W, R, t + 1)
             if TL is not None:
                 TL, AC = problem._test_metrics(W)
             continue
-        Wi = W[idx]
-        Wi = Wi - eta * problem._backward(Wi, R[idx], cw[t, idx])
+        Wi = W[idx] - eta * D[idx]
         W[idx] = Wi
-        F[idx], R[idx] = problem._forward(Wi)
+        F[idx], R = problem._forward(Wi)
+        directions(idx, Wi, R, t + 1)
         if TL is not None:
             TL[idx], a = problem._test_metrics(Wi)
             if AC is not None:
