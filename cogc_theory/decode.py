@@ -50,17 +50,18 @@ of :math:`A` and :math:`V` its right singular vectors.
   total outage (``target = 0``, ``weights = 0``, ``downgraded = True``): the float path never
   claims a recovery that its own certificate does not verify.
 
-**Gram–Schmidt engine** (rules ``"individual"`` and ``"least-squares"``; the SVD above is the
-reference it must agree with). A stacked SVD costs about as much per matrix as a plain loop,
-so these rules first run classical Gram–Schmidt with one reorthogonalisation ("twice is
-enough") over the rows :math:`A_0,\dots,A_{M-1}` of all matrices at once (a loop over the
-:math:`M` rows, none over trials). Row :math:`i` is kept iff its residual norm
+**Gram–Schmidt engine** (every GC+ rule; the SVD above is the reference it must agree with).
+A stacked SVD costs about as much per matrix as a plain loop, so :func:`gcplus` first runs
+classical Gram–Schmidt with one reorthogonalisation ("twice is enough") over the rows
+:math:`A_0,\dots,A_{M-1}` of all matrices at once (a loop over the :math:`M` rows, none over
+trials). Row :math:`i` is kept iff its residual norm
 :math:`\rho_i` exceeds :math:`\mathrm{rtol}\cdot\max_j\lVert A_j\rVert` (a lower bound on
 :math:`\mathrm{rtol}\,\sigma_1`); this gives orthonormal rows :math:`Q` spanning the row
 space, coefficients :math:`W` with :math:`Q = WA` (zero on dropped rows) and the projector
 :math:`P = Q^\top Q`. Full recovery: :math:`\lVert\mathbf 1-P\mathbf 1\rVert_2\le\mathrm{atol}`;
 individual: :math:`\lVert e_k-Pe_k\rVert_2\le\mathrm{atol}` (the same distances as
-:math:`\lVert N^\top t\rVert_2` above); least-squares: :math:`\hat t=P\mathbf 1`. The
+:math:`\lVert N^\top t\rVert_2` above); max-subset: :math:`\lVert(I-P)\mathbf 1_S\rVert_2`
+(below); least-squares: :math:`\hat t=P\mathbf 1`. The
 certificate is :math:`a=(tQ^\top)W`, a solution supported on the kept (independent) rows rather
 than the minimum-norm one, and is verified as above. A matrix's result *stands* only if it
 provably makes the SVD engine's decisions, with a safety factor :math:`c=10^3`:
@@ -69,7 +70,8 @@ provably makes the SVD engine's decisions, with a safety factor :math:`c=10^3`:
   :math:`\min(10^6, 1/(c\,\mathrm{rtol}))`, so :math:`\sigma_r` clears the rank threshold, and
   the dropped residuals satisfy :math:`(\sum\rho_i^2)^{1/2}\le\mathrm{rtol}\max_j\lVert A_j\rVert/c`
   (a bound on :math:`\sigma_{r+1}`): the rank equals the SVD rank;
-* decisions: no distance above (nor, for least-squares, no :math:`|\hat t_k|`) lies in
+* decisions: no distance above (nor, for least-squares, no :math:`|\hat t_k|`; for
+  max-subset, no subset distance up to the chosen subset in the search order) lies in
   :math:`(\mathrm{atol}/c,\ c\,\mathrm{atol}]`, which the projector's rounding error
   (about :math:`10^{-16}\sigma_1/\sigma_r\le 10^{-10}`) cannot cross;
 * certificate: :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}/c`;
@@ -77,9 +79,13 @@ provably makes the SVD engine's decisions, with a safety factor :math:`c=10^3`:
   (exact; every quantity above is unchanged), and the result stands only if that entry lies in
   :math:`[10^{-150}, 10^{150}]` and the rescaled weights stay normal floats.
 
-The other matrices (near-singular, near-threshold or badly scaled ones) are decoded by the SVD
-engine. So ``full``, ``recovered``, ``rank`` and ``downgraded`` are those of the SVD engine,
-``target`` agrees to rounding, and ``weights`` may differ (both are verified certificates).
+The other matrices (near-singular, near-threshold or badly scaled ones, and max-subset
+searches with more than ``max_candidates`` candidates left) are decoded by the SVD engine. So
+``full``, ``recovered``, ``rank`` and ``downgraded`` are those of the SVD engine, ``target``
+agrees to rounding, and ``weights`` may differ (both are verified certificates). The one
+difference: a max-subset search that Gram–Schmidt settles by its separation or screening test
+(below) is not enumerated, so it cannot raise for too many candidates where the SVD engine,
+whose separation test is weaker, would.
 
 **Max-subset.** :math:`\mathbf 1_K \in \operatorname{rowspace}(A)` iff
 :math:`\sum_{k\in K} N_{k\cdot} = 0`. Columns with :math:`N_{k\cdot}=0` (individually recoverable)
@@ -88,7 +94,16 @@ the remaining *candidate* columns are enumerated, vectorised over bitmasks and t
 cheap separation test (a direction :math:`v` with :math:`N_{k\cdot}v > \mathrm{atol}` for every
 candidate) proves that no nonempty candidate subset qualifies. Ties are broken
 deterministically: among the sets of maximum size the decoder returns the one whose sorted list
-of clients is lexicographically smallest (``{0, 2}`` before ``{1, 2}``), on both paths. The rule
+of clients is lexicographically smallest (``{0, 2}`` before ``{1, 2}``), on both paths.
+In the Gram–Schmidt engine the distance of :math:`\mathbf 1_S` is
+:math:`\lVert(I-P)\mathbf 1_S\rVert_2=\lVert N^\top\mathbf 1_S\rVert_2`, never the cancelling
+Gram form :math:`\mathbf 1_S^\top(I-P)\mathbf 1_S`. Its separation direction :math:`v` is a
+fixed positive combination of the candidates' unit columns of :math:`I-P` and must clear
+:math:`c\,\mathrm{atol}`; then a *screen* enumerates the subset sums of the scalars
+:math:`v^\top(I-P)e_k` (a lower bound on each distance) and settles, with nothing added, every
+matrix whose nonempty sums all exceed :math:`c\,\mathrm{atol}`. Only the rest (mostly those
+with a qualifying subset) are enumerated in the :math:`M-\operatorname{rank}` coordinates
+:math:`L^\top` of a pivoted Cholesky factorisation :math:`LL^\top=I-P`. The rule
 is exponential in the number :math:`r` of candidates (:math:`2^r` subsets per distinct matrix;
 it is a search for the largest 0/1 vector in a subspace), which is fine at :math:`M\lesssim 16`;
 more than ``max_candidates`` (default 16, at most 20) candidates raise :class:`ValueError` —
@@ -171,11 +186,15 @@ _DENSE_BITS = 16          # keys with at most this many bits use a dense table
 _CACHE_BYTES = 64 << 20   # memory per matrix's cache before it is reset (about 64 MB)
 _CACHE_MATRICES = 8       # matrices kept (least recently used dropped)
 _CHUNK = 1 << 22          # floats per enumeration block
-_FAST_RULES = ("individual", "least-squares")   # rules decoded by Gram–Schmidt first
+_FAST_RULES = ("max-subset", "individual", "least-squares")   # Gram–Schmidt first
 _GS_BLOCK = 2048          # matrices per Gram–Schmidt block
 _GS_MIN = 8               # smallest Gram–Schmidt block (padded with zero matrices)
 _GS_MARGIN = 1e3          # safety factor between a Gram–Schmidt decision and its threshold
 _GS_KAPPA = 1e6           # largest condition bound the Gram–Schmidt path decides itself
+_GS_ENUM = 1 << 17        # floats per Gram–Schmidt subset-enumeration block
+# positive weights of the Gram–Schmidt max-subset separation direction (fractional parts of
+# multiples of the golden ratio, shifted to [1, 2): distinct, and fixed across calls)
+_GS_WEIGHTS = 1.0 + np.modf(np.arange(1, 65) * 0.6180339887498949)[0]
 
 
 # ----------------------------------------------------------------------------- results
@@ -522,7 +541,7 @@ def _decode_stack(A: np.ndarray, mode: str, rtol: float, atol: float,
     n = A.shape[0]
     if mode not in _FAST_RULES or n == 0:
         return _decode_svd(A, mode, rtol, atol, maxc)
-    parts = [_decode_gs(A[lo:lo + _GS_BLOCK], mode, rtol, atol)
+    parts = [_decode_gs(A[lo:lo + _GS_BLOCK], mode, rtol, atol, maxc)
              for lo in range(0, n, _GS_BLOCK)]              # blocks of matrices, not trials
     res = {f: np.concatenate([p[0][f] for p in parts]) for f in parts[0][0]}
     redo = np.flatnonzero(~np.concatenate([p[1] for p in parts]))
@@ -533,16 +552,18 @@ def _decode_stack(A: np.ndarray, mode: str, rtol: float, atol: float,
     return res
 
 
-def _decode_gs(A: np.ndarray, mode: str, rtol: float,
-               atol: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Rules "individual" / "least-squares" by Gram–Schmidt, and which results stand.
+def _decode_gs(A: np.ndarray, mode: str, rtol: float, atol: float,
+               maxc: int = MAX_CANDIDATES) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The rules in ``_FAST_RULES`` by Gram–Schmidt, and which results stand.
 
     See the module docstring ("Float path"). Arrays are laid out with the matrices last,
     ``(M, M, n)``, and every reduction runs over a leading axis, so each matrix's numbers are
     computed by the same sequence of elementwise operations whatever ``n`` and its position
     in the block (batched and one-round results agree bit for bit); ``n`` is padded to
     ``_GS_MIN`` with zero matrices for the same reason. Each matrix is rescaled by an exact
-    power of two (largest entry in [1/2, 1)) so that no square under- or overflows.
+    power of two (largest entry in [1/2, 1)) so that no square under- or overflows. A
+    max-subset search that would exceed ``maxc`` candidates leaves its matrix unsettled (the
+    SVD engine then decides or raises); this function never raises for it.
     """
     n, M, _ = A.shape
     if n < _GS_MIN:
@@ -552,7 +573,7 @@ def _decode_gs(A: np.ndarray, mode: str, rtol: float,
     expo = np.frexp(amax)[1]                               # exact power-of-two rescaling
     At = np.ascontiguousarray(np.ldexp(A, -expo[:, None, None]).transpose(1, 2, 0))
     with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-        res, settled = _gs_core(At, mode, rtol, atol, margin)
+        res, settled = _gs_core(At, mode, rtol, atol, margin, maxc)
     wts = res["weights"]
     settled &= (amax == 0) | ((amax >= 1e-150) & (amax <= 1e150))
     settled &= ~np.any((wts != 0) & (np.abs(wts) < 2.0 ** 520 * np.finfo(float).tiny), axis=0)
@@ -560,8 +581,8 @@ def _decode_gs(A: np.ndarray, mode: str, rtol: float,
     return {f: np.ascontiguousarray(v[..., :n].T) for f, v in res.items()}, settled[:n]
 
 
-def _gs_core(At: np.ndarray, mode: str, rtol: float, atol: float,
-             margin: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
+def _gs_core(At: np.ndarray, mode: str, rtol: float, atol: float, margin: float,
+             maxc: int = MAX_CANDIDATES) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The Gram–Schmidt engine on ``At`` (M, M, N), ``At[i, k, :] = A[:, i, k]``; results
     with the matrices last (``(M, N)`` or ``(N,)``)."""
     M, _, N = At.shape
@@ -611,7 +632,13 @@ def _gs_core(At: np.ndarray, mode: str, rtol: float, atol: float,
         D[np.arange(M), np.arange(M)] += 1.0
         dk = np.sqrt(np.einsum("jkn,jkn->kn", D, D))       # distance of e_k to the row space
         settled &= full | np.all(clear(dk), axis=0)
-        target = ((dk <= atol) | full).astype(float)
+        K = (dk <= atol) | full
+        if mode == "max-subset":
+            cand = ~K & np.any(At != 0, axis=0)            # used columns not yet in K
+            extra, stands = _gs_extra(D, dk, cand, settled, M - rank, atol, margin, maxc)
+            K |= extra
+            settled &= stands
+        target = K.astype(float)
     coef = np.einsum("jn,ijn->in", target, Q)
     wts = np.einsum("in,ijn->jn", coef, W)                 # a = (t Q^T) W, zero on dropped rows
     cert = np.abs(np.einsum("in,ikn->kn", wts, At) - target).max(axis=0)
@@ -621,6 +648,154 @@ def _gs_core(At: np.ndarray, mode: str, rtol: float, atol: float,
     return ({"full": full, "recovered": recovered, "weights": wts, "target": target,
              "rank": rank, "residual": residual, "cert_error": cert,
              "downgraded": np.zeros(N, dtype=bool)}, settled)
+
+
+def _gs_extra(D: np.ndarray, dk: np.ndarray, cand: np.ndarray, settled: np.ndarray,
+              nullity: np.ndarray, atol: float, margin: float,
+              maxc: int) -> tuple[np.ndarray, np.ndarray]:
+    r"""Max-subset search of the Gram–Schmidt engine: the best candidate subset per matrix.
+
+    ``D`` (M, M, N) is :math:`I-P` (column :math:`k` is :math:`e_k-Pe_k`, of norm ``dk``),
+    ``cand`` (M, N) the candidate columns, ``nullity`` (N,) :math:`M-\operatorname{rank}`.
+    Returns ``extra`` (M, N), the chosen subset :math:`S`, and ``stands`` (N,), False where
+    :math:`S` may differ from the SVD engine's: a distance that decides it lies in
+    :math:`(\mathrm{atol}/c,\ c\,\mathrm{atol}]`, more than ``maxc`` candidates survive the
+    separation test, or the kernel basis is inaccurate. Matrices not ``settled`` are skipped.
+
+    :math:`\lVert(I-P)\mathbf 1_S\rVert_2` is the SVD engine's :math:`\lVert N^\top\mathbf
+    1_S\rVert_2`. The separation test uses the columns of :math:`I-P`; the enumeration uses
+    coordinates :math:`L^\top` of dimension :math:`d=M-\operatorname{rank}` with
+    :math:`LL^\top=I-P` (pivoted Cholesky; :math:`L=N U` for an orthogonal :math:`U`, so
+    :math:`\lVert L^\top\mathbf 1_S\rVert_2=\lVert N^\top\mathbf 1_S\rVert_2`), formed as
+    sums of :math:`|S|` rows of :math:`L`, never as the cancelling Gram form
+    :math:`\mathbf 1_S^\top(I-P)\mathbf 1_S`. Every reduction runs over a leading axis with
+    the matrices last, so a matrix's numbers do not depend on the others.
+    """
+    M, _, N = D.shape
+    extra = np.zeros((M, N), dtype=bool)
+    stands = np.ones(N, dtype=bool)
+    todo = settled & cand.any(axis=0)
+    if not todo.any():
+        return extra, stands
+    # Separation: v = normalised positive combination of the candidates' unit columns (fixed
+    # weights in [1, 2), not all equal, so that no structure of the code cancels in v). If
+    # D_k . v > c atol for every candidate k, every nonempty subset S has
+    # ||D 1_S|| >= 1_S^T D v > c atol: settled, no extra.
+    inv = np.divide(_GS_WEIGHTS[:M, None], dk, out=np.zeros_like(dk), where=cand)
+    v = np.zeros((M, N))
+    for k in range(M):
+        v += D[:, k] * inv[k]
+    vn = v[0] * v[0]
+    for j in range(1, M):
+        vn += v[j] * v[j]
+    v *= 1.0 / np.maximum(np.sqrt(vn), 1e-300)
+    along = D[0] * v[0]                                    # along[k] = D_k . v
+    for j in range(1, M):
+        along += D[j] * v[j]
+    along[~cand] = 0.0
+    todo &= ~np.all(~cand | (along > margin * atol), axis=0)
+    r = cand.sum(axis=0)
+    stands &= ~(todo & (r > maxc))                         # too many: the SVD engine decides
+    todo &= r <= maxc
+    stands &= ~(todo & (nullity < 1))                      # cannot happen when settled
+    todo &= nullity >= 1
+    idx = np.flatnonzero(todo)
+    if idx.size == 0:
+        return extra, stands
+    # Screening along v: ||D 1_S|| >= |v . D 1_S| = |sum_(k in S) along_k|; a matrix with that
+    # sum > c atol for every nonempty S is settled with no extra. The others (typically those
+    # with a qualifying subset) are enumerated in every kernel coordinate.
+    cols = np.argsort(~cand[:, idx], axis=0, kind="stable")   # candidates first, ascending
+    rr = r[idx]
+    near = []
+    for rv in np.unique(rr).tolist():
+        g = np.flatnonzero(rr == rv)
+        c = np.take_along_axis(along[:, idx[g]], cols[:rv, g], axis=0)   # (r, m)
+        near.append(g[_subset_screen(c, margin * atol)])
+    g = np.concatenate(near)
+    if g.size == 0:
+        return extra, stands
+    idx, cols, rr = idx[g], cols[:, g], rr[g]
+    # Kernel coordinates L^T (d, M) of the screened-in matrices: pivoted Cholesky of the
+    # projector D (pivots >= (d - t)/M exactly). Sorted by d, largest first: step t works on
+    # the prefix with d > t.
+    order_d = np.argsort(-nullity[idx], kind="stable")
+    idx, cols, rr = idx[order_d], cols[:, order_d], rr[order_d]
+    m = idx.size
+    d = nullity[idx]
+    R = D[:, :, idx]
+    L = np.zeros((int(d[0]), M, m))
+    diag = np.arange(M)
+    for t in range(L.shape[0]):
+        n = int(np.count_nonzero(d > t))
+        at = np.arange(n)
+        Rt = R[:, :, :n]
+        dg = Rt[diag, diag]                                # (M, n)
+        p = dg.argmax(axis=0)
+        piv = dg[p, at]
+        stands[idx[:n][~(piv >= 0.5 / M)]] = False         # inaccurate projector
+        lt = Rt[:, p, at] * (1.0 / np.sqrt(np.maximum(piv, 0.5 / M)))
+        L[t, :, :n] = lt
+        Rt -= lt[:, None, :] * lt[None, :, :]
+    lo2, ok2, hi2 = (atol / margin) ** 2, atol * atol, (atol * margin) ** 2
+    for rv in np.unique(rr).tolist():
+        g = np.flatnonzero(rr == rv)
+        C = np.take_along_axis(L[:, :, g], cols[None, :rv, g], axis=1)   # (d, r, m)
+        dist2 = _subset_dist2(C)                           # (2**r, m), by subset code
+        order = _subset_order(rv)
+        codes = order.astype(np.int64) @ (np.int64(1) << np.arange(rv, dtype=np.int64))
+        rank_of = np.empty(1 << rv, dtype=np.int64)
+        rank_of[codes] = np.arange(1 << rv)                # position of each code in order
+        first = np.where(dist2 <= ok2, rank_of[:, None], 1 << rv).min(axis=0)
+        unclear = (dist2 > lo2) & (dist2 <= hi2) & (rank_of[:, None] <= first)
+        stands[idx[g]] &= ~unclear.any(axis=0)
+        chosen = order[first]                              # (m, r); the empty set always fits
+        extra[cols[:rv, g].T[chosen], np.repeat(idx[g], chosen.sum(axis=1))] = True
+    return extra, stands
+
+
+def _subset_sums(c: np.ndarray) -> np.ndarray:
+    """All subset sums of the rows of ``c`` (r, m), per column: (2**r, m), row = subset code.
+
+    Bit ``j`` of the code selects row ``j``; ``sums[code + 2**j] = sums[code] + c[j]`` for
+    ``code < 2**j`` (elementwise adds only: each column's numbers are independent of ``m``).
+    """
+    rv, m = c.shape
+    sums = np.empty((1 << rv, m))
+    sums[0] = 0.0
+    for j in range(rv):
+        np.add(sums[:1 << j], c[j], out=sums[1 << j:2 << j])
+    return sums
+
+
+def _subset_screen(c: np.ndarray, bound: float) -> np.ndarray:
+    """Columns of ``c`` (r, m) with a nonempty subset sum of absolute value <= ``bound``."""
+    rv, m = c.shape
+    step = max(1, _GS_ENUM >> rv)
+    out = []
+    for lo in range(0, m, step):                           # blocks of matrices, not trials
+        sums = _subset_sums(c[:, lo:lo + step])
+        np.abs(sums, out=sums)
+        out.append(lo + np.flatnonzero(sums[1:].min(axis=0) <= bound))
+    return np.concatenate(out)
+
+
+def _subset_dist2(C: np.ndarray) -> np.ndarray:
+    """Squared norms of all subset sums of the rows of ``C`` (d, r, m): (2**r, m) by code.
+
+    Coordinates are summed as in :func:`_subset_sums`, squared and added in order.
+    """
+    dv, rv, m = C.shape
+    step = max(1, _GS_ENUM >> rv)
+    out = []
+    for lo in range(0, m, step):                           # blocks of matrices, not trials
+        dist2 = np.zeros((1 << rv, C[0, 0, lo:lo + step].size))
+        for t in range(dv):
+            sums = _subset_sums(C[t, :, lo:lo + step])
+            np.multiply(sums, sums, out=sums)
+            dist2 += sums
+        out.append(dist2)
+    return np.concatenate(out, axis=1)
 
 
 def _decode_svd(A: np.ndarray, mode: str, rtol: float, atol: float,
