@@ -523,6 +523,17 @@ def _subset_order(r: int) -> np.ndarray:
     return out
 
 
+@lru_cache(maxsize=64)
+def _subset_rank(r: int) -> np.ndarray:
+    """Position in :func:`_subset_order` of each subset code (bit ``j`` = candidate ``j``)."""
+    order = _subset_order(r)
+    codes = order.astype(np.int64) @ (np.int64(1) << np.arange(r, dtype=np.int64))
+    rank_of = np.empty(1 << r, dtype=np.int64)
+    rank_of[codes] = np.arange(1 << r)
+    rank_of.setflags(write=False)
+    return rank_of
+
+
 def _too_many(r: int, cap: int) -> ValueError:
     return ValueError(
         f"max-subset decoding would enumerate 2**{r} subsets ({r} candidate columns > "
@@ -710,7 +721,7 @@ def _gs_extra(D: np.ndarray, dk: np.ndarray, cand: np.ndarray, settled: np.ndarr
     near = []
     for rv in np.unique(rr).tolist():
         g = np.flatnonzero(rr == rv)
-        c = np.take_along_axis(along[:, idx[g]], cols[:rv, g], axis=0)   # (r, m)
+        c = along[cols[:rv, g], idx[g]]                     # (r, m): candidates, ascending
         near.append(g[_subset_screen(c, margin * atol)])
     g = np.concatenate(near)
     if g.size == 0:
@@ -740,12 +751,10 @@ def _gs_extra(D: np.ndarray, dk: np.ndarray, cand: np.ndarray, settled: np.ndarr
     lo2, ok2, hi2 = (atol / margin) ** 2, atol * atol, (atol * margin) ** 2
     for rv in np.unique(rr).tolist():
         g = np.flatnonzero(rr == rv)
-        C = np.take_along_axis(L[:, :, g], cols[None, :rv, g], axis=1)   # (d, r, m)
+        C = L[:, cols[:rv, g], g]                          # (d, r, m): candidates' rows of L
         dist2 = _subset_dist2(C)                           # (2**r, m), by subset code
         order = _subset_order(rv)
-        codes = order.astype(np.int64) @ (np.int64(1) << np.arange(rv, dtype=np.int64))
-        rank_of = np.empty(1 << rv, dtype=np.int64)
-        rank_of[codes] = np.arange(1 << rv)                # position of each code in order
+        rank_of = _subset_rank(rv)                         # position of each code in order
         first = np.where(dist2 <= ok2, rank_of[:, None], 1 << rv).min(axis=0)
         unclear = (dist2 > lo2) & (dist2 <= hi2) & (rank_of[:, None] <= first)
         stands[idx[g]] &= ~unclear.any(axis=0)
