@@ -741,6 +741,32 @@ def test_gram_schmidt_max_subset_matches_exact_decoding_where_it_beats_individua
     assert fl.size > decode.gcplus(Af, arrived, rule="individual").size
 
 
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(st.integers(2, 6).flatmap(lambda M: st.lists(
+    st.lists(st.sampled_from([-1, 0, 0, 1, 1]), min_size=M, max_size=M),
+    min_size=1, max_size=M)))
+def test_gram_schmidt_max_subset_equals_exact_decoding_on_small_integer_rows(rows):
+    """Rows with entries in {-1, 0, 1}, M <= 6 (many 0/1 vectors in their span, ties, kernels of
+    every dimension): the float max-subset decoding equals exact rational decoding in full, K,
+    rank and target, and Gram–Schmidt settles every such matrix itself. (For these matrices a
+    squared distance of a 0/1 vector to the row space is a fraction with denominator at most the
+    Gram determinant <= 6^6, so it is 0 or >= 1/216 -- far from the band (atol/1e3, 1e3 atol] --
+    and sigma_1/sigma_r <= 6^6.)"""
+    M = len(rows[0])
+    A = np.zeros((M, M))
+    A[:len(rows)] = rows
+    arrived = np.arange(M) < len(rows)
+    ex = decode.gcplus(A.astype(int).astype(object), arrived)
+    decode.clear_cache()
+    fl = decode.gcplus(A, arrived)
+    assert ex.exact and not fl.exact
+    assert fl.full == ex.full and fl.rank == ex.rank
+    assert np.array_equal(fl.recovered, ex.recovered)
+    assert np.allclose(fl.target, ex.target.astype(float), rtol=0, atol=1e-12)
+    _, settled = decode._decode_gs(A[None], "max-subset", decode.RTOL, decode.ATOL)
+    assert settled[0]
+
+
 @pytest.mark.parametrize("scale", [1e-200, 1e-155, 1e-100, 1e-3, 1e3, 1e100, 1e155, 1e200])
 @pytest.mark.parametrize("M", [1, 2, 5])
 def test_gram_schmidt_engine_is_scale_safe(monkeypatch, scale, M):
