@@ -192,9 +192,6 @@ _GS_MIN = 8               # smallest Gram–Schmidt block (padded with zero matr
 _GS_MARGIN = 1e3          # safety factor between a Gram–Schmidt decision and its threshold
 _GS_KAPPA = 1e6           # largest condition bound the Gram–Schmidt path decides itself
 _GS_ENUM = 1 << 17        # floats per Gram–Schmidt subset-enumeration block
-# positive weights of the Gram–Schmidt max-subset separation direction (fractional parts of
-# multiples of the golden ratio, shifted to [1, 2): distinct, and fixed across calls)
-_GS_WEIGHTS = 1.0 + np.modf(np.arange(1, 65) * 0.6180339887498949)[0]
 
 
 # ----------------------------------------------------------------------------- results
@@ -674,8 +671,10 @@ def _gs_extra(D: np.ndarray, dk: np.ndarray, cand: np.ndarray, settled: np.ndarr
     separation test, or the kernel basis is inaccurate. Matrices not ``settled`` are skipped.
 
     :math:`\lVert(I-P)\mathbf 1_S\rVert_2` is the SVD engine's :math:`\lVert N^\top\mathbf
-    1_S\rVert_2`. The separation test uses the columns of :math:`I-P`; the enumeration uses
-    coordinates :math:`L^\top` of dimension :math:`d=M-\operatorname{rank}` with
+    1_S\rVert_2`. The separation test and the screen use the columns of :math:`I-P` and a unit
+    vector :math:`v` (by Cauchy–Schwarz, :math:`|\sum_{k\in S}v^\top(I-P)e_k|` is a lower bound
+    on the distance, whatever the rounding in :math:`v`); the enumeration of the screened-in
+    matrices uses coordinates :math:`L^\top` of dimension :math:`d=M-\operatorname{rank}` with
     :math:`LL^\top=I-P` (pivoted Cholesky; :math:`L=N U` for an orthogonal :math:`U`, so
     :math:`\lVert L^\top\mathbf 1_S\rVert_2=\lVert N^\top\mathbf 1_S\rVert_2`), formed as
     sums of :math:`|S|` rows of :math:`L`, never as the cancelling Gram form
@@ -692,7 +691,8 @@ def _gs_extra(D: np.ndarray, dk: np.ndarray, cand: np.ndarray, settled: np.ndarr
     # weights in [1, 2), not all equal, so that no structure of the code cancels in v). If
     # D_k . v > c atol for every candidate k, every nonempty subset S has
     # ||D 1_S|| >= 1_S^T D v > c atol: settled, no extra.
-    inv = np.divide(_GS_WEIGHTS[:M, None], dk, out=np.zeros_like(dk), where=cand)
+    weights = 1.0 + np.modf(np.arange(1, M + 1) * 0.6180339887498949)[0]   # k phi mod 1, +1
+    inv = np.divide(weights[:, None], dk, out=np.zeros_like(dk), where=cand)
     v = np.zeros((M, N))
     for k in range(M):
         v += D[:, k] * inv[k]

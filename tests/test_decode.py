@@ -704,6 +704,23 @@ def test_too_many_candidates_leave_the_matrix_unsettled_not_raised():
     assert settled[0] and res["recovered"][0].tolist() == [True, True, False, False]
 
 
+def test_gram_schmidt_max_subset_for_large_M(monkeypatch):
+    """M = 80 (more clients than any fixed-size table inside the engine): rows 1_{0,1},
+    e_2 - e_3 + e_4 and (1, 2, 3) on columns 5..7 give K = {0, 1} (hand-derived: 1_S in the
+    span needs zero weight on the last two rows), decided like the SVD engine."""
+    M = 80
+    A = np.zeros((M, M))
+    A[0, :2] = 1.0
+    A[1, 2:5] = [1.0, -1.0, 1.0]
+    A[2, 5:8] = [1.0, 2.0, 3.0]
+    arrived = np.arange(M) < 3
+    _, settled = decode._decode_gs(A[None], "max-subset", decode.RTOL, decode.ATOL)
+    assert settled[0]
+    fast, ref = decode_both(monkeypatch, A[None], arrived[None], "max-subset")
+    assert_same_decisions(fast, ref, A[None], arrived[None])
+    assert np.flatnonzero(fast.recovered[0]).tolist() == [0, 1]
+
+
 MAX_SUBSET_CASES = [   # (rows, max-subset K); the rows are padded with zero rows to M x M
     ([[1, 1, 0], [0, 1, 1]], [0, 1]),                                 # tie {0,1} vs {1,2}
     ([[1, 1, 0, 0, 0], [0, 0, 1, 1, 0]], [0, 1, 2, 3]),              # kernel dim 3, col 4 unused
