@@ -925,57 +925,81 @@ class _Cache:
 
     def lookup(self, keys: np.ndarray,
                compute: Callable[[np.ndarray], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-        """Per-trial results for ``keys`` (T,), computing the unseen keys with ``compute``."""
-        with self.lock:
-            return self._lookup(keys, compute)
+        """Per-trial results for ``keys`` (T,), computing the unseen keys with ``compute``.
 
-    def _lookup(self, keys: np.ndarray,
-                compute: Callable[[np.ndarray], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        ``compute`` runs outside the lock, so threads decoding different trials of one matrix
+        work concurrently; a key two threads both miss is computed twice, with the same
+        result (decoding is a deterministic function of the key), and stored once.
+        """
         if self.dense:
-            idx = keys.astype(np.intp)
-            seen = np.zeros(self.done.size, dtype=bool)
-            seen[idx] = True
+            return self._lookup_dense(keys, compute)
+        uk, inv = np.unique(keys, return_inverse=True)
+        res = self._fetch(uk, compute)
+        return {f: v[inv] for f, v in res.items()}
+
+    def _lookup_dense(self, keys: np.ndarray,
+                      compute: Callable[[np.ndarray], dict[str, np.ndarray]]
+                      ) -> dict[str, np.ndarray]:
+        idx = keys.astype(np.intp)
+        seen = np.zeros(self.done.size, dtype=bool)
+        seen[idx] = True
+        with self.lock:
             need = np.flatnonzero(seen & ~self.done)
-            if need.size:
-                new = compute(need.astype(np.uint64))
+        if need.size:
+            new = compute(need.astype(np.uint64))
+            with self.lock:
                 if self.data is None:
                     self.data = self._alloc(self.done.size, new)
                 for f, v in new.items():
                     self.data[f][need] = v
                 self.done[need] = True
+        with self.lock:
             return {f: v[idx] for f, v in self.data.items()}
-        uk, inv = np.unique(keys, return_inverse=True)
-        res = self._fetch(uk, compute)
-        return {f: v[inv] for f, v in res.items()}
 
     def _fetch(self, uk: np.ndarray,
                compute: Callable[[np.ndarray], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         n = uk.size
-        if self.keys is not None and self.keys.size:
-            pos = np.minimum(np.searchsorted(self.keys, uk), self.keys.size - 1)
-            hit = self.keys[pos] == uk
+        with self.lock:
+            keys, data = self.keys, self.data              # a consistent snapshot
+        if keys is not None and keys.size:
+            pos = np.minimum(np.searchsorted(keys, uk), keys.size - 1)
+            hit = keys[pos] == uk
         else:
             pos = np.zeros(n, dtype=np.intp)
             hit = np.zeros(n, dtype=bool)
         miss = np.flatnonzero(~hit)
         new = compute(uk[miss]) if miss.size else None
-        like = new if new is not None else self.data
+        like = new if new is not None else data
         out = self._alloc(n, like)
         for f in out:
             if hit.any():
-                out[f][hit] = self.data[f][pos[hit]]
+                out[f][hit] = data[f][pos[hit]]
             if new is not None:
                 out[f][miss] = new[f]
         if new is not None:
-            per_key = sum(v[:1].nbytes for v in new.values()) + uk.itemsize
-            if self.keys is None or (self.keys.size + miss.size) * per_key > _CACHE_BYTES:
-                self.keys, self.data = uk[miss], new
-            else:
-                keys = np.concatenate([self.keys, uk[miss]])
-                order = np.argsort(keys, kind="stable")
-                self.keys = keys[order]
-                self.data = {f: np.concatenate([self.data[f], new[f]])[order] for f in new}
+            with self.lock:
+                self._store(uk[miss], new)
         return out
+
+    def _store(self, mk: np.ndarray, new: dict[str, np.ndarray]) -> None:
+        """Add sorted keys ``mk`` and their results (under the lock; skips the keys another
+        thread stored meanwhile)."""
+        if self.keys is not None and self.keys.size:
+            pos = np.minimum(np.searchsorted(self.keys, mk), self.keys.size - 1)
+            fresh = self.keys[pos] != mk
+            if not fresh.all():
+                mk = mk[fresh]
+                new = {f: v[fresh] for f, v in new.items()}
+        if mk.size == 0:
+            return
+        per_key = sum(v[:1].nbytes for v in new.values()) + mk.itemsize
+        if self.keys is None or (self.keys.size + mk.size) * per_key > _CACHE_BYTES:
+            self.keys, self.data = mk, new
+        else:
+            keys = np.concatenate([self.keys, mk])
+            order = np.argsort(keys, kind="stable")
+            self.keys = keys[order]
+            self.data = {f: np.concatenate([self.data[f], new[f]])[order] for f in new}
 
 
 _CACHES: OrderedDict[tuple, _Cache] = OrderedDict()

@@ -806,3 +806,67 @@ def test_gram_schmidt_engine_is_scale_safe(monkeypatch, scale, M):
             for r in (fast, ref):
                 err = np.abs(np.einsum("ti,tik->tk", r.weights, A) - r.target).max(axis=1)
                 assert np.all(err <= decode.ATOL)
+
+
+# ----------------------------------------------------------------------------- threads
+def _thread_cases():
+    """A shared B with masks (dense cache, key = M bits) and per-trial effective matrices
+    (sorted-key cache, key = M*M bits), both with many repeated and distinct patterns."""
+    from cogc_theory import codes
+
+    rng = np.random.default_rng(5)
+    B = codes.cyclic_repetition(8, 2, seed=1)
+    masks = rng.random((600, 8)) < 0.7
+    tau = (rng.random((600, 8, 8)) < 0.8) | np.eye(8, dtype=bool)
+    return [("shared", B, masks), ("per-trial", B * tau, masks)]
+
+
+@pytest.mark.parametrize("case", _thread_cases(), ids=lambda c: c[0])
+def test_concurrent_lookups_equal_sequential_results(case):
+    """Four threads decoding overlapping slices of one batch at once (each missing keys the
+    others are computing) get bit-for-bit the results of one sequential call, and the cache
+    then answers the whole batch with those same results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, Bm, masks = case
+    decode.clear_cache()
+    ref = decode.gcplus(Bm, masks)
+    decode.clear_cache()
+    slices = [slice(0, 400), slice(100, 500), slice(200, 600), slice(0, 600)]
+
+    def part(sl):
+        return sl, decode.gcplus(Bm if Bm.ndim == 2 else Bm[sl], masks[sl])
+
+    with ThreadPoolExecutor(max_workers=4) as ex:
+        parts = list(ex.map(part, slices))
+    again = decode.gcplus(Bm, masks)
+    for f in ("full", "recovered", "weights", "target", "rank", "downgraded"):
+        for sl, res in parts:
+            assert np.array_equal(getattr(res, f), getattr(ref, f)[sl]), f
+        assert np.array_equal(getattr(again, f), getattr(ref, f)), f
+
+
+def test_threads_decode_concurrently(monkeypatch):
+    """Two threads missing disjoint keys of the same matrix are inside the decoder at the same
+    time: each waits at a two-party barrier inside ``_decode_stack``, which only releases if
+    both are there (a cache that held its lock while decoding would time out here)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cogc_theory import codes
+
+    B = codes.cyclic_repetition(6, 1, seed=0)
+    barrier = threading.Barrier(2, timeout=20)
+    real = decode._decode_stack
+
+    def waiting(*a, **k):
+        barrier.wait()
+        return real(*a, **k)
+
+    monkeypatch.setattr(decode, "_decode_stack", waiting)
+    decode.clear_cache()
+    halves = [np.array([[True] * 5 + [False]]), np.array([[False] + [True] * 5])]
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        res = list(ex.map(lambda m: decode.gcplus(B, m), halves))
+    assert all(r.full.shape == (1,) for r in res)
+    decode.clear_cache()
