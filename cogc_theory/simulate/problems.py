@@ -329,14 +329,17 @@ class Problem:
     def _logits(self, XT: np.ndarray, W: np.ndarray) -> np.ndarray:
         return np.matmul(W, XT)
 
-    def _pointwise(self, Z: np.ndarray, y: np.ndarray,
-                   residual: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    def _pointwise(self, Z: np.ndarray, y: np.ndarray, residual: bool = True,
+                   s: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         r"""Per-sample losses ``(T, n)`` and residuals :math:`\partial\ell/\partial z`
-        ``(T, C, n)``; overwrites ``Z`` (with the residuals when ``residual``)."""
+        ``(T, C, n)``, each sample's residual multiplied by ``s`` ``(T, n)`` if given;
+        overwrites ``Z`` (with the residuals when ``residual``)."""
         if self.kind == "squared":
             r = Z[:, 0, :]
             r -= y
             ell = 0.5 * (r * r)
+            if residual and s is not None:
+                r *= s
             return ell, (Z if residual else None)
         if self.kind == "logistic":
             z = Z[:, 0, :]
@@ -344,6 +347,8 @@ class Problem:
             if residual:
                 e = np.exp(-np.abs(z))                          # sigma(z) - y, stable
                 z[...] = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)) - y
+                if s is not None:
+                    z *= s
                 return ell, Z
             return ell, None
         T, C, n = Z.shape
@@ -357,8 +362,12 @@ class Problem:
         ell = np.log(S) + m - zy
         if not residual:
             return ell, None
-        Z *= (1.0 / S)[:, None, :]
-        Z -= self._onehot                                       # x - 0.0 == x: only (y_i, i)
+        if s is None:
+            Z *= (1.0 / S)[:, None, :]
+            Z -= self._onehot                                   # x - 0.0 == x: only (y_i, i)
+        else:                                                   # s (pi - e_y), in two passes
+            Z *= (s / S)[:, None, :]
+            Z.reshape(-1)[self._label_index(y, T)] -= s
         return ell, Z
 
     def _label_index(self, y: np.ndarray, T: int) -> np.ndarray:
@@ -372,20 +381,29 @@ class Problem:
             self._flat[key] = flat
         return flat[:T]
 
-    def _forward(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Loss :math:`F` per trial ``(T,)`` and residuals ``(T, C, n)`` at internal ``W``."""
-        ell, R = self._pointwise(self._logits(self._XT, W), self.y)
+    def _forward(self, W: np.ndarray,
+                 s: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Loss :math:`F` per trial ``(T,)`` and residuals ``(T, C, n)`` at internal ``W``
+        (scaled per sample by ``s`` = :meth:`_sample_scale` of the next step's weights, if
+        given)."""
+        ell, R = self._pointwise(self._logits(self._XT, W), self.y, s=s)
         sq = (W * W).reshape(W.shape[0], -1).sum(axis=1)
         return (ell * self.sample_weight).sum(axis=1) + (0.5 * self.lam) * sq, R
 
-    def _backward(self, W: np.ndarray, R: np.ndarray, cw: np.ndarray) -> np.ndarray:
+    def _sample_scale(self, cw: np.ndarray) -> np.ndarray:
+        """Per-sample factors ``(T, n)`` of client weights ``cw`` ``(T, M)``."""
+        return cw[:, self.client] * self._coef_i
+
+    def _backward(self, W: np.ndarray, R: np.ndarray, cw: np.ndarray,
+                  scaled: bool = False) -> np.ndarray:
         r"""Direction :math:`\sum_k \mathrm{cw}_{tk}\nabla f_k(w_t)`, internal layout.
 
-        ``cw`` (T, M) client weights (``1/M`` everywhere gives :math:`\nabla F`). ``R`` is
-        consumed (scaled in place).
+        ``cw`` (T, M) client weights (``1/M`` everywhere gives :math:`\nabla F`). ``R`` holds
+        the residuals, already scaled by ``_sample_scale(cw)`` if ``scaled`` (else it is
+        scaled here, in place).
         """
-        s = cw[:, self.client] * self._coef_i                          # (T, n)
-        R *= s[:, None, :]
+        if not scaled:
+            R *= self._sample_scale(cw)[:, None, :]
         D = np.matmul(R, self.X)                                       # (T, C, p)
         D += (self.lam * cw.sum(axis=1))[:, None, None] * W
         return D
@@ -416,9 +434,9 @@ class Problem:
         w, single = self._as_batch(w)
         out = np.empty_like(w)
         for lo, hi, W in self._blocks(w):
-            _, R = self._forward(W)
             cw = np.full((hi - lo, self.M), 1.0 / self.M)
-            out[lo:hi] = self.from_internal(self._backward(W, R, cw))
+            _, R = self._forward(W, self._sample_scale(cw))
+            out[lo:hi] = self.from_internal(self._backward(W, R, cw, scaled=True))
         return out[0] if single else out
 
     def client_losses(self, w: Any) -> np.ndarray:

@@ -388,31 +388,35 @@ def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, round
     W = problem.to_internal(w0)
     cw = oc.weights
     active = np.any(cw != 0, axis=2)                                  # (rounds, nb)
-    # nxt[t, i]: trial i's first update at a round >= t (``rounds``: none). The direction of
-    # that update is computed right after the forward pass that produced its residuals, with
-    # that round's weights: the same operations as at update time, without keeping the
-    # (trials, C, n) residuals across rounds.
+    # nxt[t, i]: trial i's first update at a round >= t (``rounds``: none). The outcomes are
+    # decoded in advance, so the forward pass that gives a model's loss already scales its
+    # residuals by the weights of that model's next update, and the update's direction is
+    # computed there and then (Problem.gradient does the same with weights 1/M): no
+    # (trials, C, n) residuals are kept across rounds.
     nxt = np.full((rounds + 1, nb), rounds, dtype=np.intp)
     for t in range(rounds - 1, -1, -1):
         nxt[t] = np.where(active[t], t, nxt[t + 1])
     D = np.zeros_like(W)
+    last = max(rounds - 1, 0)
 
-    def directions(sel: np.ndarray | None, Ws: np.ndarray, R: np.ndarray, t: int) -> None:
-        """``D`` of the trials ``sel`` (None: all) whose models ``Ws`` have residuals ``R``,
-        for their next update at a round >= t."""
+    def step(sel: np.ndarray | None, Ws: np.ndarray, t: int) -> np.ndarray:
+        """Forward pass of the trials ``sel`` (None: all) at models ``Ws``, with their
+        residuals scaled for their next update (at a round >= t), and that update's
+        direction into ``D``; returns the losses."""
         nx = nxt[t] if sel is None else nxt[t, sel]
         upd = nx < rounds
         if not upd.any():
-            return
+            return problem._forward(Ws)[0]
         tr = np.arange(nb) if sel is None else sel
+        cwn = cw[np.minimum(nx, last), tr]             # rows without a next update: unused
+        Fs, R = problem._forward(Ws, problem._sample_scale(cwn))
         if upd.all():
-            D[tr] = problem._backward(Ws, R, cw[nx, tr])
+            D[tr] = problem._backward(Ws, R, cwn, scaled=True)
         else:
-            D[tr[upd]] = problem._backward(Ws[upd], R[upd], cw[nx[upd], tr[upd]])
+            D[tr[upd]] = problem._backward(Ws[upd], R[upd], cwn[upd], scaled=True)
+        return Fs
 
-    F, R = problem._forward(W)
-    directions(None, W, R, 0)
-    del R
+    F = step(None, W, 0)
     TL = AC = None
     if tl is not None:
         TL, AC = problem._test_metrics(W)
@@ -431,15 +435,13 @@ def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, round
             continue
         if idx.size == nb:                                            # everyone updates
             W = W - eta * D
-            F, R = problem._forward(W)
-            directions(None, W, R, t + 1)
+            F = step(None, W, t + 1)
             if TL is not None:
                 TL, AC = problem._test_metrics(W)
             continue
         Wi = W[idx] - eta * D[idx]
         W[idx] = Wi
-        F[idx], R = problem._forward(Wi)
-        directions(idx, Wi, R, t + 1)
+        F[idx] = step(idx, Wi, t + 1)
         if TL is not None:
             TL[idx], a = problem._test_metrics(Wi)
             if AC is not None:
