@@ -469,8 +469,10 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
     Raises
     ------
     ValueError
-        Unknown ``rule``, wrong shapes, NaN in ``Bt``, or more than ``max_candidates``
-        candidate columns.
+        Unknown ``rule``, wrong shapes, NaN in ``Bt``, or a max-subset search that would
+        enumerate more than ``max_candidates`` candidate columns (a search that the
+        separation or screening tests settle without enumerating does not raise; see the
+        module docstring).
 
     Examples
     --------
