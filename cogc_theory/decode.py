@@ -914,8 +914,10 @@ def _unpack(keys: np.ndarray, L: int) -> np.ndarray:
 class _Cache:
     """Decoded results per key for one (matrix, mode, tolerances): dense table or sorted keys."""
 
-    def __init__(self, L: int, M: int) -> None:
-        self.dense = L <= _DENSE_BITS
+    def __init__(self, L: int, M: int, trials: int = 1 << 30) -> None:
+        # a dense table of 2**L results only pays when a batch is large enough to fill it:
+        # one-round calls on distinct matrices (a new cache each) would allocate it every time
+        self.dense = L <= _DENSE_BITS and (1 << L) <= max(1024, 64 * trials)
         self.M = M
         self.keys: np.ndarray | None = None
         self.data: dict[str, np.ndarray] | None = None
@@ -1008,11 +1010,11 @@ _CACHES: OrderedDict[tuple, _Cache] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
-def _get_cache(key: tuple, L: int, M: int) -> _Cache:
+def _get_cache(key: tuple, L: int, M: int, trials: int) -> _Cache:
     with _CACHE_LOCK:
         cache = _CACHES.get(key)
         if cache is None:
-            cache = _CACHES[key] = _Cache(L, M)
+            cache = _CACHES[key] = _Cache(L, M, trials)
             while len(_CACHES) > _CACHE_MATRICES:
                 _CACHES.popitem(last=False)
         else:
@@ -1030,7 +1032,7 @@ def _float_decode(Bm: np.ndarray, mask: np.ndarray, mode: str, rtol: float, atol
         # A depends on the trial only through the mask: key = mask bits
         base = np.ascontiguousarray(Bm)
         keys = _pack(masks)
-        cache = _get_cache(("shared", M, base.tobytes()) + params, M, M)
+        cache = _get_cache(("shared", M, base.tobytes()) + params, M, M, T)
 
         def compute(k: np.ndarray) -> dict[str, np.ndarray]:
             m = _unpack(k, M)
@@ -1045,7 +1047,7 @@ def _float_decode(Bm: np.ndarray, mask: np.ndarray, mode: str, rtol: float, atol
             # every trial is base with entries zeroed: key = nonzero pattern of A
             L = M * M
             keys = _pack(nz.reshape(T, L))
-            cache = _get_cache(("pattern", M, base.tobytes()) + params, L, M)
+            cache = _get_cache(("pattern", M, base.tobytes()) + params, L, M, T)
 
             def compute(k: np.ndarray) -> dict[str, np.ndarray]:
                 pat = _unpack(k, L).reshape(-1, M, M)
@@ -1053,7 +1055,7 @@ def _float_decode(Bm: np.ndarray, mask: np.ndarray, mode: str, rtol: float, atol
         else:
             A = np.ascontiguousarray(np.where(nz, Bs, 0.0))
             keys = A.reshape(T, M * M).view(f"V{8 * M * M}").ravel()
-            cache = _get_cache(("raw", M) + params, 8 * M * M * 8, M)
+            cache = _get_cache(("raw", M) + params, 8 * M * M * 8, M, T)
 
             def compute(k: np.ndarray) -> dict[str, np.ndarray]:
                 Ak = np.ascontiguousarray(k).view(np.float64).reshape(-1, M, M)

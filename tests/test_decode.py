@@ -870,3 +870,23 @@ def test_threads_decode_concurrently(monkeypatch):
         res = list(ex.map(lambda m: decode.gcplus(B, m), halves))
     assert all(r.full.shape == (1,) for r in res)
     decode.clear_cache()
+
+
+def test_one_round_calls_do_not_build_a_dense_table_for_large_M():
+    """A one-round call on a distinct M = 16 matrix keys its cache by the 16 arrival bits; it
+    keeps sorted keys instead of allocating a 2**16-entry table (which cost ~3 ms per call),
+    while a batch large enough to fill the table gets it. Both agree with each other."""
+    from cogc_theory import codes
+
+    B = codes.cyclic_repetition(16, 1, seed=0)
+    rng = np.random.default_rng(3)
+    masks = rng.random((2048, 16)) < 0.9
+    decode.clear_cache()
+    one = decode.gcplus(B, masks[5], rule="individual")
+    assert [c.dense for c in decode._CACHES.values()] == [False]
+    decode.clear_cache()
+    batch = decode.gcplus(B, masks, rule="individual")
+    assert [c.dense for c in decode._CACHES.values()] == [True]
+    for f in ("full", "recovered", "weights", "target", "rank"):
+        assert np.array_equal(getattr(one, f), getattr(batch[5], f)), f
+    decode.clear_cache()
