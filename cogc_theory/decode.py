@@ -119,8 +119,8 @@ matrices come from one ``B`` by zeroing entries, so trials are keyed by the bit 
 :math:`A` (the arrival mask when ``B``/``Bt`` is shared, else the nonzero pattern of ``A`` when all
 trials' nonzero entries agree with one matrix, else the bytes of ``A``), decoded once per
 unique key with stacked numpy linear algebra (the Gram–Schmidt engine where it applies), and
-cached per matrix across calls (a dense table when the key has at most 16 bits). No Python loop
-runs over trials on the float path.
+cached per matrix across calls (a dense table when the key has at most 16 bits and the batch
+is large enough to fill it). No Python loop runs over trials on the float path.
 
 Examples
 --------
