@@ -15,6 +15,7 @@ import sympy as sp
 __all__ = [
     "check_bool_array",
     "check_int",
+    "check_positive",
     "check_probability",
     "check_probability_array",
     "check_square_matrix",
@@ -37,6 +38,17 @@ def check_int(value: Any, name: str, *, lo: int | None = None, hi: int | None = 
         raise ValueError(f"{name} must be >= {lo}, got {value}")
     if hi is not None and value > hi:
         raise ValueError(f"{name} must be <= {hi}, got {value}")
+    return value
+
+
+def check_positive(value: Any, name: str, kind: str = "number") -> float:
+    """Return ``value`` as a positive finite ``float`` or raise naming ``name`` (the message
+    calls it a positive ``kind``)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name} must be a positive {kind}, got {value!r}")
+    value = float(value)
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite {kind}, got {value}")
     return value
 
 

@@ -159,7 +159,7 @@ import numpy as np
 import sympy as sp
 
 from . import exact as _exact
-from ._validate import check_bool_array, check_int, check_square_matrix
+from ._validate import check_bool_array, check_int, check_positive, check_square_matrix
 
 __all__ = [
     "ATOL",
@@ -313,15 +313,6 @@ _FIELDS = ("full", "recovered", "weights", "target", "rank", "residual", "cert_e
 
 
 # ----------------------------------------------------------------------------- input checks
-def _check_tol(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-        raise TypeError(f"{name} must be a positive float, got {value!r}")
-    value = float(value)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite float, got {value}")
-    return value
-
-
 def _parse_matrix(X: Any, name: str, allow_batch: bool) -> tuple[bool, np.ndarray]:
     """Return ``(is_exact, array)``: Fraction object array or float array, (M, M) or (T, M, M)."""
     if isinstance(X, sp.MatrixBase):
@@ -420,7 +411,7 @@ def standard(B: Any, received: Any, *, rtol: float = RTOL,
     >>> r.full.tolist(), r[0].weights.round(12).tolist()
     ([True, False], [1.0, 0.0, 1.0])
     """
-    rtol, atol = _check_tol(rtol, "rtol"), _check_tol(atol, "atol")
+    rtol, atol = check_positive(rtol, "rtol", "float"), check_positive(atol, "atol", "float")
     is_exact, Bm = _parse_matrix(B, "B", allow_batch=False)
     M = Bm.shape[-1]
     R = _parse_mask(received, "received", M)
@@ -487,7 +478,7 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
     """
     if not isinstance(rule, str) or rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    rtol, atol = _check_tol(rtol, "rtol"), _check_tol(atol, "atol")
+    rtol, atol = check_positive(rtol, "rtol", "float"), check_positive(atol, "atol", "float")
     max_candidates = check_int(max_candidates, "max_candidates", lo=0, hi=20)
     is_exact, Bm = _parse_matrix(Bt, "Bt", allow_batch=True)
     M = Bm.shape[-1]
@@ -911,6 +902,14 @@ def _unpack(keys: np.ndarray, L: int) -> np.ndarray:
     return np.unpackbits(raw, axis=1, bitorder="little", count=L).astype(bool)
 
 
+def _find(keys: np.ndarray | None, uk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``uk`` in the sorted ``keys`` and whether each is there."""
+    if keys is None or keys.size == 0:
+        return np.zeros(uk.size, dtype=np.intp), np.zeros(uk.size, dtype=bool)
+    pos = np.minimum(np.searchsorted(keys, uk), keys.size - 1)
+    return pos, keys[pos] == uk
+
+
 class _Cache:
     """Decoded results per key for one (matrix, mode, tolerances): dense table or sorted keys."""
 
@@ -965,12 +964,7 @@ class _Cache:
         n = uk.size
         with self.lock:
             keys, data = self.keys, self.data              # a consistent snapshot
-        if keys is not None and keys.size:
-            pos = np.minimum(np.searchsorted(keys, uk), keys.size - 1)
-            hit = keys[pos] == uk
-        else:
-            pos = np.zeros(n, dtype=np.intp)
-            hit = np.zeros(n, dtype=bool)
+        pos, hit = _find(keys, uk)
         miss = np.flatnonzero(~hit)
         new = compute(uk[miss]) if miss.size else None
         like = new if new is not None else data
@@ -988,12 +982,10 @@ class _Cache:
     def _store(self, mk: np.ndarray, new: dict[str, np.ndarray]) -> None:
         """Add sorted keys ``mk`` and their results (under the lock; skips the keys another
         thread stored meanwhile)."""
-        if self.keys is not None and self.keys.size:
-            pos = np.minimum(np.searchsorted(self.keys, mk), self.keys.size - 1)
-            fresh = self.keys[pos] != mk
-            if not fresh.all():
-                mk = mk[fresh]
-                new = {f: v[fresh] for f, v in new.items()}
+        fresh = ~_find(self.keys, mk)[1]
+        if not fresh.all():
+            mk = mk[fresh]
+            new = {f: v[fresh] for f, v in new.items()}
         if mk.size == 0:
             return
         per_key = sum(v[:1].nbytes for v in new.values()) + mk.itemsize

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .config import Study, default_study, quick_study
+from .outage.gcplus import MAX_SUBSET_PATTERNS
 
 __all__ = ["ReportResult", "Section", "run_report"]
 
@@ -329,7 +330,7 @@ def _stage_recovered(ctx: _Ctx) -> str:
     rng = np.random.default_rng(np.random.SeedSequence([st.seed, 7]))
     for s in st.s_values:
         net = _net(st.M, s, st.p_fixed, st.eps_fixed)
-        if _gc_states(st.M, s) <= 100_000:
+        if _gc_states(st.M, s) <= MAX_SUBSET_PATTERNS:
             d = outage.gcplus_distribution(net)
             pmf = np.asarray(d.size_pmf["max-subset"], dtype=float)
             lab = f"s={s} (exact)"
@@ -458,7 +459,7 @@ def _stage_bounds(ctx: _Ctx) -> str:
         vals = {"eta": 0.5, "L": 1.0, "mu": 0.1, "sigma2": 0.0, "zeta2": 0.1, "Delta0": 1.0}
         T = np.arange(st.rounds + 1)
         for scheme, lab in (("cogc", "CoGC"), ("gcplus", "GC+")):
-            if scheme == "gcplus" and _gc_states(st.M, st.train_s) > 100_000:
+            if scheme == "gcplus" and _gc_states(st.M, st.train_s) > MAX_SUBSET_PATTERNS:
                 # the max-subset law of |K| is out of reach here; use the individual rule
                 b = bounds.strongly_convex(scheme, net=net, rule="individual")
                 lab = "GC+ (individual rule)"

@@ -204,12 +204,7 @@ def run() -> ProofResult:
         assumptions=[
             "$F=\\frac1M\\sum_kf_k$ is $L$-smooth and bounded below by $F_\\mathrm{inf}$; "
             "$0<\\eta\\le1/L$; $\\Delta_0=F(w_0)-F_\\mathrm{inf}$.",
-            "$g_k=\\nabla f_k(w)+\\xi_k$, $\\mathbb E\\xi_k=0$, $\\mathbb E\\|\\xi_k\\|^2\\le"
-            "\\sigma^2$, independent across clients and of the link draws.",
-            "$\\frac1M\\sum_k\\|\\nabla f_k(w)-\\nabla F(w)\\|^2\\le\\zeta^2$ at every iterate.",
-            "The recovered set $K$ is independent of $w_t$, i.i.d. across rounds, "
-            "$P_k=\\Pr[|K|=k]$; full recovery averages all $M$ gradients, partial recovery "
-            "the $k$ in $K$, an outage leaves $w$ unchanged.",
+            *sc.ROUND_ASSUMPTIONS,
         ],
         statement=r"\min_{t<T}\mathbb E\|\nabla F(w_t)\|^2\le\frac{\Delta_0}{\gamma T}+"
                   r"\frac{c}{\gamma},\quad\gamma=P_M\eta\Big(1-\frac{L\eta}2\Big)+\frac\eta2"

@@ -415,6 +415,17 @@ def partial_identity_holds(eta: sp.Expr) -> bool:
                      - eta / 2 * (sum(y**2 for y in b) - sum(x**2 for x in u))) == 0
 
 
+#: Assumptions on the gradients and the recovered set, shared with proofs.bound_nonconvex.
+ROUND_ASSUMPTIONS = (
+    "$g_k=\\nabla f_k(w)+\\xi_k$, $\\mathbb E\\xi_k=0$, $\\mathbb E\\|\\xi_k\\|^2\\le"
+    "\\sigma^2$, independent across clients and of the link draws.",
+    "$\\frac1M\\sum_k\\|\\nabla f_k(w)-\\nabla F(w)\\|^2\\le\\zeta^2$ at every iterate.",
+    "The recovered set $K$ is independent of $w_t$, i.i.d. across rounds, "
+    "$P_k=\\Pr[|K|=k]$; full recovery averages all $M$ gradients, partial recovery "
+    "the $k$ in $K$, an outage leaves $w$ unchanged.",
+)
+
+
 def run() -> ProofResult:
     """Derive the strongly convex bound and check it against exact enumeration."""
     steps, sol = _derivation()
@@ -424,12 +435,7 @@ def run() -> ProofResult:
         assumptions=[
             "$F=\\frac1M\\sum_kf_k$ is $L$-smooth and $\\mu$-strongly convex (hence PL: "
             "$\\|\\nabla F\\|^2\\ge2\\mu(F-F^*)$); step size $0<\\eta\\le1/L$.",
-            "$g_k=\\nabla f_k(w)+\\xi_k$, $\\mathbb E\\xi_k=0$, $\\mathbb E\\|\\xi_k\\|^2\\le"
-            "\\sigma^2$, independent across clients and of the link draws.",
-            "$\\frac1M\\sum_k\\|\\nabla f_k(w)-\\nabla F(w)\\|^2\\le\\zeta^2$ at every iterate.",
-            "The recovered set $K$ is independent of $w_t$, i.i.d. across rounds, "
-            "$P_k=\\Pr[|K|=k]$; full recovery averages all $M$ gradients, partial recovery "
-            "the $k$ in $K$, an outage leaves $w$ unchanged.",
+            *ROUND_ASSUMPTIONS,
         ],
         statement=r"\mathbb EF(w_T)-F^*\le\rho^T\Delta_0+\frac{c}{1-\rho}\big(1-\rho^T\big),"
                   r"\quad\rho=1-P_M\mu\eta(2-L\eta)-\mu\eta\sum_{k=1}^{M-1}P_k,\quad "

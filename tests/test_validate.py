@@ -70,3 +70,20 @@ def test_probability_array_broadcasts_scalars_and_checks_shape():
         v.check_probability_array(np.zeros(3), "eps", (2, 2))
     with pytest.raises(ValueError, match=r"eps\[1, 0\]"):
         v.check_probability_array([[0, 0], [2, 0]], "eps", (2, 2))
+
+
+@pytest.mark.parametrize("value, exc", [(0.0, ValueError), (-1, ValueError),
+                                        (float("inf"), ValueError), (float("nan"), ValueError),
+                                        (True, TypeError), ("1", TypeError),
+                                        (Fraction(1, 2), TypeError)])
+def test_check_positive_rejects_naming_the_argument(value, exc):
+    """check_positive refuses non-positive, non-finite and non-numeric values, naming them."""
+    with pytest.raises(exc, match="tol must be a positive"):
+        v.check_positive(value, "tol", "float")
+
+
+def test_check_positive_returns_a_float():
+    """Positive ints, floats and numpy scalars come back as Python floats of the same value."""
+    for x in (3, 2.5, np.float32(0.5), np.int64(7)):
+        out = v.check_positive(x, "x")
+        assert type(out) is float and out == float(x)

@@ -64,6 +64,7 @@ import numpy as np
 
 from cogc_theory._validate import check_int
 from cogc_theory.outage._states import n_patterns
+from cogc_theory.outage.gcplus import MAX_SUBSET_PATTERNS
 
 __all__ = [
     "MAX_SUBSET_PATTERNS",
@@ -74,9 +75,6 @@ __all__ = [
     "report_data",
 ]
 
-#: Largest number of client-state patterns for which ``rule="auto"`` takes the max-subset GC+
-#: law (the same threshold ``cogc report`` uses); above it the individual rule.
-MAX_SUBSET_PATTERNS = 100_000
 _BOUND_SCHEMES = ("ideal", "cogc", "gcplus")
 _RULES = ("auto", "max-subset", "individual")
 #: Tightness is reported only where the mean gap exceeds this fraction of Delta0 (below it the

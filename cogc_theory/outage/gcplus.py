@@ -48,6 +48,9 @@ RULES = ("max-subset", "individual")
 _FALLBACK = "ct.simulate.outage(net, decoder='gcplus')"
 #: Largest (non-full patterns) x 2**M work for the max-subset search on the float path.
 MAX_SUBSET_WORK = 2_000_000_000
+#: Largest number of client-state patterns for which the report and the bounds-vs-simulation
+#: study take the exact max-subset law of |K| (above it, the individual rule).
+MAX_SUBSET_PATTERNS = 100_000
 
 
 def _weights(net: Any, kind: str) -> list[Any]:

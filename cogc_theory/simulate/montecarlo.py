@@ -122,7 +122,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from .. import decode
-from .._validate import check_int
+from .._validate import check_int, check_positive
 from .links import LinkModel
 
 __all__ = [
@@ -286,7 +286,7 @@ class RelativeError(StopCriterion):
 
     def __init__(self, r: float, level: float = 0.95, method: str | None = None,
                  min_failures: int = 10) -> None:
-        self.r = _check_positive(r, "rel_error")
+        self.r = check_positive(r, "rel_error")
         self.level = _check_level(level)
         self.method = method
         self.min_failures = check_int(min_failures, "min_failures", lo=1)
@@ -313,15 +313,6 @@ class MaxTrials(StopCriterion):
 
     def __repr__(self) -> str:
         return f"MaxTrials({self.n})"
-
-
-def _check_positive(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a positive number, got {x!r}")
-    x = float(x)
-    if not (math.isfinite(x) and x > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {x}")
-    return x
 
 
 def _check_level(level: Any) -> float:
