@@ -46,7 +46,11 @@ trial; everything else is elementwise or reduces along a per-trial axis. So the 
 applied to a trial never depends on the other trials in the call (results are bitwise
 reproducible whatever the batch, and whichever subset of trials is evaluated), and gradient
 descent written with :meth:`Problem.gradient` is, to the last bit, what the training simulator
-does on a full-recovery round.
+does on a full-recovery round. A direction whose client weights are zero for some clients
+(a partial recovery) is one product per run of consecutive weighted clients, over their
+samples only. The softmax shifts a trial's logits by their per-sample maximum before the
+exponential only when they may exceed 300 in magnitude (a bound from the norms of the
+trial's weights and of the data), which is again a per-trial decision.
 
 Examples
 --------
@@ -89,6 +93,9 @@ BLOCK = 10
 KINDS = ("squared", "logistic", "softmax")
 #: Named problems of :func:`make_problem`.
 PROBLEMS = ("digits", "synthetic-logistic", "least-squares")
+#: Largest logit magnitude the softmax exponentiates without shifting by the maximum logit:
+#: :math:`e^{\pm 300}` and a sum of up to :math:`10^{100}` such terms are normal floats.
+_EXP_SAFE = 300.0
 _CURVATURE = {"squared": 1.0, "logistic": 0.25, "softmax": 0.5}
 
 
@@ -212,6 +219,8 @@ class Problem:
     _optimum: tuple[np.ndarray, float] | None = field(default=None, repr=False)
     _consts: dict[str, float] = field(default_factory=dict, repr=False)
     _flat: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False)
+    _run_cache: dict[bytes, tuple[tuple[int, int], ...]] = field(
+        default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.M = check_int(self.M, "M", lo=1)
@@ -263,6 +272,9 @@ class Problem:
         self.sample_weight = self._coef_i / self.M
         self._XT = np.ascontiguousarray(self.X.T)
         self._XtestT = None if self.X_test is None else np.ascontiguousarray(self.X_test.T)
+        self._xmax = {"train": float(np.sqrt((self.X * self.X).sum(axis=1)).max()),
+                      "test": 0.0 if self.X_test is None
+                      else float(np.sqrt((self.X_test * self.X_test).sum(axis=1)).max())}
         self.C = self.classes if self.kind == "softmax" else 1
         self._onehot = np.zeros((self.C, n))                    # softmax residual's targets
         if self.kind == "softmax":
@@ -330,10 +342,16 @@ class Problem:
         return np.matmul(W, XT)
 
     def _pointwise(self, Z: np.ndarray, y: np.ndarray, residual: bool = True,
-                   s: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+                   s: np.ndarray | None = None,
+                   big: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         r"""Per-sample losses ``(T, n)`` and residuals :math:`\partial\ell/\partial z`
         ``(T, C, n)``, each sample's residual multiplied by ``s`` ``(T, n)`` if given;
-        overwrites ``Z`` (with the residuals when ``residual``)."""
+        overwrites ``Z`` (with the residuals when ``residual``).
+
+        Softmax: ``big`` ``(T,)`` marks the trials whose logits may exceed :data:`_EXP_SAFE`
+        in magnitude (:meth:`_big`; None: all); only their logits are shifted by the
+        per-sample maximum before the exponential. Each trial's arithmetic depends on its own
+        flag alone, so results do not depend on the other trials of the batch."""
         if self.kind == "squared":
             r = Z[:, 0, :]
             r -= y
@@ -353,13 +371,26 @@ class Problem:
             return ell, None
         T, C, n = Z.shape
         zy = Z.reshape(-1)[self._label_index(y, T)]
-        m = Z.max(axis=1)                                       # exact in any order
-        Z -= m[:, None, :]
+        m = None                                                # the shift (zero: none)
+        if big is None or big.all():
+            m = Z.max(axis=1)                                   # exact in any order
+            Z -= m[:, None, :]
+        elif big.any():
+            u = np.flatnonzero(big)
+            Zu = Z[u]
+            mu = Zu.max(axis=1)
+            Zu -= mu[:, None, :]
+            Z[u] = Zu
+            m = np.zeros((T, n))
+            m[u] = mu
         np.exp(Z, out=Z)
         S = Z[:, 0, :].copy()
         for c in range(1, C):                                   # classes summed in order
             S += Z[:, c, :]
-        ell = np.log(S) + m - zy
+        ell = np.log(S)
+        if m is not None:
+            ell += m                                            # x + 0.0 == x: unshifted
+        ell -= zy
         if not residual:
             return ell, None
         if s is None:
@@ -369,6 +400,16 @@ class Problem:
             Z *= (s / S)[:, None, :]
             Z.reshape(-1)[self._label_index(y, T)] -= s
         return ell, Z
+
+    def _big(self, W: np.ndarray, data: str = "train") -> np.ndarray | None:
+        r"""Softmax trials ``(T,)`` whose logits on ``data`` may exceed :data:`_EXP_SAFE` in
+        magnitude: :math:`|w_c^\top x_i|\le\max_c\lVert w_c\rVert\,\max_i\lVert x_i\rVert`
+        (None for the other kinds). Below that bound :math:`e^{z}` and a sum of :math:`C`
+        of them are normal floats, so the shift by the maximum logit can be skipped."""
+        if self.kind != "softmax":
+            return None
+        wn = np.sqrt((W * W).sum(axis=2)).max(axis=1)
+        return ~(wn * self._xmax[data] <= _EXP_SAFE)           # NaN: shifted, as before
 
     def _label_index(self, y: np.ndarray, T: int) -> np.ndarray:
         """Flat indices of the entries ``(t, y_i, i)`` of a ``(T, C, n)`` array (cached; the
@@ -386,7 +427,7 @@ class Problem:
         """Loss :math:`F` per trial ``(T,)`` and residuals ``(T, C, n)`` at internal ``W``
         (scaled per sample by ``s`` = :meth:`_sample_scale` of the next step's weights, if
         given)."""
-        ell, R = self._pointwise(self._logits(self._XT, W), self.y, s=s)
+        ell, R = self._pointwise(self._logits(self._XT, W), self.y, s=s, big=self._big(W))
         sq = (W * W).reshape(W.shape[0], -1).sum(axis=1)
         return (ell * self.sample_weight).sum(axis=1) + (0.5 * self.lam) * sq, R
 
@@ -394,19 +435,57 @@ class Problem:
         """Per-sample factors ``(T, n)`` of client weights ``cw`` ``(T, M)``."""
         return cw[:, self.client] * self._coef_i
 
-    def _backward(self, W: np.ndarray, R: np.ndarray, cw: np.ndarray,
-                  scaled: bool = False) -> np.ndarray:
+    def _backward(self, W: np.ndarray, R: np.ndarray, cw: np.ndarray, scaled: bool = False,
+                  sel: np.ndarray | None = None) -> np.ndarray:
         r"""Direction :math:`\sum_k \mathrm{cw}_{tk}\nabla f_k(w_t)`, internal layout.
 
         ``cw`` (T, M) client weights (``1/M`` everywhere gives :math:`\nabla F`). ``R`` holds
         the residuals, already scaled by ``_sample_scale(cw)`` if ``scaled`` (else it is
-        scaled here, in place).
+        scaled here, in place). ``sel``: compute only these trials (rows of ``W``, ``R`` and
+        ``cw``), without copying ``R``.
+
+        Trials whose weights are all nonzero take one product ``R_t X`` over all samples;
+        the others one product per run of consecutive clients with nonzero weight, over that
+        run's samples only (the other residuals are zero). Per-trial products equal the
+        stacked ones bit for bit, so a trial's numbers never depend on the batch.
         """
         if not scaled:
             R *= self._sample_scale(cw)[:, None, :]
-        D = np.matmul(R, self.X)                                       # (T, C, p)
-        D += (self.lam * cw.sum(axis=1))[:, None, None] * W
+        tr = np.arange(W.shape[0]) if sel is None else np.asarray(sel)
+        nz = cw[tr] != 0
+        whole = nz.all(axis=1)
+        if sel is None and whole.all():
+            D = np.matmul(R, self.X)                                   # (T, C, p)
+        else:
+            D = np.empty((tr.size, self.C, self.p))
+            X = self.X
+            for j, t in enumerate(tr.tolist()):
+                if whole[j]:
+                    np.matmul(R[t], X, out=D[j])
+                    continue
+                runs = self._runs(nz[j])
+                if not runs:
+                    D[j] = 0.0
+                    continue
+                lo, hi = runs[0]
+                np.matmul(R[t, :, lo:hi], X[lo:hi], out=D[j])
+                for lo, hi in runs[1:]:
+                    D[j] += R[t, :, lo:hi] @ X[lo:hi]
+        D += (self.lam * cw[tr].sum(axis=1))[:, None, None] * (W if sel is None else W[tr])
         return D
+
+    def _runs(self, nz: np.ndarray) -> tuple[tuple[int, int], ...]:
+        """Sample ranges ``(lo, hi)`` of the maximal runs of consecutive clients marked in
+        ``nz`` (M,) (cached by pattern)."""
+        key = nz.tobytes()
+        runs = self._run_cache.get(key)
+        if runs is None:
+            edge = np.diff(np.concatenate([[0], nz.astype(np.int8), [0]]))
+            starts, ends = self.bounds[edge == 1].tolist(), self.bounds[edge == -1].tolist()
+            runs = tuple(zip(starts, ends, strict=True))
+            if len(self._run_cache) < 1 << 16:
+                self._run_cache[key] = runs
+        return runs
 
     def _test_metrics(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Test loss (mean, no regulariser) and accuracy (classification), each ``(T,)``."""
@@ -417,7 +496,7 @@ class Problem:
             acc = ((Z[:, 0, :] > 0) == (self.y_test == 1)).mean(axis=1)
         else:
             acc = (Z.argmax(axis=1) == self.y_test).mean(axis=1)     # first maximal class
-        ell, _ = self._pointwise(Z, self.y_test, residual=False)
+        ell, _ = self._pointwise(Z, self.y_test, residual=False, big=self._big(W, "test"))
         return ell.mean(axis=1), acc
 
     # ------------------------------------------------------------------ public, batched
@@ -444,7 +523,8 @@ class Problem:
         w, single = self._as_batch(w)
         out = np.empty((w.shape[0], self.M))
         for lo, hi, W in self._blocks(w):
-            ell, _ = self._pointwise(self._logits(self._XT, W), self.y, residual=False)
+            ell, _ = self._pointwise(self._logits(self._XT, W), self.y, residual=False,
+                                     big=self._big(W))
             sums = np.add.reduceat(ell, self.bounds[:-1], axis=1)           # (T, M)
             sq = (W * W).reshape(W.shape[0], -1).sum(axis=1)
             out[lo:hi] = self.coef * sums + (0.5 * self.lam * sq)[:, None]

@@ -51,7 +51,8 @@ scheme of one seed sees identical draws (paired comparisons).
 **Cost.** Links for all rounds and trials are drawn up front, and each chunk of trials is
 decoded before its updates (on its own thread with ``workers > 1``); then each round
 recomputes only the trials whose model changed (an outage round costs nothing), with one
-matrix product per trial for the logits and one for the gradients.
+matrix product per trial for the logits and, for the gradients, one over the samples of each
+run of consecutive recovered clients (a partial recovery multiplies fewer samples).
 
 Examples
 --------
@@ -413,7 +414,8 @@ def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, round
         if upd.all():
             D[tr] = problem._backward(Ws, R, cwn, scaled=True)
         else:
-            D[tr[upd]] = problem._backward(Ws[upd], R[upd], cwn[upd], scaled=True)
+            u = np.flatnonzero(upd)
+            D[tr[u]] = problem._backward(Ws, R, cwn, scaled=True, sel=u)
         return Fs
 
     F = step(None, W, 0)
