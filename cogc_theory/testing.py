@@ -118,12 +118,10 @@ def fractional_exact(M: int, s: int) -> sp.Matrix:
     return sp.Matrix((g[:, None] == g[None, :]).astype(int))
 
 
-def _codes_float(M: int, s: int, seed: int) -> np.ndarray | None:
-    """The code module's default (float) cyclic construction, or None if it does not exist."""
-    try:
-        from . import codes  # type: ignore[attr-defined]
-    except ImportError:
-        return None
+def _codes_float(M: int, s: int, seed: int) -> np.ndarray:
+    """The code module's default (float) cyclic construction."""
+    from . import codes
+
     return np.asarray(codes.cyclic_repetition(M, s, seed=seed), dtype=float)
 
 
@@ -142,9 +140,8 @@ def gc_matrices(min_M: int = 3, max_M: int = 6, kinds: Sequence[str] = KINDS,
         Range of the number of clients.
     kinds : sequence of {"cyclic", "fractional", "rational"}
         ``"cyclic"``: cyclic repetition with :math:`1\\le s\\le M-2` (the code module's float
-        construction when ``exact=False`` and :mod:`cogc_theory.codes` exists, else
-        :func:`cyclic_exact`); ``"fractional"``:
-        fractional repetition (``M`` rounded to a multiple of ``s + 1``); ``"rational"``: random
+        construction when ``exact=False``, else :func:`cyclic_exact`); ``"fractional"``:
+        fractional repetition (``M`` a multiple of ``s + 1`` in the range); ``"rational"``: random
         small rationals on a random support with nonzero diagonal (not necessarily a GC
         matrix — decoders must handle any matrix).
     exact : bool
@@ -167,13 +164,15 @@ def _gc_matrices(draw: Callable, min_M: int, max_M: int, kinds: tuple[str, ...],
         s = draw(st.integers(1, max(1, M - 2)))
         seed = draw(st.integers(0, 50))
         if not exact:
-            B_float = _codes_float(M, s, seed)
-            if B_float is not None:
-                return B_float
+            return _codes_float(M, s, seed)
         B = cyclic_exact(M, s, seed=seed)
     elif kind == "fractional":
-        s = draw(st.integers(1, max(1, M // 2)))
-        M = max(s + 1, (M // (s + 1)) * (s + 1))
+        # s such that a multiple of s + 1 lies in [min_M, max_M] (s = M - 1, one group,
+        # always qualifies), then M among those multiples
+        s = draw(st.sampled_from([t for t in range(1, max_M)
+                                  if min_M <= max_M // (t + 1) * (t + 1)]))
+        M = draw(st.sampled_from(list(range(-(-min_M // (s + 1)) * (s + 1), max_M + 1,
+                                            s + 1))))
         B = fractional_exact(M, s)
     else:
         nums = st.integers(-3, 3)

@@ -235,13 +235,33 @@ def test_gcplus_law_on_ring_matches_transfer_matrix():
 
     net = ct.CooperativeNetwork.cyclic(5, 1, uplink_erasure=R(1, 10), link_erasure=R(1, 4),
                                        seed=3)
-    if not structure.ring_s1_generic(net):
-        pytest.skip("construction not generic")
+    assert structure.ring_s1_generic(net)                 # else the test would check nothing
     z = sp.Symbol("z")
     G = sp.Poly(structure.ring_s1_size_generating_function(net, z), z)
     want = [G.coeff_monomial(z**k) for k in range(6)]
     got = bounds.outcome_probabilities("gcplus", net=net)
     assert list(got) == want
+
+
+def test_gcplus_law_follows_the_rule_where_the_rules_differ():
+    """On a cyclic M = 4, s = 2 code with rational erasures the max-subset and individual
+    laws of |K| differ, and the bound uses exactly the one of the rule asked for (and
+    max-subset for "auto", within reach here): both equal the naive brute-force oracle of
+    validation/make_reference, in exact arithmetic."""
+    from cogc_theory.validation.make_reference import brute_force
+
+    from cogc_theory.testing import cyclic_exact
+
+    M, p, e = 4, Fraction(1, 5), Fraction(1, 5)
+    Bx = cyclic_exact(M, 2, seed=0)
+    net = ct.CooperativeNetwork(Bx, R(1, 5), R(1, 5))
+    B = [[Fraction(int(x.p), int(x.q)) for x in Bx.row(m)] for m in range(M)]
+    ref = brute_force(B, [p] * M, {(m, k): e for m in range(M) for k in net.neighbors(m)})
+    assert ref["size_max"] != ref["size_individual"]
+    assert bounds.outcome_probabilities("gcplus", net=net, rule="max-subset") == ref["size_max"]
+    assert bounds.outcome_probabilities("gcplus", net=net, rule="auto") == ref["size_max"]
+    assert (bounds.outcome_probabilities("gcplus", net=net, rule="individual")
+            == ref["size_individual"])
 
 
 # ---------------------------------------------------------------------- rounds to accuracy

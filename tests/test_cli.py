@@ -191,7 +191,6 @@ def test_validate_quick_exact_only(capsys):
 
 def test_bound_equals_contraction_closed_form(capsys):
     """CoGC, exact gradients: E F(w_T) - F* <= (1 - (1-P_out) mu eta (2 - L eta))^T Delta0."""
-    pytest.importorskip("cogc_theory.bounds")
     assert cli.main(["bound", "-M", "4", "-s", "1", "-p", "0.1", "-e", "0.2", "--decoder",
                      "standard", "--eta", "0.5", "--L", "1", "--mu", "0.1", "--rounds",
                      "30"]) == 0

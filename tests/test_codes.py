@@ -332,12 +332,18 @@ def test_conditioning_matches_a_direct_computation():
 
 
 def test_conditioning_samples_large_families_including_the_cyclic_windows():
+    """Beyond max_subsets the family is sampled, always including the M cyclic windows."""
     B = codes.cyclic_repetition(20, 4, seed=0, construction="orthonormal")
     c = codes.conditioning(B, 4, max_subsets=100, seed=0)
     assert not c.exhaustive and c.subsets == 100 and c.total_subsets == 4845
-    # the windows alone give a lower bound on the sampled maximum
-    wins = codes.conditioning(B, 4, max_subsets=20, seed=0)  # windows only (M = 20)
-    assert wins.subsets == 20 and c.max_condition >= wins.max_condition
+    # the M = 20 windows {t, ..., t+3} (mod 20), conditioned by hand with numpy's SVD, are
+    # in every sample: alone (max_subsets = M) they give exactly their maximum, and the
+    # larger sample's maximum is at least that
+    kappa = max(np.linalg.cond(B[[m for m in range(20) if (m - t) % 20 >= 4]])
+                for t in range(20))
+    wins = codes.conditioning(B, 4, max_subsets=20, seed=0)
+    assert wins.subsets == 20 and wins.max_condition == pytest.approx(kappa, rel=1e-8)
+    assert c.max_condition >= wins.max_condition
 
 
 def test_conditioning_of_a_rank_deficient_system_is_infinite_not_nan():

@@ -23,13 +23,16 @@ def test_quick_report_writes_the_folder(quick_report):
     out, res, lines = quick_report
     md = (out / "report.md").read_text()
     assert md.startswith("# CoGC / GC+ report")
-    for name in ("outage_vs_p", "outage_vs_eps", "outage_vs_snr", "recovered_set"):
+    for name in ("outage_vs_p", "outage_vs_eps", "outage_vs_snr", "recovered_set", "training",
+                 "bound_vs_gap"):
         for ext in ("png", "pdf"):
             assert (out / "figures" / f"{name}.{ext}").stat().st_size > 1000
         assert f"figures/{name}.png" in md
-    for name in ("outage_vs_p", "outage_vs_eps", "outage_vs_snr", "formulas"):
+    for name in ("outage_vs_p", "outage_vs_eps", "outage_vs_snr", "formulas",
+                 "recovered_set_size", "training", "bounds"):
         assert (out / "data" / f"{name}.csv").stat().st_size > 0
     assert (out / "validation.csv").exists()
+    assert (out / "proofs" / "proofs.md").stat().st_size > 0
     assert "| scenario | check |" in md and "$$" in md
     assert json.loads((out / "study.json").read_text())["M"] == quick_study().M
 
@@ -39,12 +42,10 @@ def test_quick_report_progress_and_status(quick_report):
     n = len(report.STAGES)
     assert sum(ln.startswith(f"[{i + 1}/{n}]") for i in range(n) for ln in lines) == 2 * n
     assert res.validation_passed is True
-    md = (out / "report.md").read_text()
-    for sec in res.sections:
-        assert sec.status in ("ok", "FAILED")
-        if sec.status == "FAILED":          # a missing piece is reported with its reason
-            assert f"## {sec.title} — FAILED" in md and sec.error
-    assert res.exit_code == (0 if not res.failed_sections else 1)
+    # every stage of the quick study works (marking a failure is tested below)
+    assert [sec.status for sec in res.sections] == ["ok"] * n, [
+        (sec.title, sec.error) for sec in res.sections if sec.status != "ok"]
+    assert not res.failed_sections and res.exit_code == 0
 
 
 def test_failed_stage_is_marked_and_others_run(tmp_path, monkeypatch):

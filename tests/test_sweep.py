@@ -393,16 +393,6 @@ def test_bad_results_and_arguments(tmp_path):
 
 
 # ---------------------------------------------------------------------------- real tasks
-def _outage_available():
-    try:
-        from cogc_theory import outage
-    except Exception:  # not written yet, or half-written by its author right now
-        return False
-    return hasattr(outage, "cogc")
-
-
-@pytest.mark.skipif(not _outage_available(),
-                    reason="cogc_theory.outage.cogc is not written yet (issue 3)")
 def test_outage_exact_task_matches_closed_form(tmp_path):
     grid = {"M": 6, "s": [1, 2], "p": [0.1, 0.25], "eps": 0.2, "decoder": "standard"}
     res = run_sweep("outage-exact", grid, tmp_path, n_workers=1)
@@ -443,8 +433,6 @@ def gcplus_outage_by_enumeration(B, p, eps):
     return total
 
 
-@pytest.mark.skipif(not _outage_available(),
-                    reason="cogc_theory.outage.gcplus is not written yet (issue 3)")
 def test_outage_exact_task_gcplus_matches_enumeration(tmp_path):
     from cogc_theory.sweep import network_from_point
 
@@ -548,15 +536,6 @@ def test_outage_exact_task_plumbing(tmp_path, fake_sim):
     assert set(res.rows[0]) == {"M", "s", "p", "outage_gcplus"}
 
 
-def _codes_available():
-    try:
-        from cogc_theory import codes
-    except Exception:  # not written yet, or half-written by its author right now
-        return False
-    return hasattr(codes, "cyclic_repetition") and hasattr(codes, "fractional_repetition")
-
-
-@pytest.mark.skipif(not _codes_available(), reason="cogc_theory.codes is not written yet")
 def test_network_from_point():
     from cogc_theory.sweep import network_from_point
 
@@ -580,16 +559,6 @@ def test_network_from_point():
         network_from_point({"M": 4, "s": 1, "p": 1.5})
 
 
-def _simulate_available(name):
-    try:
-        from cogc_theory import simulate
-    except Exception:  # not written yet, or half-written by its author right now
-        return False
-    return hasattr(simulate, name)
-
-
-@pytest.mark.skipif(not _simulate_available("outage"),
-                    reason="cogc_theory.simulate.outage is not written yet (issue 4)")
 def test_outage_mc_task_real_simulator(tmp_path):
     """Monte Carlo outage against the closed form: two-sided binomial tests, family-wise
     false-alarm rate 1e-6 (Bonferroni over the 2 points); identical files with 1 and 2 workers."""
@@ -608,8 +577,6 @@ def test_outage_mc_task_real_simulator(tmp_path):
         assert row["ci_low"] <= row["estimate"] <= row["ci_high"]
 
 
-@pytest.mark.skipif(not _simulate_available("train"),
-                    reason="cogc_theory.simulate.train is not available")
 def test_train_task_real_simulator(tmp_path):
     """The train task on the real simulator: each unit is simulate.train with the unit's own
     seed (rows equal direct calls, chunk by chunk), and the files are identical with 1 and 2

@@ -58,12 +58,54 @@ def test_strategies_produce_consistent_patterns(data):
     assert np.all((Btf == Bf) | (Btf == 0)) and np.array_equal(np.diag(Btf), np.diag(Bf))
 
 
-@settings(max_examples=20, deadline=None)
-@given(testing.networks())
+@settings(max_examples=30, deadline=None)
+@given(testing.networks(kinds=("cyclic", "fractional")))
 def test_networks_strategy_builds_valid_networks(net):
+    """M within the default range [3, 6], and B a GC matrix: every set of M - s rows spans
+    the all-ones vector (least-squares residual at rounding level; numpy's lstsq, not the
+    decoders or the codes module)."""
     assert isinstance(net, CooperativeNetwork)
-    p, eps = net.numeric()
-    assert np.all((0 <= p) & (p <= 1)) and np.all((0 <= eps) & (eps <= 1))
+    assert 3 <= net.M <= 6
+    B = np.asarray(net.B, dtype=float)
+    s = min(len(net.neighbors(m)) for m in range(net.M))
+    for rows in itertools.combinations(range(net.M), net.M - s):
+        A = B[list(rows)]
+        a = np.linalg.lstsq(A.T, np.ones(net.M), rcond=None)[0]
+        assert np.abs(a @ A - 1.0).max() < 1e-9
+
+
+@pytest.mark.parametrize("min_M, max_M", [(3, 3), (3, 6), (5, 5), (2, 2), (7, 7)])
+def test_gc_matrices_strategy_respects_the_size_range(min_M, max_M):
+    """Every kind, fractional included (M a multiple of s + 1), stays within [min_M, max_M]."""
+    from hypothesis import find
+
+    for kind in testing.KINDS:
+        @settings(max_examples=25, deadline=None)
+        @given(testing.gc_matrices(min_M=min_M, max_M=max_M, kinds=(kind,)))
+        def check(B):
+            assert min_M <= B.shape[0] <= max_M
+
+        check()
+    if min_M <= 6 <= max_M:    # two groups of 3 (s = 2) fit in the range
+        find(testing.gc_matrices(min_M=min_M, max_M=max_M, kinds=("fractional",)),
+             lambda B: B.shape[0] == 6 and B[0, 3] == 0 and B[0, 2] == 1)
+
+
+def test_networks_strategy_reaches_every_documented_form():
+    """Homogeneous and heterogeneous erasures, and both endpoints 0 and 1, are drawn; with
+    exact=True the matrix and the probabilities are rational."""
+    from hypothesis import find
+
+    def hetero(n):
+        p, eps = n.numeric()
+        return len(set(p.tolist())) > 1
+
+    find(testing.networks(), lambda n: n.is_homogeneous)
+    find(testing.networks(), hetero)
+    find(testing.networks(), lambda n: 0.0 in n.numeric()[0] and 1.0 in n.numeric()[0])
+    net = find(testing.networks(exact=True, homogeneous=False), hetero)
+    assert net.B_exact is not None and all(x.is_Rational for x in net.B_exact)
+    assert all(sp.Rational(x).is_Rational for x in np.ravel(net.p))
 
 
 @settings(max_examples=5, deadline=None)
@@ -147,7 +189,7 @@ def test_check_decoder_catches_a_non_monotone_decoder():
                                        float(np.sqrt(M)), 0.0, False, rule, False)
         return decode.gcplus(Bt, arrived, rule=rule)
 
-    with pytest.raises(AssertionError, match="check_decoder: property"):
+    with pytest.raises(AssertionError, match="monotone in arrivals"):
         testing.check_decoder(greedy_then_gives_up, rules=["max-subset"], max_examples=100)
 
 
