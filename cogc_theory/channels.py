@@ -44,6 +44,9 @@ __all__ = [
 ]
 
 
+_MAX_RATE = 1000.0   # bits per channel use; 2**1024 overflows a float
+
+
 def _check_rate(rate: Any) -> Any:
     if isinstance(rate, sp.Basic):
         if rate.is_number and not (rate > 0):
@@ -53,6 +56,9 @@ def _check_rate(rate: Any) -> Any:
         raise TypeError(f"rate must be a positive finite number, got {rate!r}")
     if rate <= 0:
         raise ValueError(f"rate must be positive (bits per channel use), got {rate}")
+    if rate > _MAX_RATE:
+        raise ValueError(f"rate must be at most {_MAX_RATE:g} bits per channel use (2**rate "
+                         f"overflows a float beyond), got {rate}")
     return rate
 
 
@@ -61,6 +67,8 @@ def _check_positive(x: Any, name: str) -> Any:
         if x.is_number and not (x > 0):
             raise ValueError(f"{name} must be positive, got {x}")
         return x
+    if isinstance(x, (bool, np.bool_)) or np.asarray(x).dtype.kind in "bc":
+        raise TypeError(f"{name} must be a positive real number or array, got {x!r}")
     arr = np.asarray(x, dtype=float)
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"{name} must be positive and finite, got {x!r}")
@@ -110,7 +118,7 @@ def path_loss(distance: Any, alpha: Any = 3.0, d0: float = 1.0) -> Any:
 
 def mean_snr(snr: Any, distance: Any, alpha: Any = 3.0, d0: float = 1.0) -> Any:
     r""":math:`\bar\gamma = \mathrm{snr}\,(d/d_0)^{-\alpha}`."""
-    return snr * path_loss(distance, alpha, d0)
+    return _check_positive(snr, "snr") * path_loss(distance, alpha, d0)
 
 
 def erasures_from_positions(positions: Any, ps_position: Any, snr: Any, *, rate: Any = 1.0,

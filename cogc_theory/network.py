@@ -131,10 +131,18 @@ def _as_object_matrix(value: Any, name: str, used: np.ndarray) -> np.ndarray:
         value = value.tolist()
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a probability or an (M, M) matrix, got a string")
-    if np.ndim(value) == 0 and not isinstance(value, (list, tuple)):
+    try:
+        shape = np.shape(value)
+    except ValueError:                                  # ragged nested lists
+        shape = ("ragged",)
+    if shape == () and not isinstance(value, (list, tuple)):
         item = check_probability(value.item() if isinstance(value, np.ndarray) else value, name)
         out[used] = item
         return out
+    if len(shape) != 2:
+        raise ValueError(
+            f"{name} must be a scalar or an ({M}, {M}) matrix indexed like B "
+            f"(eps[m, k] for the link bringing g_k to client m), got shape {shape}")
     rows = value.tolist() if isinstance(value, np.ndarray) else [list(r) for r in value]
     if len(rows) != M or any(len(r) != M for r in rows):
         raise ValueError(

@@ -74,3 +74,9 @@ def test_bad_inputs() -> None:
         channels.erasures_from_positions([0, 1], [1], 10.0)
     with pytest.raises(ValueError, match="distance"):
         channels.path_loss(0.0)
+    with pytest.raises(ValueError, match="rate must be at most"):
+        channels.rayleigh_erasure(10.0, rate=5000)
+    with pytest.raises(TypeError, match="snr"):
+        channels.rayleigh_erasure(True)
+    with pytest.raises(ValueError, match="snr"):
+        channels.mean_snr(-10.0, 2.0)

@@ -194,6 +194,7 @@ def test_zero_outage_has_no_interval():
     (dict(decoder="ml"), ValueError, "decoder"),
     (dict(min_failures=0), ValueError, "min_failures"),
     (dict(pilot=10), ValueError, "pilot"),
+    (dict(pilot=10**9), ValueError, "pilot must be <="),
     (dict(trials=0), ValueError, "trials"),
     (dict(seed=np.random.default_rng(1)), TypeError, "SeedSequence"),
 ])

@@ -305,6 +305,8 @@ def test_verbose_prints_one_row_per_point():
     (dict(executor=object()), TypeError, "submit"),
     (dict(stop=lambda est: True), TypeError, "StopCriterion"),
     (dict(points="abc"), TypeError, "points"),
+    (dict(chunk=10**8), ValueError, "chunk must be <="),
+    (dict(verbose=True, stream="log.txt"), TypeError, "stream must be a text stream"),
 ])
 def test_bad_arguments(kwargs, exc, match):
     """Bad arguments raise naming the argument."""
@@ -312,6 +314,13 @@ def test_bad_arguments(kwargs, exc, match):
     kw.update(kwargs)
     with pytest.raises(exc, match=match):
         run_mc(coin, kw.pop("points"), **kw)
+
+
+def test_empty_combined_criteria_are_refused():
+    with pytest.raises(ValueError, match="AllOf needs at least one stop criterion"):
+        AllOf()
+    with pytest.raises(ValueError, match="AnyOf needs at least one stop criterion"):
+        AnyOf()
 
 
 @pytest.mark.parametrize("f,exc,match", [

@@ -159,6 +159,8 @@ def test_reciprocal_links_need_symmetric_erasures():
         ({"uplink_erasure": [0.1, 0.2]}, "uplink_erasure"),
         ({"link_erasure": float("inf")}, "link_erasure"),
         ({"link_erasure": np.full((2, 2), 0.1)}, "link_erasure"),
+        ({"link_erasure": [0.2, 0.2, 0.2]}, r"link_erasure must be a scalar or an \(3, 3\)"),
+        ({"link_erasure": [[0.1, 0.1], [0.1], [0.2]]}, "link_erasure must be a scalar"),
         ({"link_erasure": np.full((3, 3), 1.2)}, r"link_erasure\[0, 1\]"),
         ({"B": np.ones((2, 3))}, "square"),
         ({"B": [[1.0, np.nan], [0.0, 1.0]]}, "finite"),

@@ -349,6 +349,10 @@ def test_heterogeneity_zero_for_identical_clients():
     ({"M": 2.5}, TypeError, "M must be an integer"),
     ({"test_fraction": 1.5}, ValueError, "test_fraction"),
     ({"weighting": "equal"}, ValueError, "weighting"),
+    ({"noise": "a"}, ValueError, "noise must be"),
+    ({"noise": -1.0}, ValueError, "noise must be"),
+    ({"n_features": 10**7}, ValueError, "n_features must be <="),
+    ({"n_train": 10**7, "n_features": 100}, ValueError, "exceeds 10\\*\\*8"),
 ])
 def test_make_problem_rejects_bad_arguments(kwargs, exc, match):
     """Bad arguments raise with a message naming the argument."""

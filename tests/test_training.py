@@ -281,8 +281,12 @@ def test_report_consumer_signature():
     ({"scheme": "gcplus2"}, ValueError, "scheme must be one of"),
     ({"problem": "mnist"}, ValueError, "problem must be one of"),
     ({"problem": 3}, TypeError, "problem must be one of"),
-    ({"eta": 0.0}, ValueError, "eta must be a positive"),
-    ({"eta": float("nan")}, ValueError, "eta must be a positive"),
+    ({"eta": 0.0}, ValueError, r"eta must be a step size in \(0, 2/L\)"),
+    ({"eta": float("nan")}, ValueError, "eta must be a step size"),
+    ({"eta": 1e6}, ValueError, "eta must be a step size"),
+    ({"keep_iterates": "x"}, TypeError, "keep_iterates must be a bool"),
+    ({"problem_options": [1]}, TypeError, "problem_options must be a dict"),
+    ({"rounds": 10**9}, ValueError, "would take .* GiB"),
     ({"rounds": -1}, ValueError, "rounds must be >= 0"),
     ({"trials": 0}, ValueError, "trials must be >= 1"),
     ({"seed": np.random.default_rng(0)}, TypeError, "seed must be"),
@@ -296,6 +300,26 @@ def test_train_rejects_bad_arguments(kwargs, exc, match):
     kw = {"problem": "least-squares", "rounds": 2, "trials": 1, **kwargs}
     with pytest.raises(exc, match=match):
         train(_net(), **kw)
+
+
+def test_step_size_limit_is_two_over_l_and_divergence_is_reported():
+    """eta just below 2/L is accepted (gradient descent on least squares still contracts,
+    every factor |1 - eta h_i| < 1 for the Hessian's eigenvalues h_i <= L), 2/L is refused;
+    a non-finite loss (here from an overflowing w0) comes back with a RuntimeWarning."""
+    prob = make_problem("least-squares", M)
+    L = prob.smoothness()
+    h = np.linalg.eigvalsh(prob.X.T @ (prob.sample_weight[:, None] * prob.X)) + prob.lam
+    assert h.max() == pytest.approx(L, rel=1e-12)            # L is the top eigenvalue
+    run = train(_net(), prob, "ideal", rounds=200, trials=1, eta=1.99 / L)
+    assert run.loss[0, -1] < run.loss[0, 0]
+    with pytest.raises(ValueError, match="2/L"):
+        train(_net(), prob, "ideal", rounds=1, trials=1, eta=2.0 / L)
+    with pytest.warns(RuntimeWarning, match="loss is not finite in 1 of 1 trials"):
+        train(_net(), prob, "ideal", rounds=1, trials=1, w0=np.full(prob.d, 1e200))
+    with pytest.raises(ValueError, match="link draws of .* would take"):
+        link_draws(_net(), 10**6, 10**4)
+    with pytest.raises(TypeError, match="schemes must be a scheme name or a list"):
+        train_schemes(_net(), None, problem="least-squares")
 
 
 def test_train_rejects_mismatched_problem_and_symbolic_network():

@@ -132,7 +132,7 @@ def choose_tilt(system: OutageSystem, seed: Any = 0, *,
     (tilt, pilot_trials) : (ndarray (C,), int)
     """
     root = _root_seed(seed)
-    pilot = check_int(pilot, "pilot", lo=100)
+    pilot = check_int(pilot, "pilot", lo=100, hi=10**7)
     e = system.model.erasure
 
     def ss(k: int) -> np.random.SeedSequence:

@@ -145,6 +145,10 @@ __all__ = [
     "run_mc",
 ]
 
+#: Largest number of trials evaluated in one call of the system (memory grows with it; the
+#: results do not depend on the chunk).
+MAX_CHUNK = 10**7
+
 #: Interval methods of :meth:`OutageEstimate.ci` (``"exact"`` is Clopper–Pearson).
 CI_METHODS = ("wilson", "wilsoncc", "clopper-pearson", "exact")
 
@@ -227,6 +231,9 @@ class AnyOf(StopCriterion):
     """Stop when any of the criteria fires; the status is the first one's that fired."""
 
     def __init__(self, *criteria: StopCriterion) -> None:
+        if not criteria:
+            raise ValueError("AnyOf needs at least one stop criterion, e.g. "
+                             "AnyOf(TargetFailures(100), MaxTrials(10**6))")
         self.criteria = tuple(_check_criterion(c) for c in criteria)
 
     def __call__(self, est: OutageEstimate) -> bool:
@@ -247,6 +254,9 @@ class AllOf(StopCriterion):
     """Stop when all of the criteria fire; the status is the last one's."""
 
     def __init__(self, *criteria: StopCriterion) -> None:
+        if not criteria:
+            raise ValueError("AllOf needs at least one stop criterion, e.g. "
+                             "AllOf(TargetFailures(100), MaxTrials(10**6))")
         self.criteria = tuple(_check_criterion(c) for c in criteria)
 
     def __call__(self, est: OutageEstimate) -> bool:
@@ -785,6 +795,9 @@ def _drive(evaluate: BatchEvaluator, points: Sequence[Any], *, seed: np.random.S
            extra_info: dict[str, Any] | None = None, weighted: bool | None = None,
            display: tuple[float, str | None] = (0.95, None)) -> MonteCarloResult:
     stream = sys.stderr if stream is None else stream
+    if verbose and not callable(getattr(stream, "write", None)):
+        raise TypeError(f"stream must be a text stream with a write() method (default "
+                        f"sys.stderr), got {type(stream).__name__}")
     n_chunks = -(-max_trials // chunk)
     out: list[OutageEstimate] = []
     interrupted = skipping = False
@@ -865,7 +878,8 @@ def _call(f: Callable[..., Any], n: int, point: Any, ss: np.random.SeedSequence)
 
 def _check_common(chunk: Any, max_trials: Any, batch_size: Any, max_patterns: Any,
                   level: Any) -> tuple[int, int, int, int, float]:
-    return (check_int(chunk, "chunk", lo=1), check_int(max_trials, "max_trials", lo=1),
+    return (check_int(chunk, "chunk", lo=1, hi=MAX_CHUNK),
+            check_int(max_trials, "max_trials", lo=1),
             check_int(batch_size, "batch_size", lo=1),
             check_int(max_patterns, "max_patterns", lo=0), _check_level(level))
 

@@ -68,6 +68,7 @@ True
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -789,8 +790,15 @@ def make_problem(name: str = "digits", M: int = 10, *, split: str = "iid", alpha
         X, y = load_digits(return_X_y=True)
         kind, classes, lam0 = "softmax", 10, 1e-2
     else:
-        n_train = check_int(n_train, "n_train", lo=2)
-        n_features = check_int(n_features, "n_features", lo=1)
+        n_train = check_int(n_train, "n_train", lo=2, hi=10**7)
+        n_features = check_int(n_features, "n_features", lo=1, hi=10**4)
+        if n_train * n_features > 10**8:
+            raise ValueError(f"n_train * n_features = {n_train * n_features:,} exceeds 10**8 "
+                             "(0.8 GB of features); use a smaller synthetic problem")
+        if isinstance(noise, bool) or not isinstance(noise, numbers.Real) \
+                or not math.isfinite(noise) or noise < 0:
+            raise ValueError(f"noise must be a finite number >= 0 (the label noise's standard "
+                             f"deviation), got {noise!r}")
         beta = rng.standard_normal(n_features)
         if name == "synthetic-logistic":
             X = rng.standard_normal((n_train, n_features))

@@ -72,7 +72,9 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +106,7 @@ _RULE = {"gcplus": "max-subset", "gcplus-individual": "individual",
          "gcplus-least-squares": "least-squares"}
 #: Outcome codes of :attr:`TrainingRun.outcome`.
 OUTAGE, PARTIAL, FULL = 0, 1, 2
+_MAX_BYTES = 8 << 30  # memory a run may plan for its link draws or its results
 _CHUNK = 50  # trials per compute chunk (memory ~ _CHUNK * C * n floats); no effect on results
 
 
@@ -166,6 +169,13 @@ def _get_problem(problem: Any, M: int, split: str, alpha: float, data_seed: int,
     return hit
 
 
+def _check_memory(nbytes: int, what: str, rounds: int, trials: int) -> None:
+    if nbytes > _MAX_BYTES:
+        raise ValueError(f"{what} of {rounds:,} rounds x {trials:,} trials would take "
+                         f"{nbytes / 2**30:.1f} GiB (limit {_MAX_BYTES / 2**30:.0f} GiB); run "
+                         "fewer rounds or trials, or several seeds one after another")
+
+
 # ----------------------------------------------------------------------------- links
 def link_draws(net: Any, rounds: int, trials: int, seed: Any = 0) -> LinkDraw:
     r"""The link draws of a run: a :class:`~cogc_theory.simulate.links.LinkDraw` of shape
@@ -180,6 +190,7 @@ def link_draws(net: Any, rounds: int, trials: int, seed: Any = 0) -> LinkDraw:
     rounds = check_int(rounds, "rounds", lo=0)
     trials = check_int(trials, "trials", lo=1)
     ss = _check_seed(seed)
+    _check_memory(rounds * trials * (net.M * net.M + net.M), "the link draws", rounds, trials)
     model = LinkModel(net)
     nb = -(-trials // BLOCK)
     parts = []
@@ -464,22 +475,32 @@ def train_schemes(net: Any, schemes: Any = ("ideal", "cogc", "gcplus", "fedavg",
     """
     if isinstance(schemes, str):
         schemes = [schemes]
+    if not isinstance(schemes, Iterable):
+        raise TypeError(f"schemes must be a scheme name or a list of names from {SCHEMES}, "
+                        f"got {type(schemes).__name__}")
     names = [_check_scheme(s) for s in schemes]
     if not names:
         raise ValueError("schemes must name at least one scheme")
     net = _check_net(net)
     rounds = check_int(rounds, "rounds", lo=0)
     trials = check_int(trials, "trials", lo=1)
-    if not isinstance(renormalize, (bool, np.bool_)):
-        raise TypeError(f"renormalize must be a bool, got {renormalize!r}")
+    for flag, name in ((renormalize, "renormalize"), (keep_iterates, "keep_iterates")):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name} must be a bool, got {flag!r}")
+    if problem_options is not None and not isinstance(problem_options, dict):
+        raise TypeError(f"problem_options must be a dict of make_problem options (e.g. "
+                        f"{{'lam': 0.01}}), got {type(problem_options).__name__}")
     data_seed = check_int(data_seed, "data_seed", lo=0)
     workers = check_int(workers, "workers", lo=1)
     prob = _get_problem(problem, net.M, split, alpha, data_seed, problem_options)
+    L = prob.smoothness()
     if eta is None:
-        eta = 1.0 / prob.smoothness()
+        eta = 1.0 / L
     if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not math.isfinite(eta) \
-            or eta <= 0:
-        raise ValueError(f"eta must be a positive finite step size (default 1/L), got {eta!r}")
+            or not 0 < eta < 2.0 / L:
+        raise ValueError(f"eta must be a step size in (0, 2/L) = (0, {2.0 / L:.6g}) (default "
+                         f"1/L; gradient descent on this L-smooth problem may diverge beyond "
+                         f"2/L), got {eta!r}")
     eta = float(eta)
     if w0 is None:
         w0 = np.zeros((trials, prob.d))
@@ -490,6 +511,9 @@ def train_schemes(net: Any, schemes: Any = ("ideal", "cogc", "gcplus", "fedavg",
         if w0.shape != (trials, prob.d) or not np.all(np.isfinite(w0)):
             raise ValueError(f"w0 must be finite with shape ({prob.d},) or ({trials}, "
                              f"{prob.d}), got {w0.shape}")
+    per_trial_round = 8 * (3 + len(names) * (net.M + 2)) \
+        + (8 * prob.d * len(names) if keep_iterates else 0)
+    _check_memory(rounds * trials * per_trial_round, "the results", rounds, trials)
     needs_links = any(s != "ideal" for s in names)
     draws = link_draws(net, rounds, trials, seed) if needs_links else None
     out = {}
@@ -502,6 +526,13 @@ def train_schemes(net: Any, schemes: Any = ("ideal", "cogc", "gcplus", "fedavg",
 
         res = _run(prob, outcomes, w0, eta, rounds, keep_iterates, workers)
         oc = res.pop("outcomes")
+        bad = ~np.isfinite(res["loss"])
+        if bad.any():                                      # kept, but never silently
+            i, t = np.argwhere(bad)[0].tolist()
+            warnings.warn(f"{s}: the loss is not finite in {bad.any(axis=1).sum()} of "
+                          f"{trials} trials (first: trial {i}, round {t}); the iterates "
+                          f"diverged (eta={eta:.6g}, 2/L={2.0 / L:.6g}) or w0 is extreme",
+                          RuntimeWarning, stacklevel=3)
         out[s] = TrainingRun(scheme=s, problem=prob, net=net, eta=eta, rounds=rounds,
                              trials=trials, seed=seed, renormalize=bool(renormalize),
                              outcome=oc.code.T.copy(), recovered_size=oc.size.T.copy(), **res)
@@ -529,7 +560,9 @@ def train(net: Any, problem: Any = "digits", scheme: str = "gcplus", *, rounds: 
     seed : int or numpy.random.SeedSequence
         Seeds the link draws only; a given seed gives every scheme the same draws.
     eta : float, optional
-        Step size; default :math:`1/L` (:meth:`Problem.smoothness`).
+        Step size in :math:`(0, 2/L)`; default :math:`1/L` (:meth:`Problem.smoothness`). A run
+        whose loss is not finite somewhere (diverged iterates) is returned with a
+        ``RuntimeWarning``.
     renormalize : bool
         Partial recovery averages over :math:`|K|` (True) or divides by :math:`M`.
     split, alpha, data_seed, problem_options
