@@ -176,3 +176,9 @@ def test_errors():
         sample_rayleigh([1.0], -1.0, 0)
     with pytest.raises(ValueError, match="ok"):
         model.to_draw(np.ones((2, 3), dtype=bool))
+    with pytest.raises(TypeError, match="ok must hold channel outcomes"):
+        model.log_prob(np.full(model.C, 0.5))
+    with pytest.raises(TypeError, match="ok must hold channel outcomes"):
+        model.to_draw(np.array(["yes"] * model.C))
+    ones = np.ones(model.C, dtype=int)                  # 0/1 integers are accepted
+    assert model.log_prob(ones) == model.log_prob(ones.astype(bool))

@@ -189,15 +189,25 @@ class LinkModel:
         e = self._check_erasure(erasure)
         return rng.random(shape + (self.C,)) >= e
 
+    def _check_ok(self, ok: Any) -> np.ndarray:
+        """Channel outcomes as a bool array ``(..., C)`` (booleans or 0/1 only)."""
+        arr = np.asarray(ok)
+        if arr.dtype != bool:
+            if arr.dtype.kind not in "iuf" or not np.all(np.isin(arr, (0, 1))):
+                raise TypeError(f"ok must hold channel outcomes as booleans (or 0/1), got "
+                                f"dtype {arr.dtype}")
+            arr = arr.astype(bool)
+        if arr.shape[-1:] != (self.C,):
+            raise ValueError(f"ok must have last axis {self.C} (channels), got {arr.shape}")
+        return arr
+
     def log_prob(self, ok: Any, *, erasure: Any = None) -> np.ndarray:
         r"""Log-probability of channel outcomes ``ok`` (bool ``(..., C)``) under ``erasure``.
 
         :math:`\sum_c \log\big(\mathbb 1[\mathrm{ok}_c](1-e_c)
         + \mathbb 1[\lnot\mathrm{ok}_c]\,e_c\big)`; ``-inf`` for an outcome of probability zero.
         """
-        ok = np.asarray(ok, dtype=bool)
-        if ok.shape[-1:] != (self.C,):
-            raise ValueError(f"ok must have last axis {self.C} (channels), got {ok.shape}")
+        ok = self._check_ok(ok)
         e = self._check_erasure(erasure)
         with np.errstate(divide="ignore"):
             log_s, log_f = np.log1p(-e), np.log(e)
@@ -205,9 +215,7 @@ class LinkModel:
 
     def to_draw(self, ok: Any) -> LinkDraw:
         """Turn channel successes (bool ``(..., C)``) into a :class:`LinkDraw`."""
-        ok = np.asarray(ok, dtype=bool)
-        if ok.shape[-1:] != (self.C,):
-            raise ValueError(f"ok must have last axis {self.C} (channels), got {ok.shape}")
+        ok = self._check_ok(ok)
         shape = ok.shape[:-1]
         M = self.M
         tau = np.zeros(shape + (M, M), dtype=bool)
