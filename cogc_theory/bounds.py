@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -375,7 +376,10 @@ class Bound:
     func : callable
         ``sp.lambdify(args, expr, "numpy")``: the fast numeric bound, arguments in the order
         of ``args`` (sorted symbol names); no argument checks. ``None`` while ``expr`` has
-        symbols other than :data:`SYMBOLS` (substitute them with :meth:`subs`).
+        symbols other than :data:`SYMBOLS` (substitute them with :meth:`subs`). Calling the
+        bound evaluates strongly convex bounds from :math:`1-\rho` with ``log1p``/``expm1``
+        instead, which stays accurate when :math:`\rho` is within :math:`10^{-16}` of 1
+        (where ``func`` computes :math:`\rho^T=1`).
     """
 
     name: str
@@ -395,6 +399,14 @@ class Bound:
         known = set(SYMBOLS.values())
         self.func = (sp.lambdify(self.args, self.expr, "numpy")
                      if all(s in known for s in self.args) else None)
+        # Strongly convex: rho^T in float64 loses 1 - rho when it is below ~1e-16 (rho rounds
+        # to 1), so __call__ evaluates rho^T = exp(T log1p(-(1 - rho))) and
+        # (1 - rho^T)/(1 - rho) = -expm1(T log1p(-(1 - rho)))/(1 - rho) from 1 - rho, which
+        # sympy keeps as a sum of products (1 - (1 - x) cancels symbolically, not in floats).
+        self._parts = None
+        if (self.func is not None and self.kind == "strongly-convex"
+                and T in self.args and Delta0 in self.args):
+            self._parts = sp.lambdify(self.args, (1 - self.rate, self.const), "numpy")
 
     # -- presentation
     @property
@@ -443,8 +455,15 @@ class Bound:
             raise ValueError(f"{self.name} bound needs values for {sorted(missing)}")
         arrs = {}
         for k, v in vals.items():
+            if isinstance(v, (bool, np.bool_)) or (
+                    isinstance(v, (list, tuple, np.ndarray)) and np.asarray(v).dtype == bool):
+                what = "an integer number of rounds" if k == "T" else "a number"
+                raise TypeError(f"{k} must be {what} (or an array of them), got the bool {v!r}")
             try:
                 arr = np.asarray(v, dtype=float)
+            except OverflowError:
+                raise ValueError(f"{k} is too large for a float, got {v!r}; it must be "
+                                 "finite") from None
             except (TypeError, ValueError):
                 raise TypeError(f"{k} must be a number or array of numbers, got {v!r}") from None
             if not np.all(np.isfinite(arr)):
@@ -484,11 +503,25 @@ class Bound:
             raise ValueError(f"bound has symbolic probabilities "
                              f"{sorted(s.name for s in self.args if s.name not in SYMBOLS)}; "
                              "substitute them with .subs({...}) first")
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            out = np.asarray(self.func(*[vals[s.name] for s in self.args]), dtype=float)
+        out = self._evaluate(vals)
         if np.any(np.isnan(out)):
             raise ValueError("bound evaluated to NaN; check the parameters")
         return float(out) if out.ndim == 0 else out
+
+    def _evaluate(self, vals: dict[str, Any]) -> np.ndarray:
+        """The numeric bound (no checks); strongly convex from ``1 - rho`` (see __post_init__)."""
+        argv = [vals[s.name] for s in self.args]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            if self._parts is None:
+                return np.asarray(self.func(*argv), dtype=float)
+            omr, c = (np.asarray(x, dtype=float) for x in self._parts(*argv))
+            omr = np.minimum(omr, 1.0)   # rho >= 0 (eta <= 1/L) up to rounding
+            Tv = np.asarray(vals["T"], dtype=float)
+            x = np.where(Tv == 0, 0.0, Tv * np.log1p(-omr))      # T log(rho); rho^0 = 1
+            geo = np.where(omr == 0, Tv, -np.expm1(x) / omr)   # (1 - rho^T) / (1 - rho)
+            out = np.asarray(vals["Delta0"], dtype=float) * np.exp(x) + c * geo
+            shape = np.broadcast_shapes(np.shape(out), *(np.shape(a) for a in argv))
+            return np.array(np.broadcast_to(out, shape), dtype=float)
 
     def subs(self, mapping: dict) -> Bound:
         """Substitute symbols (e.g. outcome probabilities) and return a new bound."""
@@ -504,16 +537,22 @@ class Bound:
                 raise ValueError(f"{k} must be a scalar here, got shape {np.shape(v)}")
         return vals
 
-    def rounds_to_accuracy(self, target: float, **vals: Any) -> float:
+    def rounds_to_accuracy(self, target: float, **vals: Any) -> int | float:
         r"""Smallest :math:`T` with bound :math:`\le` ``target`` (``math.inf`` if the floor is
         not below ``target``).
 
-        The bound is solved for :math:`T` symbolically (:func:`sympy.solve` on the generic
-        solved recursion): strongly convex
+        The bound is solved for :math:`T` in closed form: strongly convex
         :math:`T=\Bigl\lceil\log\frac{\epsilon-a_\infty}{\Delta_0-a_\infty}\big/\log\rho
         \Bigr\rceil`, :math:`a_\infty=c/(1-\rho)`; non-convex
-        :math:`T=\lceil\Delta_0/(\gamma\epsilon-c)\rceil`. The result is then confirmed with
-        the numeric bound (a rounding error of one round is corrected).
+        :math:`T=\lceil\Delta_0/(\gamma\epsilon-c)\rceil`. The computation is exact: the
+        parameters (floats are binary fractions) and the coefficients are taken as exact
+        rationals, the non-convex ceiling is taken in rational arithmetic, and the strongly
+        convex logarithms are evaluated with mpmath (:math:`\log\rho` as
+        :math:`\mathrm{log1p}(-(1-\rho))`, so :math:`\rho=1-10^{-18}` is no problem) at a
+        precision raised until :math:`\rho^T\le q<\rho^{T-1}` is decided (by exact rational
+        powers when :math:`T` is small). So the result is the first :math:`T` for the bound in
+        exact arithmetic, also beyond :math:`2^{53}`, where a float ``T`` would no longer
+        be exact and the float bound cannot tell :math:`T` from :math:`T-1`.
 
         Parameters
         ----------
@@ -524,47 +563,50 @@ class Bound:
         Returns
         -------
         int or math.inf
+            A Python ``int`` (exact at any size), or ``math.inf``.
         """
         if (isinstance(target, bool) or not isinstance(target, numbers.Real)
                 or not math.isfinite(target) or target <= 0):
             raise ValueError(f"target must be a positive finite number, got {target!r}")
-        target = float(target)
         vals = self._scalars(vals, "T")
         need = tuple(s.name for s in self.args if s.name != "T")
         sub = self._check(vals, need=need)
-        sc = self.kind == "strongly-convex"
-        r = float(self.rate.subs(sub))
-        c = float(self.const.subs(sub))
-        d0 = float(vals["Delta0"])
-        T0 = 0 if sc else 1
-        if sc and d0 <= target:
+        if self.func is None:
+            self(**vals, T=1)  # raises the symbolic-probability error
+        sub = {k: sp.Rational(x.numerator, x.denominator)
+               for k, x in ((k, _exact(v, k.name)) for k, v in sub.items())}
+        eps = _exact(target, "target")
+        r = _exact(_rationalize(self.rate).xreplace(sub), "the rate")
+        c = _exact(_rationalize(self.const).xreplace(sub), "the constant")
+        d0 = _exact(vals["Delta0"], "Delta0")
+        if self.kind == "nonconvex":
+            if r <= 0:
+                raise ValueError("gamma <= 0 at these parameters: no round updates the model; "
+                                 "check the outcome probabilities")
+            slack = r * eps - c          # bound(T) <= eps  <=>  T >= Delta0 / slack
+            if slack <= 0:
+                return math.inf
+            return max(1, -((-d0) // slack))
+        if d0 <= eps:
             return 0
-        floor = float(self.floor.subs(sub)) if not (sc and r == 1) else (
-            d0 if c == 0 else math.inf)
-        if target <= floor:
+        omr = 1 - r
+        if omr <= 0:                     # rho = 1: the bound never goes below Delta0
             return math.inf
-        if sc and r == 0:
-            Tg = 1.0
-        else:
-            Tg = float(_inverse(self.kind)(r, c, d0, target))
-        Tn = max(T0, int(math.ceil(Tg - 1e-9)))
-
-        def ok(n: int) -> bool:
-            return self(T=n, **vals) <= target
-
-        while Tn > T0 and ok(Tn - 1):
-            Tn -= 1
-        for _ in range(64):
-            if ok(Tn):
-                return Tn
-            Tn += 1
-        raise RuntimeError("rounds_to_accuracy did not converge; report this with the inputs")
+        floor = c / omr
+        if eps <= floor:
+            return math.inf
+        if r <= 0:                       # rho = 0 (or -0 by eta L rounding): one round
+            return 1
+        return _first_power_at_most(r, (eps - floor) / (d0 - floor))
 
     def optimal_step_size(self, **vals: Any) -> float:
         r"""Step size :math:`\eta^*\in(0,1/L]` minimising the bound at the given ``T``.
 
         The bound is evaluated (vectorised) on a grid of 2,400 step sizes (log-spaced from
-        :math:`10^{-6}/L` and uniform up to :math:`1/L`), and the best grid point is refined
+        :math:`10^{-6}/L` and uniform up to :math:`1/L`); while the best grid point is the
+        smallest one (large ``T``: :math:`\eta^*` shrinks like :math:`\log T/(\mu T)` or
+        :math:`T^{-1/2}`), the grid is extended down by six decades at a time (to
+        :math:`10^{-290}` at most). The best grid point is then refined
         by bounded Brent minimisation between its neighbours. With no noise and no
         heterogeneity this returns :math:`1/L` (the bound is then decreasing in
         :math:`\eta`, which :mod:`tests.test_bounds` checks with the sympy derivative).
@@ -586,18 +628,25 @@ class Bound:
         if self.func is None:
             self(**vals, eta=1.0 / float(vals["L"]))  # raises the symbolic-probability error
         Lv = float(vals["L"])
+        if not math.isfinite(1.0 / Lv):
+            raise ValueError(f"L={vals['L']!r} is so small that 1/L overflows; rescale the "
+                             "problem (L of order 1)")
         grid = np.unique(np.concatenate([np.logspace(-6, 0, 1200),
                                          np.linspace(0.0, 1.0, 1201)[1:]])) / Lv
         grid[-1] = 1.0 / Lv
 
         def f(e: Any) -> Any:
-            args = [e if s.name == "eta" else vals[s.name] for s in self.args]
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                return np.asarray(self.func(*args), dtype=float) * np.ones_like(e)
+            return self._evaluate({**vals, "eta": e}) * np.ones_like(e)
 
         y = f(grid)
         if "eta" not in {s.name for s in self.args} or np.all(y == y[0]):
             return 1.0 / Lv
+        if not np.any(np.isfinite(y)):
+            raise ValueError("the bound is not finite at any step size in (0, 1/L]; rescale "
+                             "the parameters (e.g. Delta0, sigma2 of order 1)")
+        while int(np.nanargmin(y)) == 0 and grid[0] > 1e-290:
+            lower = np.logspace(-6, 0, 1201)[:-1] * grid[0]
+            grid, y = np.concatenate([lower, grid]), np.concatenate([f(lower), y])
         i = int(np.nanargmin(y))
         lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
         best, fbest = float(grid[i]), float(y[i])
@@ -609,20 +658,74 @@ class Bound:
         return min(best, 1.0 / Lv)
 
 
-@functools.lru_cache(maxsize=2)
-def _inverse(kind: str) -> Any:
-    """Numeric ``T(rate, c, Delta0, epsilon)`` from solving the generic bound for ``T``."""
-    r_, c_, d_, e_ = sp.symbols("r c d e", positive=True)
-    Tr = sp.Symbol("T", positive=True)
-    if kind == "strongly-convex":
-        form = _generic_solution(False).subs({_DUMMIES[0]: r_, _DUMMIES[1]: c_,
-                                              _DUMMIES[2]: d_, t: Tr})
-    else:
-        form = d_ / (r_ * Tr) + c_ / r_
-    sol = sp.solve(sp.Eq(form, e_), Tr)
-    if len(sol) != 1:
-        raise RuntimeError(f"could not solve the {kind} bound for T: {sol}")
-    return sp.lambdify((r_, c_, d_, e_), sol[0], "math")
+def _rationalize(e: sp.Expr) -> sp.Expr:
+    """``e`` with every sympy Float replaced by its exact binary value (a Rational), so that
+    substituting numbers afterwards computes in exact rational arithmetic."""
+    return e.xreplace({f: sp.Rational(f) for f in e.atoms(sp.Float)})
+
+
+def _exact(x: Any, name: str) -> Fraction:
+    """``x`` (a number, or a sympy number without free symbols) as an exact Fraction; floats
+    are exact binary fractions, sympy Floats too. An irrational sympy number (e.g. a
+    substituted ``sqrt``) is rounded to 70 significant digits."""
+    if isinstance(x, np.ndarray):
+        x = x.item()
+    if isinstance(x, sp.Basic):
+        x = _rationalize(x)
+        if x.is_Rational:
+            return Fraction(int(x.p), int(x.q))
+        v = sp.N(x, 70)
+        if not (v.is_number and v.is_real and v.is_finite):
+            raise ValueError(f"{name} is not a finite real number here: {x}")
+        return Fraction(*map(int, mpmath.mpf(v._mpf_).as_integer_ratio()))
+    if isinstance(x, numbers.Integral):
+        return Fraction(int(x))
+    if isinstance(x, Fraction):
+        return x
+    return Fraction(float(x))
+
+
+_EXACT_POWER_BITS = 1 << 16
+
+
+def _power_at_most(r: Fraction, q: Fraction, n: int) -> bool:
+    """Whether ``r**n <= q`` (``0 < r < 1``, ``0 < q < 1``), decided exactly."""
+    size = n * (r.numerator.bit_length() + r.denominator.bit_length())
+    if size <= _EXACT_POWER_BITS:
+        return r**n <= q
+    prec = 128
+    while prec <= 1 << 14:
+        with mpmath.workprec(prec + n.bit_length()):
+            lr = mpmath.log1p(-mpmath.mpf((1 - r).numerator) / (1 - r).denominator)
+            lq = mpmath.log(mpmath.mpf(q.numerator) / q.denominator)
+            d = n * lr - lq
+            tol = (abs(n * lr) + abs(lq) + 1) * mpmath.ldexp(1, 16 - prec)
+            if abs(d) > tol:
+                return bool(d < 0)
+        prec *= 2
+    if size <= 1 << 24:          # a (near-)tie: settle it exactly
+        return r**n <= q
+    raise RuntimeError(f"cannot decide r**n <= q for n = {n}; report this with the inputs")
+
+
+def _first_power_at_most(r: Fraction, q: Fraction) -> int:
+    """Smallest ``n >= 1`` with ``r**n <= q`` (``0 < r < 1``, ``0 < q < 1``)."""
+    omr = 1 - r
+    with mpmath.workprec(64):
+        x = mpmath.log(mpmath.mpf(q.numerator) / q.denominator) / mpmath.log1p(
+            -mpmath.mpf(omr.numerator) / omr.denominator)
+    with mpmath.workprec(96 + int(mpmath.ceil(mpmath.log(x + 2, 2)))):
+        x = mpmath.log(mpmath.mpf(q.numerator) / q.denominator) / mpmath.log1p(
+            -mpmath.mpf(omr.numerator) / omr.denominator)
+        n = max(1, int(mpmath.ceil(x)))
+    for _ in range(64):          # n is right up to rounding of x: at most a step or two
+        if not _power_at_most(r, q, n):
+            n += 1
+        elif n > 1 and _power_at_most(r, q, n - 1):
+            n -= 1
+        else:
+            return n
+    raise RuntimeError("rounds_to_accuracy did not converge; report this with the inputs")
 
 
 _ASSUME = ("F = (1/M) sum_k f_k is L-smooth{sc}; eta in (0, 1/L]; g_k = grad f_k + xi_k, "

@@ -20,7 +20,10 @@ Nothing is lost. Before any work, ``out_dir/manifest.json`` records the sweep's 
 as its last chunk is in; every file is written to a temporary name and moved into place with
 :func:`os.replace`, so a killed sweep leaves only whole files. Rerunning the same sweep in the
 same directory skips the finished units and ends with exactly the files an uninterrupted run
-writes; a different specification in the same directory raises :class:`ValueError`. A lock
+writes; a different specification in the same directory raises :class:`ValueError`. A sweep
+has at most :data:`MAX_UNITS` (one million) units, checked before anything is written: each
+unit is a file, so a larger plan (e.g. ``trials=10**12`` in chunks of ``10**4``) is refused
+with a :class:`ValueError` (use fewer trials or points, or larger ``chunk_trials``). A lock
 file (``out_dir/.lock``: host and process id) keeps a second sweep out of a directory in use; a
 lock left by a killed process on the same host is taken over.
 
@@ -105,6 +108,7 @@ __all__ = [
     "Task",
     "Train",
     "expand_grid",
+    "MAX_UNITS",
     "load_results",
     "make_task",
     "network_from_point",
@@ -117,6 +121,8 @@ FORMAT = "cogc-sweep/1"
 MANIFEST = "manifest.json"
 _TMP_PREFIX = ".tmp-"
 _DASK_HINT = "pip install 'cogc-theory[dask]'"
+#: Most units (``(point, chunk)`` pairs, one file each) a sweep may plan; checked up front.
+MAX_UNITS = 1_000_000
 
 
 # ---------------------------------------------------------------------------- task protocol
@@ -493,7 +499,28 @@ def _load_manifest(out: Path) -> dict[str, Any]:
     manifest = _read_json(path)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ValueError(f"{path} is not a {FORMAT} manifest")
+    ok = (isinstance(manifest.get("task"), dict) and isinstance(manifest["task"].get("name"), str)
+          and all(isinstance(manifest.get(k), list) for k in ("points", "keys", "chunks"))
+          and len(manifest["points"]) == len(manifest["keys"]) == len(manifest["chunks"]))
+    if not ok:
+        raise ValueError(f"{path} is damaged (it needs task.name and equally long points, "
+                         f"keys and chunks); restore it, or rerun the sweep in a new out_dir")
     return manifest
+
+
+def _read_record(path: Path, key: str, chunk: int | None = None) -> dict[str, Any]:
+    """The ``result`` of a unit file (``chunk`` given) or point file, checked to belong to
+    ``key``; a damaged file raises :class:`ValueError` naming it (finished work elsewhere in
+    the directory is untouched: deleting the file and rerunning recomputes only it)."""
+    rec = _read_json(path)
+    fix = ("delete it and rerun run_sweep to recompute this unit" if chunk is not None else
+           "delete it and rerun run_sweep to rebuild it from the point's unit files")
+    if not isinstance(rec, dict) or not isinstance(rec.get("result"), dict):
+        raise ValueError(f"sweep file {path} is damaged (not a record with a 'result' dict); "
+                         f"{fix}")
+    if rec.get("key") != key or (chunk is not None and rec.get("chunk") != chunk):
+        raise ValueError(f"sweep file {path} does not belong to this unit; {fix}")
+    return rec["result"]
 
 
 def load_results(out_dir: str | os.PathLike[str], *, as_frame: bool = False) -> Any:
@@ -511,6 +538,14 @@ def load_results(out_dir: str | os.PathLike[str], *, as_frame: bool = False) -> 
     list of dict or pandas.DataFrame
         One row per finished point, in grid order: its parameters, then its reduced result.
         Points not yet finished are absent (rerun :func:`run_sweep` to finish them).
+
+    Raises
+    ------
+    ValueError
+        A damaged manifest, or a point file that is not a whole record of its point (it names
+        the file: delete that file and rerun :func:`run_sweep`, which rebuilds it from the
+        point's unit files). Damaged files are not skipped, so that a table is never silently
+        missing a finished point.
     """
     out = Path(out_dir)
     manifest = _load_manifest(out)
@@ -518,7 +553,7 @@ def load_results(out_dir: str | os.PathLike[str], *, as_frame: bool = False) -> 
     for point, key in zip(manifest["points"], manifest["keys"], strict=True):
         path = _point_path(out, key)
         if path.is_file():
-            rows.append(_make_row(point, _read_json(path)["result"], manifest["task"]["name"]))
+            rows.append(_make_row(point, _read_record(path, key), manifest["task"]["name"]))
     return _frame(rows) if as_frame else rows
 
 
@@ -580,8 +615,9 @@ def run_sweep(task: Any, grid: Any, out_dir: str | os.PathLike[str], *, seed: in
     Raises
     ------
     ValueError
-        Empty grid, duplicate points, a point the task rejects, or ``out_dir`` holding a
-        different sweep. The error of a failing unit (or a ``KeyboardInterrupt``) propagates,
+        Empty grid, duplicate points, a point the task rejects, more than :data:`MAX_UNITS`
+        units in all, or ``out_dir`` holding a different sweep (all checked before anything
+        is written). The error of a failing unit (or a ``KeyboardInterrupt``) propagates,
         with a note naming the unit; units finished before it stay written, so
         :func:`load_results` shows the partial table and a rerun resumes.
     ImportError
@@ -609,6 +645,16 @@ def run_sweep(task: Any, grid: Any, out_dir: str | os.PathLike[str], *, seed: in
     for i, pt in enumerate(points):
         n = task.chunks(dict(pt))
         chunks.append(check_int(n, f"task {task.name!r} chunks(grid point {i})", lo=1))
+    n_units = sum(chunks)
+    if n_units > MAX_UNITS:
+        worst = max(range(len(points)), key=chunks.__getitem__)
+        raise ValueError(
+            f"the sweep plans {n_units:,} units (one file each; grid point {worst} alone has "
+            f"{chunks[worst]:,} chunks), more than MAX_UNITS = {MAX_UNITS:,}; use fewer "
+            f"chunks per point (for the built-in tasks: fewer trials, or a larger "
+            f"chunk_trials, e.g. make_task('outage-mc', trials=..., chunk_trials=...)) or "
+            f"fewer grid points"
+        )
     manifest = {"format": FORMAT, "task": {"name": task.name, "params": _task_params(task)},
                 "seed": seed, "points": points, "keys": keys, "chunks": chunks}
 
@@ -765,11 +811,7 @@ def _reduce_point(task: Any, out: Path, point: dict[str, Any], key: str,
                   n_chunks: int) -> dict[str, Any]:
     chunk_results = []
     for c in range(n_chunks):
-        unit = _read_json(_unit_path(out, key, c))
-        if unit.get("key") != key or unit.get("chunk") != c:
-            raise ValueError(f"sweep file {_unit_path(out, key, c)} does not belong to this "
-                             f"unit; delete it to recompute")
-        chunk_results.append(unit["result"])
+        chunk_results.append(_read_record(_unit_path(out, key, c), key, c))
     reduced = task.reduce(dict(point), chunk_results)
     if not isinstance(reduced, Mapping):
         raise TypeError(f"task {task.name!r}: reduce() must return a dict, got {type(reduced)}")
@@ -853,6 +895,11 @@ class OutageExact:
     decoder: str = "both"
     name: str = "outage-exact"
 
+    def __post_init__(self) -> None:
+        if self.decoder != "both" and self.decoder not in _DECODERS:
+            raise ValueError(f"decoder must be 'standard', 'gcplus' or 'both', "
+                             f"got {self.decoder!r}")
+
     def chunks(self, point: dict[str, Any]) -> int:
         _check_keys(point, self.name, ("decoder",))
         self._decoders(point)
@@ -918,6 +965,11 @@ class OutageMC:
         est = simulate.outage(network_from_point(point),
                               decoder=point.get("decoder", self.decoder),
                               trials=n, seed=_int_seed(seed_sequence))
+        if est.status == "interrupted" or est.trials != n:
+            # simulate.outage returns what it finished on Ctrl-C; a cut-short unit must not
+            # be saved as a finished one (a rerun could never complete it)
+            raise KeyboardInterrupt(f"outage-mc unit interrupted after {est.trials:,} of "
+                                    f"{n:,} trials")
         return {"failures": int(est.failures), "trials": int(est.trials)}
 
     def reduce(self, point: dict[str, Any],
@@ -931,14 +983,32 @@ class OutageMC:
                 "ci_low": float(ci.low), "ci_high": float(ci.high)}
 
 
+def _check_train_names(problem: Any, scheme: Any, where: str) -> None:
+    """Refuse a problem or scheme name that :func:`cogc_theory.simulate.train` would refuse,
+    before a sweep writes anything (``where``: ``""`` for task options, ``"point"`` for grid
+    values)."""
+    from .simulate.problems import PROBLEMS
+    from .simulate.training import _ALIASES, SCHEMES
+
+    for arg, value, valid in (("problem", problem, PROBLEMS),
+                              ("scheme", scheme, SCHEMES + tuple(_ALIASES))):
+        name = f"{where}[{arg!r}]" if where else arg
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a name, one of {list(valid)}, got {value!r}")
+        if value not in valid:
+            raise ValueError(f"{name} must be one of {list(valid)}, got {value!r}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Train:
     """Training runs (``ct.simulate.train``), ``chunk_trials`` trials per unit.
 
     Point keys: the network keys, and ``problem``, ``scheme``, ``rounds``, ``trials``
-    (override the task's). Row: ``n_trials``, ``loss_mean`` (list, ``rounds + 1`` values: the
-    mean over trials of the global loss after each round), ``final_loss_mean`` and
-    ``final_loss_std`` (over trials, ``ddof=0``).
+    (override the task's); ``problem`` and ``scheme`` must be names
+    :func:`cogc_theory.simulate.train` accepts (checked when the task is made, and for grid
+    values before a sweep writes anything). Row: ``n_trials``, ``loss_mean`` (list,
+    ``rounds + 1`` values: the mean over trials of the global loss after each round),
+    ``final_loss_mean`` and ``final_loss_std`` (over trials, ``ddof=0``).
     """
 
     problem: str = "digits"
@@ -951,12 +1021,14 @@ class Train:
     def __post_init__(self) -> None:
         for k in ("rounds", "trials", "chunk_trials"):
             check_int(getattr(self, k), k, lo=1)
+        _check_train_names(self.problem, self.scheme, "")
 
     def _opt(self, point: dict[str, Any], k: str) -> Any:
         return point.get(k, getattr(self, k))
 
     def chunks(self, point: dict[str, Any]) -> int:
         _check_keys(point, self.name, ("problem", "scheme", "rounds", "trials"))
+        _check_train_names(self._opt(point, "problem"), self._opt(point, "scheme"), "point")
         check_int(self._opt(point, "rounds"), "point['rounds']", lo=1)
         trials = check_int(self._opt(point, "trials"), "point['trials']", lo=1)
         network_from_point(point)

@@ -9,6 +9,7 @@ over eta, and the sympy derivative.
 from __future__ import annotations
 
 import math
+import time
 from fractions import Fraction
 
 import numpy as np
@@ -289,8 +290,127 @@ def test_rounds_to_accuracy_inverts_bound(kind, sig):
             continue
         assert got == Ts[hit[0]]
     assert floor > 0  # zeta2 > 0 with partial rounds
-    assert b.rounds_to_accuracy(floor, **v) == math.inf
+    # below the floor (rounds_to_accuracy is exact, and the float floor computed here may
+    # round up past the exact one, giving a finite T, so stay clear of it by 1e-12)
+    assert b.rounds_to_accuracy(floor * (1 - 1e-12), **v) == math.inf
     assert b.rounds_to_accuracy(floor * 0.5, **v) == math.inf
+
+
+def _exact_value(e, v, n=None):
+    """A bound expression at parameters ``v`` (floats taken as their exact binary values) and
+    T = n, in exact rational arithmetic (sympy Floats in ``e`` replaced by exact Rationals)."""
+    e = e.xreplace({f: sp.Rational(f) for f in e.atoms(sp.Float)})
+    sub = {bounds.SYMBOLS[k]: sp.Rational(Fraction(x)) for k, x in v.items()}
+    if n is not None:
+        sub[T] = sp.Integer(n)
+    r = e.xreplace(sub)
+    assert r.is_Rational
+    return Fraction(int(r.p), int(r.q))
+
+
+def test_rounds_to_accuracy_when_rho_rounds_to_one():
+    """Audit case: 1 - rho = 0.9 mu eta (2 - L eta) ~ 1.8e-18 is below float resolution, so
+    rho rounds to 1.0; the answer is still finite (~3.85e17). With P_out = 1/10 exact, T* is
+    checked against mpmath at 60 digits: rho^T* <= 1/2 < rho^(T*-1), via
+    T log1p(-(1 - rho)) against log(1/2), rho written out by hand. The float P_out = 0.1 gives
+    the same T* up to the rounding of 1 - P_out (relative 1e-16)."""
+    import mpmath
+
+    v = dict(eta=1e-12, L=1.0, mu=1e-6, sigma2=0.0, Delta0=1.0, M=4)
+    b = bounds.strongly_convex("cogc", P_out=Fraction(1, 10))
+    got = b.rounds_to_accuracy(0.5, **v)
+    assert isinstance(got, int)
+    with mpmath.workdps(60):
+        e, Lv, m = (mpmath.mpf(x) for x in (1e-12, 1.0, 1e-6))   # exact binary values
+        lr = mpmath.log1p(-mpmath.mpf(9) / 10 * e * m * (2 - Lv * e))
+        x = mpmath.log(mpmath.mpf(1) / 2) / lr
+        assert got * lr <= mpmath.log(0.5) < (got - 1) * lr
+        assert got == int(mpmath.ceil(x))
+    assert 3.8e17 < got < 3.9e17
+    t0 = time.perf_counter()
+    got_float = bounds.strongly_convex("cogc", P_out=0.1).rounds_to_accuracy(0.5, **v)
+    assert time.perf_counter() - t0 < 1
+    assert abs(got_float - got) <= 1e-15 * got
+    # the bound itself at T* (float64): 1/2 to ~1e-12, not rho^T = 1.0^T = 1
+    with mpmath.workdps(60):
+        want = mpmath.exp(got * lr)
+    assert b(T=got, **v) == pytest.approx(float(want), rel=1e-12)
+    assert b(T=got, **v) <= 0.5 * (1 + 1e-12)
+
+
+def test_bound_value_when_rho_near_one_with_noise():
+    """rho = 1 - 1.8e-18 with sigma2 > 0: the bound rho^T Delta0 + c (1 - rho^T)/(1 - rho)
+    against mpmath (60 digits, c = (9/10) L eta^2 sigma2 / (2M) by hand) at T from 1 to
+    10^20 (far past where float64 rho^T breaks down)."""
+    import mpmath
+
+    v = dict(eta=1e-12, L=1.0, mu=1e-6, sigma2=0.5, Delta0=2.0, M=4)
+    b = bounds.strongly_convex("cogc", P_out=Fraction(1, 10))
+    Ts = [1, 10**6, 10**12, 10**17, 4 * 10**17, 10**20]
+    got = b(T=np.array(Ts, dtype=float), **v)
+    with mpmath.workdps(60):
+        e, Lv, m, s2 = (mpmath.mpf(x) for x in (1e-12, 1.0, 1e-6, 0.5))
+        omr = mpmath.mpf(9) / 10 * e * m * (2 - Lv * e)
+        c = mpmath.mpf(9) / 10 * Lv * e**2 * s2 / 8
+        for n, g in zip(Ts, got, strict=True):
+            rT = mpmath.exp(n * mpmath.log1p(-omr))
+            want = rT * 2 + c * (1 - rT) / omr
+            assert g == pytest.approx(float(want), rel=1e-12), n
+            assert b(T=n, **v) == pytest.approx(float(want), rel=1e-12), n
+
+
+@pytest.mark.parametrize("sig, target", [(0.0, 1e-20), (0.0, 1e-300), (0.5, None)])
+def test_nonconvex_rounds_to_accuracy_exact_and_fast(sig, target):
+    """Audit case: targets so small that T* > 2^53 (the old one-by-one correction loop never
+    ended). T* is the first T with bound(T) <= target in exact rational arithmetic
+    (Fractions; gamma = (9/10) eta (1 - L eta / 2), c = (9/10) L eta^2 sigma2 / (2M) written
+    out by hand), checked at T* and T* - 1, and each call takes well under a second. With
+    sigma2 > 0 the target is a few floats above the floor c / gamma."""
+    v = dict(eta=0.1, L=1.0, sigma2=sig, zeta2=0.1, Delta0=1.0, M=4)
+    F = {k: Fraction(x) for k, x in v.items()}
+    gamma = Fraction(9, 10) * F["eta"] * (1 - F["L"] * F["eta"] / 2)
+    c = Fraction(9, 10) * F["L"] * F["eta"] ** 2 * F["sigma2"] / (2 * F["M"])
+    if target is None:
+        target = float(c / gamma)
+        for _ in range(3):
+            target = float(np.nextafter(target, 1.0))
+    eps = Fraction(target)
+    assert eps > c / gamma
+
+    def bound(n):
+        return F["Delta0"] / (gamma * n) + c / gamma
+
+    b = bounds.nonconvex("cogc", P_out=Fraction(1, 10))
+    t0 = time.perf_counter()
+    got = b.rounds_to_accuracy(target, **v)
+    assert time.perf_counter() - t0 < 0.5
+    assert isinstance(got, int) and got > 2**53
+    assert bound(got) <= eps < bound(got - 1)
+    # the float P_out = 0.1 of the audit also returns at once, to the same T* up to the
+    # rounding of 1 - P_out (relative 1e-16)
+    t0 = time.perf_counter()
+    got_float = bounds.nonconvex("cogc", P_out=0.1).rounds_to_accuracy(target, **v)
+    assert time.perf_counter() - t0 < 0.5
+    assert abs(got_float - got) <= 1e-15 * got
+
+
+def test_rounds_to_accuracy_is_first_T_of_the_bound_exactly():
+    """Exact law of |K|, float parameters: rounds_to_accuracy is the first T at which the
+    bound's expression (checked against the hand-iterated recursion above), evaluated in
+    exact rationals, is <= target (checked at T and T - 1) for targets approaching the
+    floor, where T* grows past 10^14."""
+    for fn in (bounds.strongly_convex, bounds.nonconvex):
+        b = fn("gcplus", size_pmf=[R(1, 5), R(1, 10), R(1, 10), R(3, 5)])
+        v = dict(eta=0.4, L=1.5, mu=0.2, sigma2=0.3, zeta2=0.05, Delta0=2.0)
+        if fn is bounds.nonconvex:
+            v.pop("mu")
+        floor = _exact_value(b.floor, v)
+        for rel in (1e-2, 1e-8, 1e-15):
+            target = float(floor * (1 + Fraction(rel)))
+            got = b.rounds_to_accuracy(target, **v)
+            lo = 0 if fn is bounds.strongly_convex else 1
+            assert _exact_value(b.expr, v, got) <= Fraction(target)
+            assert got == lo or _exact_value(b.expr, v, got - 1) > Fraction(target)
 
 
 def test_rounds_to_accuracy_exact_contraction():
@@ -347,6 +467,63 @@ def test_optimal_step_minimises_on_fine_grid(kind, Tn):
         assert abs(d) < 1e-5 * scale
     else:
         assert d <= 0
+
+
+@pytest.mark.parametrize("kind", ["strongly-convex", "nonconvex"])
+def test_optimal_step_below_old_grid_at_large_T(kind):
+    """Large T puts eta* below 1e-6 / L (where the step-size grid used to stop, returning
+    1e-6 silently). CoGC, P_out = 1/10, M = 4, L = 1, sigma2 = 1, Delta0 = 1; the minimiser
+    is the root of the (sympy) derivative of the bound written out by hand, found by
+    sympy.nsolve at 50 digits from the small-eta approximation eta0: strongly convex (T = 10^12,
+    mu = 1e-3) B = a + rho^T (1 - a), rho = 1 - 0.9 mu eta (2 - eta),
+    a = eta / (8 mu (2 - eta)), eta0 = log(28.8 mu^2 T) / (1.8 mu T); non-convex (T = 10^16)
+    B = 2 / (0.9 eta (2 - eta) T) + eta / (4 (2 - eta)), eta0 = sqrt(8 / (0.9 T))."""
+    e = sp.Symbol("e", positive=True)
+    if kind == "strongly-convex":
+        Tn, m = 10**12, R(1, 1000)
+        rho = 1 - R(9, 10) * m * e * (2 - e)
+        a = e / (8 * m * (2 - e))
+        B = a + rho**Tn * (1 - a)
+        e0 = sp.log(R(288, 10) * m**2 * Tn) / (R(18, 10) * m * Tn)
+        b = bounds.strongly_convex("cogc", P_out=Fraction(1, 10), M=4)
+        v = dict(T=Tn, L=1.0, mu=1e-3, sigma2=1.0, Delta0=1.0)
+    else:
+        Tn = 10**16
+        B = 2 / (R(9, 10) * e * (2 - e) * Tn) + e / (4 * (2 - e))
+        e0 = sp.sqrt(8 / (R(9, 10) * Tn))
+        b = bounds.nonconvex("cogc", P_out=Fraction(1, 10), M=4)
+        v = dict(T=Tn, L=1.0, sigma2=1.0, Delta0=1.0)
+    # e dB/de / B at e = e0 x: dimensionless and O(1), so the solver's tolerance is meaningful
+    x = sp.Symbol("x", positive=True)
+    want = e0 * sp.nsolve((e * sp.diff(B, e) / B).subs(e, e0 * x), x, 1, prec=50)
+    assert 0 < want < 1e-6
+    got = b.optimal_step_size(**v)
+    assert got == pytest.approx(float(want), rel=1e-5)
+    assert b(eta=got, **v) == pytest.approx(float(B.subs(e, want).evalf(50)), rel=1e-9)
+
+
+def test_bool_and_oversized_parameters_refused():
+    """T=True (a bool where an integer number of rounds is expected) and other bools are
+    refused by name, as are integers too large for a float and an L so small that 1/L
+    overflows."""
+    sc = bounds.strongly_convex("cogc", P_out=0.2, M=4)
+    nc = bounds.nonconvex("cogc", P_out=0.2, M=4)
+    for b in (sc, nc):
+        with pytest.raises(TypeError, match="T must be an integer number of rounds.*bool"):
+            b(**{**V, "T": True})
+        with pytest.raises(TypeError, match="T must be an integer"):
+            b(**{**V, "T": np.array([True, False])})
+        with pytest.raises(TypeError, match="T must be an integer"):
+            b.optimal_step_size(**{**V, "T": True})
+        with pytest.raises(TypeError, match="Delta0 must be a number.*bool"):
+            b(**{**V, "Delta0": True})
+        with pytest.raises(TypeError, match="sigma2 must be a number.*bool"):
+            b.rounds_to_accuracy(0.1, **{**V, "sigma2": False})
+        with pytest.raises(ValueError, match="T is too large for a float"):
+            b(**{**V, "T": 10**400})
+    with pytest.raises(ValueError, match="1/L overflows"):
+        sc.optimal_step_size(T=10, L=1e-310, mu=1e-310, sigma2=1.0, Delta0=1.0)
+    assert sc(**{**V, "T": np.int64(10)}) == sc(**V)    # numpy integers are fine
 
 
 # ---------------------------------------------------------------------- properties

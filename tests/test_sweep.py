@@ -392,6 +392,84 @@ def test_bad_results_and_arguments(tmp_path):
         load_results(tmp_path / "nowhere")
 
 
+def test_plan_over_max_units_refused_before_anything_is_written(tmp_path, monkeypatch):
+    """trials = 10**12 in chunks of 10**4 is 10**8 units (files): refused at once, naming the
+    fix, with nothing written; the limit is MAX_UNITS units in all (boundary checked on GRID,
+    2 + 3 + 2 + 3 = 10 units)."""
+    task = make_task("outage-mc", trials=10**12)          # chunk_trials = 10**4 by default
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"100,000,000 units.*MAX_UNITS.*chunk_trials"):
+        run_sweep(task, {"M": 4, "s": 1, "p": 0.1, "eps": 0.1}, tmp_path / "big")
+    assert time.perf_counter() - t0 < 5
+    assert not (tmp_path / "big").exists()
+    monkeypatch.setattr(sweep, "MAX_UNITS", 9)
+    with pytest.raises(ValueError, match="plans 10 units"):
+        run_sweep(Draws(), GRID, tmp_path / "g9", n_workers=1)
+    assert not (tmp_path / "g9").exists()
+    monkeypatch.setattr(sweep, "MAX_UNITS", 10)
+    assert run_sweep(Draws(), GRID, tmp_path / "g10", n_workers=1).n_units == 10
+
+
+@pytest.mark.parametrize("options, exc, match", [
+    ({"scheme": "x"}, ValueError, r"scheme must be one of \[.*'gcplus'.*\], got 'x'"),
+    ({"problem": "x"}, ValueError, r"problem must be one of \[.*'digits'.*\], got 'x'"),
+    ({"problem": 3}, TypeError, "problem must be a name"),
+])
+def test_train_names_checked_by_make_task(options, exc, match):
+    """A problem or scheme simulate.train would refuse is refused by make_task, naming the
+    argument and listing the valid names."""
+    with pytest.raises(exc, match=match):
+        make_task("train", **options)
+
+
+def test_task_names_in_grid_checked_before_anything_is_written(tmp_path):
+    """Grid values overriding the train task's scheme / problem, and a bad outage-exact
+    decoder option, are refused before the output directory is created; aliases that
+    simulate.train accepts ('standard') are accepted."""
+    for key in ("scheme", "problem"):
+        with pytest.raises(ValueError, match=rf"point\['{key}'\] must be one of"):
+            run_sweep("train", {"M": 4, "s": 1, "p": 0.1, key: "nope"}, tmp_path / key)
+        assert not (tmp_path / key).exists()
+    with pytest.raises(ValueError, match="decoder must be 'standard', 'gcplus' or 'both'"):
+        make_task("outage-exact", decoder="x")
+    assert make_task("train", scheme="standard").scheme == "standard"
+
+
+@pytest.mark.parametrize("text", ["[]\n", "null\n", '{"key": "KEY"}\n',
+                                  '{"key": "KEY", "result": 1}\n',
+                                  '{"key": "0000", "result": {}}\n', "{not json"])
+def test_damaged_point_file_is_named_and_rebuilt_without_losing_work(tmp_path, text):
+    """load_results on a damaged point file raises ValueError naming the file and the fix
+    (it is not skipped: the table would silently miss a finished point); deleting the file
+    and rerunning rebuilds it from its unit files, computing nothing again."""
+    run_sweep(Draws(), GRID, tmp_path, seed=1, n_workers=1)
+    before = tree(tmp_path)
+    key = json.loads((tmp_path / "manifest.json").read_text())["keys"][1]
+    bad = tmp_path / "points" / f"{key}.json"
+    bad.write_text(text.replace("KEY", key))
+    with pytest.raises(ValueError, match=rf"{bad.name}.*delete it"):
+        load_results(tmp_path)
+    bad.unlink()
+    res = run_sweep(Draws(), GRID, tmp_path, seed=1, n_workers=1)
+    assert res.n_run == 0 and res.complete
+    assert tree(tmp_path) == before
+
+
+def test_damaged_unit_file_is_named(tmp_path):
+    """A unit file that is valid JSON but not a unit record stops the reduction with a
+    ValueError naming it (no bare TypeError / AttributeError); the other points are kept."""
+    run_sweep(Draws(), GRID, tmp_path, seed=1, n_workers=1)
+    keys = json.loads((tmp_path / "manifest.json").read_text())["keys"]
+    (tmp_path / "points" / f"{keys[0]}.json").unlink()
+    unit = tmp_path / "units" / f"{keys[0]}-000001.json"
+    unit.write_text("[1, 2]\n")
+    with pytest.raises(ValueError, match=rf"{unit.name}.*delete it"):
+        run_sweep(Draws(), GRID, tmp_path, seed=1, n_workers=1)
+    assert len(load_results(tmp_path)) == 3
+    unit.unlink()
+    assert run_sweep(Draws(), GRID, tmp_path, seed=1, n_workers=1).n_run == 1
+
+
 # ---------------------------------------------------------------------------- real tasks
 def test_outage_exact_task_matches_closed_form(tmp_path):
     grid = {"M": 6, "s": [1, 2], "p": [0.1, 0.25], "eps": 0.2, "decoder": "standard"}
@@ -516,10 +594,10 @@ def test_outage_mc_task_chunks_seeds_and_interval(tmp_path, fake_sim):
 
 
 def test_train_task_concatenates_chunks(tmp_path, fake_sim):
-    task = make_task("train", rounds=4, trials=5, chunk_trials=2, problem="synthetic")
+    task = make_task("train", rounds=4, trials=5, chunk_trials=2, problem="synthetic-logistic")
     res = run_sweep(task, {"M": 4, "s": 1, "p": [0.1]}, tmp_path, n_workers=1)
     assert [c[3] for c in fake_sim] == [2, 2, 1]
-    assert {c[2] for c in fake_sim} == {("synthetic", "gcplus")}
+    assert {c[2] for c in fake_sim} == {("synthetic-logistic", "gcplus")}
     loss = np.concatenate([c[5] for c in fake_sim])
     (row,) = res.rows
     assert row["n_trials"] == 5 and row["loss_mean"] == loss.mean(axis=0).tolist()
@@ -557,6 +635,25 @@ def test_network_from_point():
         network_from_point({"M": 4, "s": 1, "code": "mds"})
     with pytest.raises(ValueError, match="uplink_erasure"):
         network_from_point({"M": 4, "s": 1, "p": 1.5})
+
+
+def test_interrupted_outage_mc_unit_is_not_saved_as_finished(tmp_path, monkeypatch):
+    """Ctrl-C inside a unit: simulate.outage returns its partial estimate, but the unit must
+    not be recorded (the sweep stops); the rerun then simulates every trial of the point."""
+    from types import SimpleNamespace
+
+    from cogc_theory import simulate
+
+    real = simulate.outage
+    monkeypatch.setattr(simulate, "outage", lambda net, decoder, trials, seed: SimpleNamespace(
+        status="interrupted", failures=1, trials=trials // 3))
+    task = make_task("outage-mc", trials=4_000, chunk_trials=2_000)
+    grid = {"M": 4, "s": 1, "p": 0.2, "eps": 0.2}
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(task, grid, tmp_path / "w", seed=1, n_workers=1)
+    monkeypatch.setattr(simulate, "outage", real)
+    res = run_sweep(task, grid, tmp_path / "w", seed=1, n_workers=1)
+    assert res.rows[0]["n_trials"] == 4_000
 
 
 def test_outage_mc_task_real_simulator(tmp_path):
