@@ -528,6 +528,8 @@ def test_outage_exact_task_gcplus_matches_enumeration(tmp_path):
 # Their plumbing (validation, chunking, seeding, reduction) is tested against stand-ins for the
 # network builder and the simulator, so that it does not wait for the outage / simulate modules.
 class FakeEstimate:
+    status = "max trials"                      # a finished estimate (see OutageEstimate)
+
     def __init__(self, failures, trials):
         self.failures, self.trials = failures, trials
 
