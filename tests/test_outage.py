@@ -342,3 +342,153 @@ def test_large_M_threshold_family_by_monotonicity() -> None:
     net.s = 3                                   # a wrong hint is detected, not trusted
     with pytest.raises(ValueError, match="threshold"):
         outage.decodable_family(net)
+
+
+# ----------------------------------------------------------------------------- input checks
+def test_decodable_family_checks_net_and_tol() -> None:
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    with pytest.raises(TypeError, match="net"):
+        outage.decodable_family(None)
+    for bad in (-1, float("nan"), 5, 0.01, 0.0, 1e-300):
+        with pytest.raises(ValueError, match="tol"):
+            outage.decodable_family(net, tol=bad)
+    for bad in ("a", None, True):
+        with pytest.raises(TypeError, match="tol"):
+            outage.decodable_family(net, tol=bad)
+    # both ends of the accepted range: the cyclic s=1 family is |R| >= M - 1 (closed form)
+    sizes = np.indices((2,) * 4).sum(axis=0)
+    for tol in (_states.TOL_MIN, _states.TOL_MAX):
+        fam = outage.decodable_family(net, method="float", tol=tol)
+        assert np.array_equal(fam.table, sizes >= 3)
+
+
+def _fractional_4_1_decodable(R: set[int]) -> bool:
+    """Fractional repetition M=4, s=1: groups {0,1} and {2,3}; one row per group decodes."""
+    return bool(R & {0, 1}) and bool(R & {2, 3})
+
+
+@pytest.mark.parametrize("kind", ["fractional", "cyclic"])
+def test_is_decodable_masks_equal_index_lists(kind: str) -> None:
+    net = getattr(ct.CooperativeNetwork, kind)(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    fam = outage.decodable_family(net)
+    want = _fractional_4_1_decodable if kind == "fractional" else (lambda R: len(R) >= 3)
+    for code in range(16):
+        R = {m for m in range(4) if code >> m & 1}
+        mask = [bool(code >> m & 1) for m in range(4)]
+        expect = want(R)
+        assert fam.is_decodable(sorted(R)) is expect
+        assert fam.is_decodable(np.array(mask)) is expect
+        assert fam.is_decodable(mask) is expect
+        assert fam.is_decodable(np.array(sorted(R), dtype=np.int64)) is expect
+    assert fam.is_decodable(np.array([True, True, True, False])) is want({0, 1, 2})
+
+
+def test_is_decodable_rejects_bad_sets_threshold_families_too() -> None:
+    small = outage.decodable_family(
+        ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2))
+    big = outage.decodable_family(
+        ct.CooperativeNetwork.cyclic(24, 1, uplink_erasure=0.01, link_erasure=0.02))
+    assert big.table is None and big.threshold == 23
+    for fam in (small, big):
+        M = fam.M
+        for bad in ([0, M + 5], [-1], [0, 0], [1, 1, 2]):
+            with pytest.raises(ValueError, match="R"):
+                fam.is_decodable(bad)
+        with pytest.raises(ValueError, match="length"):
+            fam.is_decodable(np.ones(M - 1, dtype=bool))
+        with pytest.raises(ValueError, match="R"):
+            fam.is_decodable(np.zeros((2, M), dtype=bool))
+        for bad in (5, "01", [0.5], [None]):
+            with pytest.raises(TypeError, match="R"):
+                fam.is_decodable(bad)
+    # the M=24 threshold family by mask and by indices: |R| >= 23
+    mask = np.ones(24, dtype=bool)
+    mask[[3]] = False
+    assert big.is_decodable(mask) and big.is_decodable([m for m in range(24) if m != 3])
+    mask[[5]] = False
+    assert not big.is_decodable(mask)
+    assert not big.is_decodable([m for m in range(24) if m not in (3, 5)])
+
+
+def test_distribution_rules_argument_and_mean_size_default() -> None:
+    B = cyclic_exact(4, 1, seed=0)
+    net = ct.CooperativeNetwork(B, sp.Rational(1, 10), sp.Rational(1, 5))
+    ref = brute_force(*_oracle_inputs(net))
+    mean_ind = sum(k * x for k, x in enumerate(ref["size_individual"]))
+    mean_max = sum(k * x for k, x in enumerate(ref["size_max"]))
+    d = outage.gcplus_distribution(net, rules=("individual",), exact=True)
+    assert d.mean_size() == mean_ind == d.mean_size("individual")
+    with pytest.raises(ValueError, match="rule.*individual"):
+        d.mean_size("max-subset")
+    dboth = outage.gcplus_distribution(net, exact=True)
+    assert dboth.mean_size() == mean_max                  # max-subset when computed
+    with pytest.raises(ValueError, match="rule"):
+        dboth.mean_size("x")
+    one = outage.gcplus_distribution(net, rules="max-subset", exact=True)
+    assert list(one.size_pmf) == ["max-subset"] and one.mean_size() == mean_max
+    with pytest.raises(TypeError, match="rules"):
+        outage.gcplus_distribution(net, rules=None)
+    with pytest.raises(TypeError, match="rules"):
+        outage.gcplus_distribution(net, rules=(1,))
+    with pytest.raises(ValueError, match="rule"):
+        outage.gcplus_distribution(net, rules=()).mean_size()
+
+
+def test_gcplus_polynomial_checks_numeric_p_and_eps() -> None:
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    for p, e, name in ((2, 3, "p"), (0.1, 3, "eps"), (-0.1, 0.1, "p"),
+                       (0.1, float("nan"), "eps"), (sp.Rational(3, 2), 0.1, "p")):
+        with pytest.raises(ValueError, match=name):
+            outage.gcplus_polynomial(net, p=p, eps=e)
+    with pytest.raises(TypeError, match="p"):
+        outage.gcplus_polynomial(net, p="a", eps=0.1)
+    # numbers in range: the s=1 ring closed form 1 - (1-p)^4 - 4 p (1-p)^3 (1-eps)^3
+    P, E = sp.Rational(1, 10), sp.Rational(1, 5)
+    assert outage.gcplus_polynomial(net, p=P, eps=E) == 1 - (1 - P)**4 - 4 * P * (1 - P)**3 \
+        * (1 - E)**3
+
+
+@pytest.mark.parametrize("which", ["cogc", "gcplus"])
+def test_formula_func_checks_its_arguments(which: str) -> None:
+    p, e = sp.symbols("p epsilon")
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=p, link_erasure=e)
+    f = (outage.cogc_formula if which == "cogc" else outage.gcplus_formula)(net)
+    assert f.symbols == (e, p)
+    with pytest.raises(ValueError, match="epsilon"):
+        f.func(2, 0.3)
+    with pytest.raises(ValueError, match="p"):
+        f.func(0.2, 3)
+    with pytest.raises(ValueError, match="p"):
+        f.func(0.1, float("nan"))
+    with pytest.raises(ValueError, match="epsilon"):
+        f.func(float("inf"), 0.1)
+    with pytest.raises(ValueError, match="p"):
+        f.func(0.1, np.array([0.1, 1.5]))
+    with pytest.raises(TypeError, match="p"):
+        f.func(0.1, "a")
+    with pytest.raises(TypeError, match="epsilon"):
+        f.func(0.1 + 0j, 0.1)
+    with pytest.raises(TypeError, match="epsilon, p"):
+        f.func(0.1)
+    # vectorised evaluation is kept; closed forms with pi = (1-p)(1-eps), s = 1 ring
+    ps = np.array([0.0, 0.1, 0.5, 1.0])
+    pi = (1 - ps) * 0.8
+    want = (1 - pi**4 - 4 * pi**3 * (1 - pi) if which == "cogc"
+            else 1 - (1 - ps)**4 - 4 * ps * (1 - ps)**3 * 0.8**3)
+    np.testing.assert_allclose(f.func(0.2, ps), want, rtol=1e-12, atol=1e-15)
+    assert float(f.func(epsilon=0.2, p=0.1)) == pytest.approx(float(want[1]), rel=1e-12)
+
+
+def test_formula_func_checks_erasures_that_are_expressions() -> None:
+    """With erasures 1 - exp(-1/snr) the argument is an SNR, not a probability: any finite
+    positive snr is fine, while values that push the erasure outside [0, 1] are refused."""
+    from cogc_theory.outage import fading
+
+    net = fading.fading_network(ct.codes.cyclic_repetition(4, 1, seed=0), rate=1)
+    f = outage.cogc_formula(net)
+    pi = np.exp(-1 / 20.0) ** 2                       # uplink and one link both succeed
+    assert float(f.func(20.0)) == pytest.approx(1 - pi**4 - 4 * pi**3 * (1 - pi), rel=1e-12)
+    with pytest.raises(ValueError, match="erasure probability"):
+        f.func(-0.5)
+    with pytest.raises(ValueError, match="snr"):
+        f.func(float("nan"))

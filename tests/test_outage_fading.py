@@ -82,3 +82,31 @@ def test_numeric_snr_gives_numbers_and_errors() -> None:
     stuck = ct.CooperativeNetwork(B, 1 - sp.exp(-1 / SNR), 1 / (2 + 1 / SNR))
     with pytest.raises(ValueError, match="vanish"):
         fading.diversity(stuck, "standard", snr=SNR)
+
+
+def test_fading_network_checks_B() -> None:
+    with pytest.raises(TypeError, match="B"):
+        fading.fading_network(None)
+    with pytest.raises(ValueError, match="B"):
+        fading.fading_network(np.zeros((2, 3)))
+
+
+def test_diversity_checks_snr_and_erasures() -> None:
+    p, e = sp.symbols("p epsilon")
+    sym = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=p, link_erasure=e)
+    with pytest.raises(ValueError, match="epsilon.*snr=p"):
+        fading.diversity(sym, snr=p)             # epsilon is not a function of p
+    B = ct.codes.cyclic_repetition(4, 1, seed=0)
+    net = fading.fading_network(B, rate=1)
+    with pytest.raises(TypeError, match="snr"):
+        fading.diversity(net, snr="snr")
+    with pytest.raises(ValueError, match="snr"):
+        fading.diversity(net, snr=sp.Symbol("q"))
+    mixed = ct.CooperativeNetwork(B, 1 - sp.exp(-1 / SNR), e)
+    with pytest.raises(ValueError, match="epsilon"):
+        fading.diversity(mixed, snr=SNR)
+    # an erasure that is the bare symbol itself grows with it: no diversity, said clearly
+    with pytest.raises(ValueError, match="vanish"):
+        fading.diversity(ct.CooperativeNetwork(B, p, 0), snr=p)
+    d = fading.diversity(net, snr=SNR)             # explicit snr: as before
+    assert d.order == 2 and "diversity" in str(d)

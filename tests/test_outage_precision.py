@@ -79,3 +79,62 @@ def test_symbolic_input_is_refused() -> None:
         precision.cogc(net)
     with pytest.raises(ValueError, match="rel_tol"):
         precision.cogc(net.subs({sp.Symbol("p"): 0.1}), rel_tol=2.0)
+
+
+def _binomial_lower_tail(pi: Fraction, M: int, upto: int) -> Fraction:
+    """P(Bin(M, pi) <= upto) in exact rational arithmetic."""
+    import math
+
+    return sum((math.comb(M, j) * pi**j * (1 - pi)**(M - j) for j in range(upto + 1)),
+               Fraction(0))
+
+
+@pytest.mark.parametrize("M,s,p,eps", [(25, 1, 1e-3, 1e-3), (24, 2, 0.01, 0.02)])
+def test_float64_naive_cogc_threshold_family_beyond_table(M: int, s: int, p: float,
+                                                          eps: float) -> None:
+    """For M > 22 the family is a certified threshold family without a table; the naive
+    route must use it (it used to read the missing table and return 1.0)."""
+    net = ct.CooperativeNetwork.cyclic(M, s, uplink_erasure=p, link_erasure=eps)
+    fam = outage.decodable_family(net)
+    assert fam.table is None and fam.threshold == M - s
+    pi = (1 - Fraction(p)) * (1 - Fraction(eps))**s      # exact binary values of the floats
+    exact = float(_binomial_lower_tail(pi, M, M - s - 1))
+    naive = precision.float64_naive_cogc(net)
+    assert naive == pytest.approx(exact, rel=1e-10)
+    assert naive == pytest.approx(outage.cogc(net), rel=1e-10)
+
+
+def test_float64_naive_cogc_and_family_check_net() -> None:
+    with pytest.raises(TypeError, match="net"):
+        precision.float64_naive_cogc(None)
+    with pytest.raises(TypeError, match="net"):
+        outage.decodable_family(None)
+    rec = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2,
+                                       reciprocal=True)
+    with pytest.raises(ValueError, match="reciprocal"):
+        precision.float64_naive_cogc(rec)
+
+
+@pytest.mark.parametrize("fn", ["cogc", "gcplus"])
+def test_dps_and_rel_tol_are_validated(fn: str) -> None:
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    f = getattr(precision, fn)
+    for bad in (0, -5, precision.DPS_MIN - 1, precision.DPS_MAX + 1, 10**6):
+        with pytest.raises(ValueError, match="dps"):
+            f(net, dps=bad)
+    for bad in (2.7, "x", True, 30.0):
+        with pytest.raises(TypeError, match="dps"):
+            f(net, dps=bad)
+    for bad in ("a", None):
+        with pytest.raises(TypeError, match="rel_tol"):
+            f(net, rel_tol=bad)
+    for bad in (float("nan"), 0.0, -1e-3, 1.0):
+        with pytest.raises(ValueError, match="rel_tol"):
+            f(net, rel_tol=bad)
+    # the ends of the range give the exact value: s=1 ring with pi = (1-p)(1-eps)
+    P, E = Fraction(0.1), Fraction(0.2)
+    pi = (1 - P) * (1 - E)
+    exact = (1 - pi**4 - 4 * pi**3 * (1 - pi) if fn == "cogc"
+             else 1 - (1 - P)**4 - 4 * P * (1 - P)**3 * (1 - E)**3)
+    for dps in (precision.DPS_MIN, precision.DPS_MAX, np.int64(40)):
+        assert _rel(f(net, dps=dps), exact) <= 1e-10

@@ -161,3 +161,61 @@ def test_ring_functions_refuse_other_supports() -> None:
         S.ring_s1_outage(net)
     with pytest.raises(ValueError, match="at least two"):
         S.compare_constructions([net])
+
+
+def test_ring_full_table_refuses_huge_M_up_front() -> None:
+    net = ct.CooperativeNetwork.cyclic(30, 1, uplink_erasure=0.1, link_erasure=0.1)
+    with pytest.raises(ValueError, match="MAX_RING_TABLE.*ring_s1_outage"):
+        S.ring_s1_full_table(net)
+    with pytest.raises(ValueError, match="MAX_RING_TABLE"):
+        S.ring_s1_full_table(ct.CooperativeNetwork.cyclic(17, 1, uplink_erasure=0.1,
+                                                           link_erasure=0.1))
+    # below the limit the table is still the characterisation, checked pattern by pattern
+    net = ct.CooperativeNetwork.cyclic(5, 1, uplink_erasure=0.1, link_erasure=0.1)
+    table = S.ring_s1_full_table(net)
+    for x in np.ndindex(*table.shape):
+        absent, complete = x.count(0), x.count(2)
+        assert table[x] == (absent == 0 or (absent == 1 and complete == 4))
+
+
+def test_state_label_and_describe_reject_out_of_range() -> None:
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    st = S.gcplus_structure(net)
+    with pytest.raises(ValueError, match="m"):
+        S.state_label(net, 9, 0)
+    with pytest.raises(ValueError, match="m"):
+        S.state_label(net, -1, 0)
+    with pytest.raises(ValueError, match="state"):
+        S.state_label(net, 0, 3)                 # s = 1: states 0, 1, 2 only
+    with pytest.raises(ValueError, match="state"):
+        S.state_label(net, 0, -1)
+    with pytest.raises(TypeError, match="state"):
+        S.state_label(net, 0, 1.5)
+    with pytest.raises(TypeError, match="net"):
+        S.state_label(None, 0, 0)
+    with pytest.raises(ValueError, match=r"pattern\[0\]"):
+        st.describe([9, 9, 9, 9])
+    with pytest.raises(ValueError, match="pattern"):
+        st.describe([2, 2])
+    assert st.describe([2, 0, 1, 2]) == "C - {} C"
+    assert st.describe(np.array([2, 0, 1, 2])) == "C - {} C"
+
+
+def test_compare_constructions_checks_networks() -> None:
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    with pytest.raises(TypeError, match=r"nets\[1\]"):
+        S.compare_constructions([net, "x"])
+    with pytest.raises(TypeError, match="nets"):
+        S.compare_constructions(None)
+    other = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2, seed=5)
+    assert S.compare_constructions((net, other))["patterns"] == 3**4
+
+
+def test_generating_functions_need_sympy_symbols() -> None:
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=R(1, 10), link_erasure=R(1, 5))
+    with pytest.raises(TypeError, match="z"):
+        S.ring_s1_size_generating_function(net, z="z")
+    with pytest.raises(TypeError, match="y"):
+        S.ring_s1_rank_generating_function(net, y=2)
+    z = sp.Symbol("z")
+    assert S.ring_s1_size_generating_function(net, z).subs(z, 1) == 1

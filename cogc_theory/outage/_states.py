@@ -28,6 +28,7 @@ in arrivals), so the whole subtree is "full recovery".
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -40,6 +41,13 @@ import sympy as sp
 #: :math:`e_k`) counts as in the span when its orthogonal residual is at most ``TOL`` times
 #: its norm (times 100 for the accumulated residual).
 TOL = 1e-9
+#: Smallest and largest ``tol`` accepted (three decades either side of :data:`TOL`): below
+#: ``TOL_MIN`` rounding errors of the float path start to count as independent directions
+#: (already wrong at ``1e-14`` for the cyclic code with ``M=12, s=5``); above ``TOL_MAX``
+#: nearly dependent rows are merged and vectors near the span count as in it (wrong at
+#: ``1e-6`` for GC+ on an exact cyclic ``M=6, s=3``; ``tol=0.01`` makes every set decodable).
+TOL_MIN = 1e-12
+TOL_MAX = 1e-6
 
 #: Largest number of state patterns enumerated (beyond: use Monte Carlo).
 MAX_PATTERNS = 60_000_000
@@ -113,6 +121,19 @@ def state_exponents(net: Any) -> list[np.ndarray]:
             rows.append((0, n - ones, ones))
         out.append(np.array(rows, dtype=np.int64))
     return out
+
+
+def check_tol(tol: Any, name: str = "tol") -> float:
+    """Return the float-path tolerance ``tol`` as a float in [:data:`TOL_MIN`, :data:`TOL_MAX`]
+    or raise naming ``name``."""
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
+        raise TypeError(f"{name} must be a number (relative tolerance of the float rank "
+                        f"tests, default {TOL:g}), got {type(tol).__name__} {tol!r}")
+    tol = float(tol)
+    if not (np.isfinite(tol) and TOL_MIN <= tol <= TOL_MAX):
+        raise ValueError(f"{name} must be a finite relative tolerance in [{TOL_MIN:g}, "
+                         f"{TOL_MAX:g}] (default {TOL:g}), got {tol}")
+    return tol
 
 
 def n_patterns(net: Any) -> int:
@@ -408,6 +429,7 @@ def decision_table(net: Any, *, method: str = "auto", complete_only: bool = Fals
     """
     if method not in ("auto", "exact", "float"):
         raise ValueError(f"method must be 'auto', 'exact' or 'float', got {method!r}")
+    tol = check_tol(tol)
     sizes = [2 if complete_only else 1 + (1 << len(net.neighbors(m))) for m in range(net.M)]
     total = int(np.prod(sizes, dtype=object))
     if total > MAX_PATTERNS:

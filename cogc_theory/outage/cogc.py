@@ -40,9 +40,11 @@ References
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import math
-from collections.abc import Callable
+import numbers
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +53,7 @@ import scipy.stats
 import sympy as sp
 
 from . import _states
+from ._states import check_tol
 
 __all__ = ["DecodableFamily", "OutageFormula", "cogc", "cogc_formula", "decodable_family"]
 
@@ -113,11 +116,27 @@ class DecodableFamily:
         return sorted(out, key=lambda S: (len(S), sorted(S)))
 
     def is_decodable(self, R: Any) -> bool:
-        """Whether the client set ``R`` (iterable of indices) is decodable."""
-        R = set(int(m) for m in R)
+        """Whether the client set ``R`` is decodable.
+
+        Parameters
+        ----------
+        R : iterable of int, or boolean mask of length ``M``
+            Distinct client indices in ``0..M-1`` (e.g. ``[0, 2, 3]``), or a mask whose entry
+            ``m`` says whether client ``m`` is in the set (a numpy bool array or a sequence
+            of ``bool``, e.g. ``[True, False, True, True]``). Integer 0/1 sequences are read
+            as indices, not as a mask.
+
+        Raises
+        ------
+        TypeError
+            ``R`` is not an iterable of integers or a boolean mask.
+        ValueError
+            An index is out of range or repeated, or a mask does not have length ``M``.
+        """
+        members = _client_set(R, self.M)
         if self.table is None:
-            return len(R) >= self.threshold
-        return bool(self.table[tuple(1 if m in R else 0 for m in range(self.M))])
+            return len(members) >= self.threshold
+        return bool(self.table[tuple(1 if m in members else 0 for m in range(self.M))])
 
     def __str__(self) -> str:
         kind = (f"threshold family: decodable iff |R| >= {self.threshold}"
@@ -131,6 +150,36 @@ class DecodableFamily:
             more = f", ... ({len(mins)} in all)" if len(mins) > 8 else ""
             lines.append(f"  minimal decodable sets: {shown}{more}")
         return "\n".join(lines)
+
+
+def _client_set(R: Any, M: int, name: str = "R") -> set[int]:
+    """The client indices of ``R``: distinct indices in ``0..M-1`` or a length-``M`` bool mask."""
+    if isinstance(R, str | bytes) or not isinstance(R, np.ndarray | Iterable):
+        raise TypeError(f"{name} must be an iterable of client indices or a boolean mask of "
+                        f"length M={M}, got {type(R).__name__} {R!r}")
+    if isinstance(R, np.ndarray) and R.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional (indices or a mask of length M={M}), "
+                         f"got shape {R.shape}")
+    items = R.tolist() if isinstance(R, np.ndarray) else list(R)
+    is_mask = (R.dtype == bool if isinstance(R, np.ndarray)
+               else bool(items) and all(isinstance(x, bool | np.bool_) for x in items))
+    if is_mask:
+        if len(items) != M:
+            raise ValueError(f"{name} as a boolean mask must have length M={M}, got length "
+                             f"{len(items)}; or pass the client indices, e.g. [0, 2]")
+        return {m for m, x in enumerate(items) if x}
+    out: set[int] = set()
+    for x in items:
+        if isinstance(x, bool | np.bool_) or not isinstance(x, numbers.Integral):
+            raise TypeError(f"{name} must contain integer client indices (or be a boolean "
+                            f"mask of length M={M}), got {type(x).__name__} {x!r}")
+        m = int(x)
+        if not 0 <= m < M:
+            raise ValueError(f"{name} contains client index {m}, outside 0..{M - 1}")
+        if m in out:
+            raise ValueError(f"{name} contains client index {m} twice; list each client once")
+        out.add(m)
+    return out
 
 
 def _threshold_of(table: np.ndarray) -> int | None:
@@ -174,11 +223,24 @@ def decodable_family(net: Any, *, method: str = "auto", tol: float = _states.TOL
         ``"exact"`` uses rational arithmetic on ``net.B_exact``; ``"auto"`` does so when ``B``
         is rational and ``M`` is small.
     tol : float
-        Relative tolerance of the float path (see :data:`cogc_theory.outage._states.TOL`).
+        Relative tolerance of the float path (see :data:`cogc_theory.outage._states.TOL`),
+        a finite number in ``[1e-12, 1e-6]`` (:data:`~cogc_theory.outage._states.TOL_MIN`,
+        :data:`~cogc_theory.outage._states.TOL_MAX`): below it rounding errors count as
+        independent directions, above it nearly dependent rows merge and vectors near the
+        span count as in it.
 
     Returns
     -------
     DecodableFamily
+
+    Raises
+    ------
+    TypeError
+        ``net`` is not a :class:`~cogc_theory.network.CooperativeNetwork` or ``tol`` is not
+        a number.
+    ValueError
+        ``tol`` outside ``[1e-12, 1e-6]``, an unknown ``method``, or a family that cannot be
+        determined (the message points to ``ct.simulate.outage``).
 
     Examples
     --------
@@ -188,6 +250,8 @@ def decodable_family(net: Any, *, method: str = "auto", tol: float = _states.TOL
     >>> fam.threshold is None, sorted(map(sorted, fam.minimal_sets()))
     (True, [[0, 2], [0, 3], [1, 2], [1, 3]])
     """
+    _check_net(net)
+    tol = check_tol(tol)
     M = net.M
     if M <= MAX_TABLE_M:
         tab = _states.decision_table(net, method=method, complete_only=True, tol=tol)
@@ -300,11 +364,13 @@ def _shannon(table: np.ndarray, w0: list[Any], w1: list[Any], one: Any, zero: An
 
 
 # ----------------------------------------------------------------------------- public API
-def _check_net(net: Any) -> None:
+def _check_net(net: Any, name: str = "net") -> None:
     from ..network import CooperativeNetwork
 
     if not isinstance(net, CooperativeNetwork):
-        raise TypeError(f"net must be a CooperativeNetwork, got {type(net).__name__}")
+        raise TypeError(f"{name} must be a CooperativeNetwork (e.g. ct.CooperativeNetwork."
+                        f"cyclic(M, s, uplink_erasure=..., link_erasure=...)), got "
+                        f"{type(net).__name__}")
 
 
 def _check_independent(net: Any, what: str, fallback: str) -> None:
@@ -414,7 +480,11 @@ class OutageFormula:
     symbols : tuple of sympy.Symbol
         Free symbols, in the argument order of :attr:`func`.
     func : callable
-        ``func(*values)`` evaluates ``expr`` numerically (numpy-vectorised).
+        ``func(*values)`` evaluates ``expr`` numerically (numpy-vectorised: arrays broadcast).
+        Every value must be a finite real number or array, and the erasure probabilities it
+        implies must lie in :math:`[0, 1]` (a symbol that *is* an erasure probability must
+        itself lie in :math:`[0, 1]`); otherwise it raises ``TypeError`` / ``ValueError``
+        naming the argument, instead of returning a meaningless number or NaN.
     """
 
     expr: sp.Expr
@@ -427,8 +497,76 @@ class OutageFormula:
         return f"${self.latex}$"
 
 
+class _CheckedFunc:
+    """Numeric evaluation of an outage expression whose arguments are checked first.
+
+    ``expr`` is lambdified over ``syms`` (numpy); each call checks that every argument is a
+    finite real number or array and that every erasure probability of ``net`` that depends
+    on the arguments evaluates into :math:`[0, 1]`.
+    """
+
+    def __init__(self, expr: sp.Expr, syms: tuple[sp.Symbol, ...], net: Any) -> None:
+        self._raw = sp.lambdify(syms, expr, modules="numpy")
+        self.__signature__ = inspect.signature(self._raw)
+        self.symbols = syms
+        self._names = [str(x) for x in syms]
+        erasures: dict[sp.Expr, Callable[..., Any]] = {}
+        for e in [sp.sympify(x) for x in net.p] + [sp.sympify(x) for x in
+                                                    net.eps[net.link_used]]:
+            if e.free_symbols and e.free_symbols <= set(syms) and e not in erasures:
+                erasures[e] = sp.lambdify(syms, e, modules="numpy")
+        # bare-symbol erasures first, in argument order, so the message names the argument
+        order = {x: i for i, x in enumerate(syms)}
+        self._erasures = dict(sorted(erasures.items(), key=lambda kv: order.get(kv[0],
+                                                                                len(syms))))
+
+    def __repr__(self) -> str:
+        return f"<outage function of ({', '.join(self._names)})>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            bound = self.__signature__.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"func takes one value for each of ({', '.join(self._names)}), "
+                            f"in this order: {exc}") from exc
+        values = [bound.arguments[k] for k in self.__signature__.parameters]
+        floats = [_real_argument(v, n) for v, n in zip(values, self._names, strict=True)]
+        for e, fn in self._erasures.items():
+            with np.errstate(all="ignore"):
+                val = np.asarray(fn(*floats), dtype=float)
+            bad = ~((val >= 0) & (val <= 1))
+            if bad.any():
+                got = float(val[bad].flat[0])
+                if isinstance(e, sp.Symbol):
+                    raise ValueError(f"{e} is an erasure probability and must lie in [0, 1], "
+                                     f"got {got}")
+                raise ValueError(
+                    f"the values of ({', '.join(self._names)}) make the erasure probability "
+                    f"{e} equal {got}, outside [0, 1]; pass values for which it is a "
+                    f"probability")
+        return self._raw(*bound.args, **bound.kwargs)
+
+
+def _real_argument(value: Any, name: str) -> np.ndarray:
+    """``value`` as a finite float array, or raise naming ``name``."""
+    if isinstance(value, bool) or np.iscomplexobj(value):
+        raise TypeError(f"{name} must be a real number or array, got {type(value).__name__} "
+                        f"{value!r}")
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real number or array of real numbers, got "
+                        f"{type(value).__name__} {value!r}") from exc
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or infinity), got {value!r}")
+    return arr
+
+
 def cogc_formula(net: Any, *, method: str = "auto") -> OutageFormula:
     r"""The CoGC outage of ``net`` as an :class:`OutageFormula` (expression, LaTeX, function).
+
+    The function ``func`` checks its arguments: values that are not finite, or that make an
+    erasure probability leave :math:`[0, 1]`, raise ``ValueError`` naming the argument.
 
     Examples
     --------
@@ -454,6 +592,5 @@ def cogc_formula(net: Any, *, method: str = "auto") -> OutageFormula:
             closed = sp.Sum(sp.binomial(M, j) * pi**j * (1 - pi)**(M - j),
                             (j, 0, fam.threshold - 1))
     syms = tuple(sorted(expr.free_symbols, key=lambda x: x.name))
-    func = sp.lambdify(syms, expr, modules="numpy")
     return OutageFormula(expr=expr, closed_form=closed, latex=sp.latex(closed), symbols=syms,
-                         func=func)
+                         func=_CheckedFunc(expr, syms, net))

@@ -19,6 +19,7 @@ a full :func:`sympy.series` of the composed expression.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ import numpy as np
 import sympy as sp
 
 from .. import channels
+from .._validate import check_square_matrix
 from . import _states
 from .cogc import (
     _check_independent,
@@ -63,6 +65,14 @@ def fading_network(B: Any, *, snr: Any = SNR, rate: Any = 1, link_rate: Any = No
     kwargs
         ``reciprocal`` / ``memory`` for the network.
 
+    Raises
+    ------
+    TypeError
+        ``B`` is not a square matrix of numbers (e.g. ``None``).
+    ValueError
+        ``B`` not square or not finite, ``positions`` without ``ps_position`` or with the
+        wrong number of rows.
+
     Examples
     --------
     >>> import cogc_theory as ct
@@ -73,7 +83,10 @@ def fading_network(B: Any, *, snr: Any = SNR, rate: Any = 1, link_rate: Any = No
     """
     from ..network import CooperativeNetwork
 
-    M = np.asarray(B.tolist() if isinstance(B, sp.MatrixBase) else B).shape[0]
+    if B is None or isinstance(B, str | bytes | numbers.Number):
+        raise TypeError(f"B must be a square GC matrix (array_like or sympy.Matrix (M, M), "
+                        f"e.g. ct.codes.cyclic_repetition(M, s)), got {type(B).__name__}")
+    M = check_square_matrix(B, "B").shape[0]
     link_rate = rate if link_rate is None else link_rate
     if positions is not None:
         if ps_position is None:
@@ -209,6 +222,14 @@ def diversity(net: Any, decoder: str = "standard", *, snr: sp.Symbol | None = No
     -------
     Diversity
 
+    Raises
+    ------
+    TypeError
+        ``snr`` is not a sympy Symbol.
+    ValueError
+        ``snr`` is not a free symbol of the network, an erasure depends on other symbols
+        or does not vanish as ``snr -> oo``, or the outage is identically zero.
+
     Examples
     --------
     >>> import cogc_theory as ct
@@ -218,12 +239,27 @@ def diversity(net: Any, decoder: str = "standard", *, snr: sp.Symbol | None = No
     (3, 270)
     """
     _check_net(net)
+    syms = net.symbols
     if snr is None:
-        syms = net.symbols
         if len(syms) != 1:
             raise ValueError(f"pass snr=: the network has free symbols {sorted(map(str, syms))}")
         snr = next(iter(syms))
+    elif not isinstance(snr, sp.Symbol):
+        raise TypeError(f"snr must be a sympy Symbol (the network's SNR symbol, e.g. "
+                        f"fading.SNR), got {type(snr).__name__} {snr!r}")
+    elif snr not in syms:
+        raise ValueError(f"snr={snr} is not a free symbol of the network (its symbols: "
+                         f"{sorted(map(str, syms))}); pass the symbol the erasures depend on")
     poly, back = outage_polynomial(net, decoder)
+    # generators that stand for erasure expressions: dummies (``back``) and erasures that are
+    # bare symbols (their own generators, absent from ``back``)
+    back = {g: back.get(g, g) for g in poly.gens if g in back or g in syms}
+    for e in back.values():
+        others = sp.sympify(e).free_symbols - {snr}
+        if others:
+            raise ValueError(f"erasure {e} depends on {sorted(map(str, others))} besides "
+                             f"snr={snr}; substitute numbers for them with net.subs({{...}}) "
+                             f"so that every erasure is a function of snr alone")
     x = sp.Dummy("x", positive=True)
     theta = {}
     for g, e in back.items():

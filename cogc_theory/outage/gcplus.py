@@ -31,6 +31,7 @@ with integer counts :math:`c_{afg}` (:func:`gcplus_polynomial`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -38,8 +39,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from .._validate import check_probability
 from . import _states
-from .cogc import OutageFormula, _check_net
+from .cogc import OutageFormula, _check_net, _CheckedFunc
 
 __all__ = ["GCPlusOutage", "gcplus", "gcplus_distribution", "gcplus_formula",
            "gcplus_polynomial"]
@@ -73,6 +75,21 @@ def _weights(net: Any, kind: str) -> list[Any]:
             out.append(row)
         return out
     return [[sp.expand(x) for x in qm] for qm in q]
+
+
+def _check_rules(rules: Any) -> tuple[str, ...]:
+    """``rules`` as a tuple of distinct rule names (a single string is one rule)."""
+    if isinstance(rules, str):
+        rules = (rules,)
+    if isinstance(rules, bytes) or not isinstance(rules, Iterable):
+        raise TypeError(f"rules must be a rule name or a tuple of them, drawn from {RULES}, "
+                        f"got {type(rules).__name__} {rules!r}")
+    rules = list(rules)
+    for r in rules:
+        if not isinstance(r, str):
+            raise TypeError(f"rules must contain rule names (strings) from {RULES}, got "
+                            f"{type(r).__name__} {r!r}")
+    return tuple(dict.fromkeys(rules))
 
 
 def _table(net: Any, method: str, rules: tuple[str, ...], what: str) -> _states.DecisionTable:
@@ -175,11 +192,20 @@ def gcplus_polynomial(net: Any, *, p: Any = None, eps: Any = None, event: str = 
     Parameters
     ----------
     net : CooperativeNetwork
-    p, eps : sympy expressions, optional
+    p, eps : sympy expressions or numbers, optional
         What to write for the uplink and link erasure probabilities; default: the network's
-        own values (symbols stay symbols, numbers give a number).
+        own values (symbols stay symbols, numbers give a number). Numbers must be finite
+        probabilities in :math:`[0, 1]`.
     event : {"no-full", "full", "total-individual"}
         No full recovery, full recovery, or total outage under ``"individual"``.
+
+    Raises
+    ------
+    TypeError
+        ``p`` or ``eps`` is neither a number nor a sympy expression.
+    ValueError
+        A numeric ``p`` or ``eps`` outside :math:`[0, 1]` or not finite, only one of them
+        given, an inhomogeneous network or an unknown ``event``.
 
     Examples
     --------
@@ -195,6 +221,8 @@ def gcplus_polynomial(net: Any, *, p: Any = None, eps: Any = None, event: str = 
                          "link erasure value); use gcplus(net, symbolic=True) otherwise")
     if (p is None) != (eps is None):
         raise ValueError("give both p and eps, or neither")
+    if p is not None:
+        p, eps = check_probability(p, "p"), check_probability(eps, "eps")
     if event not in ("no-full", "full", "total-individual"):
         raise ValueError(f"event must be 'no-full', 'full' or 'total-individual', got {event!r}")
     rules = ("individual",) if event == "total-individual" else ()
@@ -232,8 +260,26 @@ class GCPlusOutage:
     size_pmf: dict[str, np.ndarray]
     method: str
 
-    def mean_size(self, rule: str = "max-subset") -> Any:
-        """:math:`E|K|` under ``rule``."""
+    def mean_size(self, rule: str | None = None) -> Any:
+        """:math:`E|K|` under ``rule``.
+
+        ``rule`` must be one of the rules computed (the keys of :attr:`size_pmf`); the
+        default is ``"max-subset"`` when it was computed, else the first computed rule.
+
+        Raises
+        ------
+        ValueError
+            ``rule`` was not computed (the message lists the computed rules), or no rule was.
+        """
+        computed = list(self.size_pmf)
+        if rule is None:
+            if not computed:
+                raise ValueError("no partial rule was computed (rules=()); call "
+                                 "gcplus_distribution(net, rules=('max-subset',)) for E|K|")
+            rule = "max-subset" if "max-subset" in computed else computed[0]
+        if not isinstance(rule, str) or rule not in self.size_pmf:
+            raise ValueError(f"rule must be one of the rules computed, {tuple(computed)}, got "
+                             f"{rule!r}; pass it in gcplus_distribution(net, rules=...)")
         pmf = self.size_pmf[rule]
         return sum(k * pmf[k] for k in range(self.M + 1))
 
@@ -259,7 +305,8 @@ def gcplus_distribution(net: Any, *, rules: tuple[str, ...] = RULES, method: str
     Parameters
     ----------
     net : CooperativeNetwork
-    rules : tuple of {"max-subset", "individual"}
+    rules : str or tuple of {"max-subset", "individual"}
+        The partial rules whose law of :math:`|K|` is computed; a single string is one rule.
     method : {"auto", "exact", "float"}
         Rank decisions (see :func:`gcplus`).
     exact : bool
@@ -270,6 +317,14 @@ def gcplus_distribution(net: Any, *, rules: tuple[str, ...] = RULES, method: str
     -------
     GCPlusOutage
 
+    Raises
+    ------
+    TypeError
+        ``rules`` is not a string or an iterable of strings.
+    ValueError
+        An unknown rule, reciprocal links, too many state patterns, or ``exact=True`` with
+        non-rational erasures.
+
     Examples
     --------
     >>> import cogc_theory as ct
@@ -278,7 +333,7 @@ def gcplus_distribution(net: Any, *, rules: tuple[str, ...] = RULES, method: str
     >>> round(d.no_full, 6), round(float(d.size_pmf["max-subset"].sum()), 12)
     (0.089884, 1.0)
     """
-    rules = tuple(rules)
+    rules = _check_rules(rules)
     tab = _table(net, method, rules, "outage.gcplus_distribution")
     w = _weights(net, "exact" if exact else "float")
 
@@ -304,7 +359,9 @@ def gcplus_formula(net: Any, *, method: str = "auto") -> OutageFormula:
     r"""GC+ :math:`P(\text{no full recovery})` as an :class:`~.cogc.OutageFormula`.
 
     Homogeneous networks give the count polynomial of :func:`gcplus_polynomial` (its
-    ``closed_form`` and LaTeX), others the symbolic contraction of :func:`gcplus`.
+    ``closed_form`` and LaTeX), others the symbolic contraction of :func:`gcplus`. Its
+    ``func`` checks its arguments: values that are not finite, or that make an erasure
+    probability leave :math:`[0, 1]`, raise ``ValueError`` naming the argument.
 
     Examples
     --------
@@ -320,4 +377,4 @@ def gcplus_formula(net: Any, *, method: str = "auto") -> OutageFormula:
             else gcplus(net, symbolic=True, method=method))
     syms = tuple(sorted(expr.free_symbols, key=lambda x: x.name))
     return OutageFormula(expr=expr, closed_form=expr, latex=sp.latex(expr), symbols=syms,
-                         func=sp.lambdify(syms, expr, modules="numpy"))
+                         func=_CheckedFunc(expr, syms, net))

@@ -21,12 +21,22 @@ from __future__ import annotations
 from typing import Any
 
 import mpmath
+import numpy as np
 import sympy as sp
 
+from .._validate import check_int, check_positive
 from . import _states
 from .cogc import _check_independent, _check_net, _poisson_binomial_cdf, _shannon, decodable_family
 
-__all__ = ["cogc", "float64_naive_cogc", "gcplus", "to_mpf"]
+__all__ = ["DPS_DEFAULT", "DPS_MAX", "DPS_MIN", "cogc", "float64_naive_cogc", "gcplus", "to_mpf"]
+
+#: Default starting working precision (decimal digits).
+DPS_DEFAULT = 30
+#: Range of the starting working precision ``dps``: below ``DPS_MIN`` digits the first
+#: evaluations are coarser than float64; above ``DPS_MAX`` a single evaluation is already
+#: slow (and the precision is doubled up to eight times from there).
+DPS_MIN = 15
+DPS_MAX = 1000
 
 
 def to_mpf(x: Any, name: str = "value") -> mpmath.mpf:
@@ -52,10 +62,24 @@ def _client_mp(net: Any) -> tuple[list[mpmath.mpf], list[mpmath.mpf]]:
     return pis, qs
 
 
-def _adaptive(fn: Any, rel_tol: float, dps: int | None) -> mpmath.mpf:
-    if not 0 < rel_tol < 1:
+def _check_precision(rel_tol: Any, dps: Any) -> tuple[float, int]:
+    """Validate ``rel_tol`` (a number in (0, 1)) and ``dps`` (None or an int in
+    [:data:`DPS_MIN`, :data:`DPS_MAX`])."""
+    rel_tol = check_positive(rel_tol, "rel_tol", "relative tolerance")
+    if not rel_tol < 1:
         raise ValueError(f"rel_tol must lie in (0, 1), got {rel_tol}")
-    d = 30 if dps is None else int(dps)
+    if dps is None:
+        return rel_tol, DPS_DEFAULT
+    dps = check_int(dps, "dps")
+    if not DPS_MIN <= dps <= DPS_MAX:
+        raise ValueError(
+            f"dps (the starting working precision in decimal digits) must lie in "
+            f"[{DPS_MIN}, {DPS_MAX}], got {dps}; leave it at None for {DPS_DEFAULT} digits "
+            f"(the precision is raised automatically until rel_tol is met)")
+    return rel_tol, dps
+
+
+def _adaptive(fn: Any, rel_tol: float, d: int) -> mpmath.mpf:
     with mpmath.workdps(d):
         prev = fn()
     for _ in range(8):
@@ -74,6 +98,31 @@ def cogc(net: Any, *, rel_tol: float = 1e-10, dps: int | None = None) -> mpmath.
     .. math:: P_\mathrm{out} = \sum_{R\notin\mathcal D(B)}\prod_{m\in R}\pi_m
               \prod_{m\notin R}(1-\pi_m)\quad(\text{Poisson-binomial tail for threshold }B).
 
+    Parameters
+    ----------
+    net : CooperativeNetwork
+        Numeric erasures (floats are taken exactly, sympy rationals at working precision).
+    rel_tol : float
+        Target relative error, in :math:`(0, 1)`.
+    dps : int, optional
+        Starting working precision in decimal digits, an integer in
+        [:data:`DPS_MIN`, :data:`DPS_MAX`] = [15, 1000] (default :data:`DPS_DEFAULT` = 30);
+        it is doubled until two successive results agree to ``rel_tol / 100``.
+
+    Returns
+    -------
+    mpmath.mpf
+
+    Raises
+    ------
+    TypeError
+        ``net`` is not a network, ``rel_tol`` is not a number or ``dps`` not an integer.
+    ValueError
+        ``rel_tol`` outside (0, 1), ``dps`` outside [15, 1000], a symbolic network, or a
+        network the exact engines refuse (reciprocal links, too many patterns).
+    ArithmeticError
+        No convergence to ``rel_tol`` after eight doublings of the precision.
+
     Examples
     --------
     >>> import cogc_theory as ct, mpmath
@@ -82,6 +131,7 @@ def cogc(net: Any, *, rel_tol: float = 1e-10, dps: int | None = None) -> mpmath.
     '2.4e-33'
     """
     _check_net(net)
+    rel_tol, dps = _check_precision(rel_tol, dps)
     _check_independent(net, "outage.precision.cogc", "ct.simulate.outage(net)")
     fam = decodable_family(net)
 
@@ -106,6 +156,33 @@ def gcplus(net: Any, *, rel_tol: float = 1e-10, dps: int | None = None,
     ``rel_tol``: the contraction of the no-full table with the client-state probabilities,
     all terms nonnegative.
 
+    Parameters
+    ----------
+    net : CooperativeNetwork
+        Numeric erasures (floats are taken exactly, sympy rationals at working precision).
+    rel_tol : float
+        Target relative error, in :math:`(0, 1)`.
+    dps : int, optional
+        Starting working precision in decimal digits, an integer in
+        [:data:`DPS_MIN`, :data:`DPS_MAX`] = [15, 1000] (default :data:`DPS_DEFAULT` = 30);
+        it is doubled until two successive results agree to ``rel_tol / 100``.
+    method : {"auto", "exact", "float"}
+        How the no-full table is decided (see :func:`cogc_theory.outage.gcplus`).
+
+    Returns
+    -------
+    mpmath.mpf
+
+    Raises
+    ------
+    TypeError
+        ``net`` is not a network, ``rel_tol`` is not a number or ``dps`` not an integer.
+    ValueError
+        ``rel_tol`` outside (0, 1), ``dps`` outside [15, 1000], a symbolic network, or a
+        network the exact engines refuse (reciprocal links, too many patterns).
+    ArithmeticError
+        No convergence to ``rel_tol`` after eight doublings of the precision.
+
     Examples
     --------
     >>> import cogc_theory as ct, mpmath
@@ -114,6 +191,7 @@ def gcplus(net: Any, *, rel_tol: float = 1e-10, dps: int | None = None,
     '1.8e-33'
     """
     _check_net(net)
+    rel_tol, dps = _check_precision(rel_tol, dps)
     _states.check_enumerable(net, "outage.precision.gcplus",
                              "ct.simulate.outage(net, decoder='gcplus')")
     tab = _states.decision_table(net, method=method)
@@ -138,10 +216,37 @@ def gcplus(net: Any, *, rel_tol: float = 1e-10, dps: int | None = None,
 
 
 def float64_naive_cogc(net: Any) -> float:
-    """The float64 route :math:`1 - P(\\text{success})` (for demonstrating cancellation)."""
+    r"""The float64 route :math:`1 - P(\text{success})` (for demonstrating cancellation).
+
+    :math:`P(\text{success})` is the reliability polynomial of the decodable family (the
+    Poisson-binomial upper tail :math:`\Pr[X\ge t]` for a threshold family, which is how
+    families with ``M`` above :data:`~cogc_theory.outage.cogc.MAX_TABLE_M` are known),
+    evaluated in float64 with :math:`\pi_m` formed in float64; the result loses every digit
+    once the outage falls below about :math:`10^{-16}`.
+
+    Raises
+    ------
+    TypeError
+        ``net`` is not a :class:`~cogc_theory.network.CooperativeNetwork`.
+    ValueError
+        Reciprocal links, a symbolic network, or a family that cannot be determined.
+    """
+    _check_net(net)
+    _check_independent(net, "outage.precision.float64_naive_cogc", "ct.simulate.outage(net)")
+    if net.is_symbolic:
+        raise ValueError("outage.precision.float64_naive_cogc: the network is symbolic; "
+                         "substitute numbers with net.subs({...})")
     fam = decodable_family(net)
-    pi = net.success_probabilities()
-    ok = _shannon(fam.table, list(1 - pi), list(pi), 1.0, 0.0)
+    pi = np.asarray(net.success_probabilities(), dtype=float)
+    q = 1.0 - pi
+    if fam.table is not None:
+        ok = _shannon(fam.table, list(q), list(pi), 1.0, 0.0)
+    else:
+        # P(X >= t) = P(at most M - t clients fail to contribute): the lower tail of the
+        # Poisson-binomial count of failures, roles of pi and 1 - pi swapped
+        t = fam.threshold
+        ok = (1.0 if t <= 0 else 0.0 if t > net.M
+              else _poisson_binomial_cdf(list(q), list(pi), net.M - t, 1.0, 0.0))
     return float(1.0 - ok)
 
 

@@ -51,12 +51,14 @@ twice by the trace) and the ring that is one path ending at an absent client (st
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
+from .._validate import check_int
 from . import _states
 from .cogc import _check_net
 
@@ -72,13 +74,32 @@ __all__ = [
     "state_label",
 ]
 
+#: Largest number of entries (:math:`3^M`) of :func:`ring_s1_full_table`, as for the
+#: enumerated decision tables (:data:`cogc_theory.outage._states.MAX_PATTERNS`).
+MAX_RING_TABLE = _states.MAX_PATTERNS
+
 
 def state_label(net: Any, m: int, state: int) -> str:
     """Readable label of client ``m``'s state: ``"-"`` absent, ``"C"`` complete, else the
-    neighbours heard, e.g. ``"{3}"``."""
+    neighbours heard, e.g. ``"{3}"``.
+
+    Raises
+    ------
+    TypeError
+        ``net`` is not a network, or ``m`` / ``state`` is not an integer.
+    ValueError
+        ``m`` outside ``0..M-1`` or ``state`` outside ``0..2**|N_m|``.
+    """
+    _check_net(net)
+    m = check_int(m, "m", lo=0, hi=net.M - 1)
+    nb = net.neighbors(m)
+    state = check_int(state, "state")
+    if not 0 <= state <= 1 << len(nb):
+        raise ValueError(f"state of client {m} must lie in 0..{1 << len(nb)} (0 absent, "
+                         f"1 + b arrived with link bitmap b over its {len(nb)} neighbours), "
+                         f"got {state}")
     if state == 0:
         return "-"
-    nb = net.neighbors(m)
     b = state - 1
     if b == (1 << len(nb)) - 1:
         return "C"
@@ -127,8 +148,27 @@ class GCPlusStructure:
         return np.argwhere(self.minimal_mask())
 
     def describe(self, pattern: Any) -> str:
-        """Labels of a pattern, e.g. ``"C C - {2} C"``."""
-        return " ".join(state_label(self.net, m, int(x)) for m, x in enumerate(pattern))
+        """Labels of a pattern, e.g. ``"C C - {2} C"``.
+
+        Raises
+        ------
+        ValueError
+            ``pattern`` does not have one state per client, or a state is out of range.
+        TypeError
+            A state is not an integer.
+        """
+        states = list(np.asarray(pattern).ravel()) if isinstance(pattern, np.ndarray) \
+            else list(pattern)
+        if len(states) != self.net.M:
+            raise ValueError(f"pattern must have one state per client (length M="
+                             f"{self.net.M}), got length {len(states)}")
+        labels = []
+        for m, x in enumerate(states):
+            try:
+                labels.append(state_label(self.net, m, x))
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"pattern[{m}]: {exc}") from exc
+        return " ".join(labels)
 
     def rank_counts(self) -> np.ndarray:
         """Number of state patterns with each rank ``0..M``."""
@@ -201,9 +241,22 @@ def compare_constructions(nets: list[Any], *, method: str = "auto") -> dict[str,
     Returns a dict with ``"agree"`` (bool), ``"patterns"`` (number compared) and
     ``"disagreements"`` (count of patterns where some matrix differs from the first).
     The SPEC's observation: random cyclic constructions with equal ``(M, s)`` agree.
+
+    Raises
+    ------
+    TypeError
+        ``nets`` is not a list of networks.
+    ValueError
+        Fewer than two networks, or supports that differ.
     """
+    if isinstance(nets, str | bytes) or not isinstance(nets, Iterable):
+        raise TypeError(f"nets must be a list of CooperativeNetworks, got "
+                        f"{type(nets).__name__}")
+    nets = list(nets)
     if len(nets) < 2:
         raise ValueError("compare_constructions needs at least two networks")
+    for i, n in enumerate(nets):
+        _check_net(n, f"nets[{i}]")
     sup = nets[0].support
     for n in nets[1:]:
         if not np.array_equal(n.support, sup):
@@ -275,12 +328,28 @@ def ring_s1_full_table(net: Any) -> np.ndarray:
         full iff every client arrived, or exactly one is absent and all others complete.
 
     States per client: 0 absent, 1 incomplete (link from m+1 failed), 2 complete.
+
+    Raises
+    ------
+    ValueError
+        Not an s = 1 ring, or :math:`3^M` above :data:`MAX_RING_TABLE` entries (``M > 16``):
+        use :func:`ring_s1_outage` for the probability, which holds for any ``M``.
     """
     _require_ring(net)
     M = net.M
-    x = np.indices((3,) * M)
-    absent = (x == 0).sum(axis=0)
-    complete = (x == 2).sum(axis=0)
+    if 3**M > MAX_RING_TABLE:
+        raise ValueError(
+            f"ring_s1_full_table: the table of M={M} clients has 3**{M} = {3**M:,} entries, "
+            f"above the limit MAX_RING_TABLE = {MAX_RING_TABLE:,} (M <= 16); use "
+            f"ring_s1_outage(net) for P(no full recovery) at any M, or test single patterns "
+            f"with the rule 'all arrived, or one absent and the rest complete'")
+    absent = np.zeros((3,) * M, dtype=np.int8)
+    complete = np.zeros((3,) * M, dtype=np.int8)
+    for m in range(M):
+        shape = [1] * M
+        shape[m] = 3
+        absent += np.array([1, 0, 0], dtype=np.int8).reshape(shape)
+        complete += np.array([0, 0, 1], dtype=np.int8).reshape(shape)
     return (absent == 0) | ((absent == 1) & (complete == M - 1))
 
 
@@ -319,11 +388,25 @@ def ring_s1_outage(net: Any) -> sp.Expr:
     return 1 - all_arrived - one_absent
 
 
+def _check_symbol(x: Any, name: str) -> sp.Symbol:
+    if not isinstance(x, sp.Symbol):
+        raise TypeError(f"{name} must be a sympy Symbol, e.g. sympy.Symbol({name!r}), got "
+                        f"{type(x).__name__} {x!r}")
+    return x
+
+
 def ring_s1_size_generating_function(net: Any, z: sp.Symbol | None = None) -> sp.Expr:
     r""":math:`G(z)=\sum_k P(|K|=k)z^k` of the generic s = 1 ring by the transfer matrix.
 
     Holds for both partial rules (they coincide on a generic ring). :math:`G(1)=1`,
     :math:`[z^M]G = P_\mathrm{full}`, :math:`G(0)` is the total-outage probability.
+
+    Raises
+    ------
+    TypeError
+        ``z`` is not a sympy Symbol.
+    ValueError
+        Not an s = 1 ring.
 
     Examples
     --------
@@ -336,7 +419,7 @@ def ring_s1_size_generating_function(net: Any, z: sp.Symbol | None = None) -> sp
     1
     """
     _require_ring(net)
-    z = sp.Symbol("z") if z is None else z
+    z = sp.Symbol("z") if z is None else _check_symbol(z, "z")
     a, c, i = _ring_weights(net)
     M = net.M
     P = sp.eye(2)
@@ -352,9 +435,16 @@ def ring_s1_rank_generating_function(net: Any, y: sp.Symbol | None = None) -> sp
     r""":math:`\sum_r P(\operatorname{rank}A=r)\,y^r` for the generic s = 1 ring:
 
     .. math:: \prod_m (p_m + (1-p_m) y) - (y^M - y^{M-1})\prod_m c_m .
+
+    Raises
+    ------
+    TypeError
+        ``y`` is not a sympy Symbol.
+    ValueError
+        Not an s = 1 ring.
     """
     _require_ring(net)
-    y = sp.Symbol("y") if y is None else y
+    y = sp.Symbol("y") if y is None else _check_symbol(y, "y")
     a, c, _ = _ring_weights(net)
     return sp.expand(sp.Mul(*[x + (1 - x) * y for x in a])
                      - (y**net.M - y**(net.M - 1)) * sp.Mul(*c))
