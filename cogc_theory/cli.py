@@ -7,6 +7,11 @@ scenario parameter is an option and may also come from ``--config FILE.toml`` (a
 
 Exit status: 0 success; 1 a failed check, validation row or report stage; 2 bad usage or bad
 input; 130 interrupted.
+
+Every input, including each ``--out``, is checked before any work starts; options that would be
+ignored (``--json`` with ``--symbolic``, ``--out`` for ``simulate`` without ``--train``, ...)
+are refused. Files are written to a temporary name and renamed when complete
+(:mod:`cogc_theory._io`), so a file that is there is complete.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -94,8 +100,9 @@ _SCENARIO_DEST = {"M": "M", "s": "s", "code": "code", "construction": "construct
 
 def _add_config(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE.toml",
-                   help="read parameters from a TOML file ([scenario], [study] or [sweep] "
-                        "table); command-line options override it")
+                   help="read parameters from a TOML file: its [scenario] table (outage, "
+                        "bound, simulate, plot), [study] (report) or [sweep] (sweep); other "
+                        "tables are refused; command-line options override it")
 
 
 def _add_network(p: argparse.ArgumentParser) -> None:
@@ -144,20 +151,66 @@ def _add_train(p: argparse.ArgumentParser) -> None:
 
 
 def _scenario(args: argparse.Namespace, **defaults: Any) -> Any:
-    from .config import Scenario, load_toml
+    from .config import Scenario, load_table
 
     data: dict[str, Any] = dict(defaults)
-    if getattr(args, "config", None):
-        cfg = load_toml(args.config)
-        table = cfg.get("scenario", {})
-        if not isinstance(table, dict):
-            raise ValueError(f"[scenario] in {args.config} must be a table")
-        data.update(table)
+    if getattr(args, "config", None) is not None:
+        data.update(load_table(args.config, "scenario"))
     for key, dest in _SCENARIO_DEST.items():
         v = getattr(args, dest, None)
         if v is not None:
             data[key] = v
     return Scenario.from_mapping(data)
+
+
+def _given(*pairs: tuple[str, Any]) -> list[str]:
+    """The option names among ``(name, value)`` pairs whose value was given (not None/False)."""
+    return [name for name, v in pairs if v is not None and v is not False]
+
+
+def _refuse(given: list[str], why: str) -> None:
+    """Refuse the options ``given`` (exit 2) with one line: "OPTIONS {why}", where ``why``
+    may hold ``{apply}`` and ``{them}`` (singular or plural to match)."""
+    if given:
+        one = len(given) == 1
+        why = why.format(apply="applies" if one else "apply", them="it" if one else "them")
+        raise CLIError(f"{', '.join(given)} {why}")
+
+
+def _out_dir(path: str) -> Path:
+    """Check a directory ``--out`` before any work: create it (with parents), probe a write."""
+    from ._io import writable_dir
+
+    if not path.strip():
+        raise CLIError("--out is empty; give a directory, e.g. --out results")
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise CLIError(f"--out {path!r} is an existing file, not a directory; give a new or "
+                       "existing directory")
+    try:
+        writable_dir(out)
+    except OSError as exc:
+        raise CLIError(f"--out {path!r}: cannot write there ({exc.strerror or exc}); choose "
+                       "a writable directory") from None
+    return out
+
+
+def _out_file(path: str, example: str) -> Path:
+    """Check a file ``--out`` before any work: a file name, parent created and writable."""
+    from ._io import writable_dir
+
+    if not path.strip():
+        raise CLIError(f"--out is empty; give a file name, e.g. --out {example}")
+    out = Path(path)
+    if path.endswith(("/", os.sep)) or out.is_dir():
+        raise CLIError(f"--out {path!r} is a directory; give a file name, e.g. --out "
+                       f"{os.path.join(path, example)}")
+    try:
+        writable_dir(out.parent)
+    except OSError as exc:
+        raise CLIError(f"--out {path!r}: cannot write in {str(out.parent)!r} "
+                       f"({exc.strerror or exc}); choose a writable location") from None
+    return out
 
 
 def _decoders(sc: Any) -> tuple[str, ...]:
@@ -171,17 +224,36 @@ _DEC_NAME = {"standard": "CoGC (standard decoding)", "gcplus": "GC+"}
 def cmd_outage(args: argparse.Namespace) -> int:
     from . import outage
 
+    if args.symbolic:
+        _refuse(_given(("-p", args.p), ("-e", args.eps), ("--precise", args.precise),
+                       ("--rel-tol", args.rel_tol)),
+                "cannot be combined with --symbolic, which gives the formula in the symbols p "
+                "and epsilon (the same for every link)")
+    elif args.rel_tol is not None and not args.precise:
+        raise CLIError("--rel-tol applies to --precise only; add --precise or drop --rel-tol")
     sc = _scenario(args)
     if args.symbolic:
         import sympy as sp
 
+        het = [k for k in ("p", "eps") if isinstance(getattr(sc, k), list)]
+        if het:
+            raise CLIError(f"--symbolic needs the same erasure on every link, but the config "
+                           f"gives per-link values for {', '.join(het)}; drop them or "
+                           "--symbolic")
         p, e = sp.symbols("p epsilon")
         net = sc.__class__(**{**sc.to_dict(), "p": 0.0, "eps": 0.0}).network()
         net = net.with_erasures(uplink_erasure=p, link_erasure=e)
+        formulas = {}
         for d in _decoders(sc):
             f = outage.cogc_formula(net) if d == "standard" else outage.gcplus_formula(net)
-            print(f"{_DEC_NAME[d]}: P_out = {f.closed_form}")
-            print(f"  LaTeX: {f.latex}")
+            formulas[d] = {"closed_form": str(f.closed_form), "latex": f.latex}
+        if args.json:
+            print(json.dumps({"scenario": {**sc.to_dict(), "p": "p", "eps": "epsilon"},
+                              "formulas": formulas}))
+            return 0
+        for d, f in formulas.items():
+            print(f"{_DEC_NAME[d]}: P_out = {f['closed_form']}")
+            print(f"  LaTeX: {f['latex']}")
         return 0
     net = sc.network()
     results = {}
@@ -190,7 +262,7 @@ def cmd_outage(args: argparse.Namespace) -> int:
             from .outage import precision
 
             fn = precision.cogc if d == "standard" else precision.gcplus
-            val = fn(net, rel_tol=args.rel_tol)
+            val = fn(net, rel_tol=1e-10 if args.rel_tol is None else args.rel_tol)
             results[d] = str(val)
         else:
             fn = outage.cogc if d == "standard" else outage.gcplus
@@ -205,56 +277,116 @@ def cmd_outage(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    if not args.train:
+        _refuse(_given(("--out", args.out), ("--problem", args.problem),
+                       ("--scheme", args.scheme), ("--rounds", args.rounds),
+                       ("--train-trials", args.train_trials)),
+                "{apply} to --train only; add --train or drop {them}")
+        return _simulate_outage_cli(args)
+    _refuse(_given(("--decoder", args.decoder), ("--rule", args.rule), ("--json", args.json)),
+            "{apply} to the Monte Carlo outage, not to --train (the training scheme is "
+            "--scheme); drop {them}")
+    import numpy as np
+
+    from . import simulate
+    from ._io import atomic_open
+
+    sc = _scenario(args, trials=100_000)
+    out = _out_file(args.out, "loss.csv") if args.out is not None else None
+    net = sc.network()
+    train_trials = 10 if args.train_trials is None else args.train_trials
+    try:
+        run = simulate.train(net, problem=sc.problem, scheme=sc.scheme, rounds=sc.rounds,
+                             trials=min(sc.trials, train_trials), seed=sc.seed)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("training was not finished; nothing was printed or "
+                                "written") from None
+    L = np.asarray(run.loss, dtype=float)
+    print(f"training {sc.problem} / {sc.scheme}: {L.shape[0]} trials x {sc.rounds} rounds")
+    step = max(1, sc.rounds // 10)
+    for t in list(range(0, L.shape[1], step)) + ([L.shape[1] - 1]
+                                                 if (L.shape[1] - 1) % step else []):
+        print(f"  round {t:5d}: loss mean {L[:, t].mean():.6g} (std {L[:, t].std():.3g})")
+    if out is not None:
+        with atomic_open(out, "w") as fh:
+            np.savetxt(fh, L, delimiter=",")
+        print(f"wrote {out}")
+    return 0
+
+
+def _simulate_outage_cli(args: argparse.Namespace) -> int:
+    """``cogc simulate`` without ``--train``: Monte Carlo outage per decoder.
+
+    ``ct.simulate.outage`` answers Ctrl-C with a partial estimate (status ``"interrupted"``):
+    it is printed labelled ``interrupted (N of M trials)``, the remaining decoders are not
+    run, and the exit status is 130.
+    """
     from scipy.stats import binomtest
+
+    from . import simulate
 
     sc = _scenario(args, trials=100_000)
     net = sc.network()
-    if args.train:
-        from . import simulate
-
-        run = simulate.train(net, problem=sc.problem, scheme=sc.scheme, rounds=sc.rounds,
-                             trials=min(sc.trials, args.train_trials), seed=sc.seed)
-        import numpy as np
-
-        L = np.asarray(run.loss, dtype=float)
-        print(f"training {sc.problem} / {sc.scheme}: {L.shape[0]} trials x {sc.rounds} rounds")
-        step = max(1, sc.rounds // 10)
-        for t in list(range(0, L.shape[1], step)) + ([L.shape[1] - 1]
-                                                     if (L.shape[1] - 1) % step else []):
-            print(f"  round {t:5d}: loss mean {L[:, t].mean():.6g} (std {L[:, t].std():.3g})")
-        if args.out:
-            np.savetxt(args.out, L, delimiter=",")
-            print(f"wrote {args.out}")
-        return 0
-    from .validation.campaigns import _simulate_outage
-
-    out = {}
-    for d in _decoders(sc):
+    decs = _decoders(sc)
+    out: dict[str, dict[str, Any]] = {}
+    interrupted = None
+    for d in decs:
         t0 = time.perf_counter()
-        k, n, src = _simulate_outage(net, d, sc.trials, sc.seed)
-        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-        out[d] = {"estimate": k / n, "failures": k, "trials": n, "ci_low": ci.low,
-                  "ci_high": ci.high, "seconds": time.perf_counter() - t0, "source": src}
+        est = simulate.outage(net, decoder=d, trials=sc.trials, seed=sc.seed)
+        k, n = int(est.failures), int(est.trials)
+        r: dict[str, Any] = {"estimate": None, "failures": k, "trials": n, "ci_low": None,
+                             "ci_high": None, "seconds": time.perf_counter() - t0,
+                             "source": "ct.simulate.outage", "status": "complete"}
+        if n > 0:
+            ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+            r.update(estimate=k / n, ci_low=ci.low, ci_high=ci.high)
+        out[d] = r
+        if est.status == "interrupted":
+            r["status"] = f"interrupted ({n:,} of {sc.trials:,} trials)"
+            interrupted = d
+            break
     if args.json:
-        print(json.dumps({"scenario": sc.to_dict(), "monte_carlo": out}))
+        print(json.dumps({"scenario": sc.to_dict(), "monte_carlo": out,
+                          "interrupted": interrupted is not None}))
     else:
         for d, r in out.items():
+            label = "" if r["status"] == "complete" else f"  [{r['status']}]"
+            if r["estimate"] is None:
+                print(f"{_DEC_NAME[d]}: no estimate{label}")
+                continue
             print(f"{_DEC_NAME[d]}: P_out ~ {r['estimate']:.6g}  95% CI [{r['ci_low']:.6g}, "
                   f"{r['ci_high']:.6g}]  ({r['failures']:,} outages in {r['trials']:,} "
-                  f"trials, {r['seconds']:.1f} s, {r['source']})")
+                  f"trials, {r['seconds']:.1f} s, {r['source']}){label}")
+    if interrupted is not None:
+        skipped = [_DEC_NAME[d] for d in decs[decs.index(interrupted) + 1:]]
+        raise KeyboardInterrupt(
+            f"the {_DEC_NAME[interrupted]} estimate covers {out[interrupted]['trials']:,} of "
+            f"{sc.trials:,} trials" + (f"; {', '.join(skipped)} was not run" if skipped
+                                       else ""))
     return 0
 
 
 def cmd_bound(args: argparse.Namespace) -> int:
     from . import bounds
 
+    if args.target is not None and not (math.isfinite(args.target) and args.target > 0):
+        raise CLIError(f"--target must be a positive finite number (the bound value to "
+                       f"reach), got {args.target:g}")
+    for k in ("eta", "L", "mu", "sigma2", "zeta2", "Delta0"):
+        v = getattr(args, k)
+        if v is not None and not math.isfinite(v):
+            raise CLIError(f"--{k} must be a finite number, got {v:g}")
     sc = _scenario(args)
+    if args.rule == "least-squares" and "gcplus" in _decoders(sc):
+        raise CLIError("--rule least-squares has no recovered subset K, which the GC+ bounds "
+                       "need; use --rule max-subset or individual (or --decoder standard)")
     kind = args.kind or "strongly-convex"
     vals = {"eta": 0.5, "L": 1.0, "mu": 0.1, "sigma2": 0.0, "zeta2": 0.0, "Delta0": 1.0}
     vals.update({k: getattr(args, k) for k in vals if getattr(args, k) is not None})
     if kind == "nonconvex":
         vals.pop("mu")
     net = sc.network()
+    lines = []   # everything is computed (and so checked) before anything is printed
     for d in _decoders(sc):
         scheme = "cogc" if d == "standard" else "gcplus"
         fn = bounds.strongly_convex if kind == "strongly-convex" else bounds.nonconvex
@@ -265,14 +397,15 @@ def cmd_bound(args: argparse.Namespace) -> int:
         value = b(T=sc.rounds, **use)
         floor = float(b.floor.subs({bounds.SYMBOLS[k]: v for k, v in use.items()}))
         rule = " [individual rule]" if "individual" in b.name else ""
-        print(f"{_DEC_NAME[d]}{rule} ({kind}): bound at T={sc.rounds}: {value:.6g}; "
-              f"floor (T -> oo): {floor:.6g}")
-        print(f"  parameters: {', '.join(f'{k}={v:g}' for k, v in use.items())}")
+        lines.append(f"{_DEC_NAME[d]}{rule} ({kind}): bound at T={sc.rounds}: {value:.6g}; "
+                     f"floor (T -> oo): {floor:.6g}")
+        lines.append(f"  parameters: {', '.join(f'{k}={v:g}' for k, v in use.items())}")
         if args.target is not None:
-            print(f"  rounds to reach {args.target:g}: "
-                  f"{b.rounds_to_accuracy(args.target, **use)}")
+            lines.append(f"  rounds to reach {args.target:g}: "
+                         f"{b.rounds_to_accuracy(args.target, **use)}")
         if args.latex:
-            print(f"  LaTeX: {b.latex}")
+            lines.append(f"  LaTeX: {b.latex}")
+    print("\n".join(lines))
     return 0
 
 
@@ -298,12 +431,16 @@ def _grid_arg(items: Sequence[str]) -> dict[str, Any]:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from . import sweep
-    from .config import load_toml
+    from .config import load_table
 
     spec: dict[str, Any] = {}
-    if args.config:
-        spec = dict(load_toml(args.config).get("sweep", {}))
-    grid = dict(spec.pop("grid", {}))
+    if args.config is not None:
+        spec = load_table(args.config, "sweep")
+    grid = spec.pop("grid", {})
+    if not isinstance(grid, dict):
+        raise ValueError(f"[sweep] grid in {args.config!r} must be a table: [sweep.grid] with "
+                         "KEY = [V1, V2, ...]")
+    grid = dict(grid)
     grid.update(_grid_arg(args.grid or []))
     task_name = args.task or spec.pop("task", "outage-exact")
     spec.pop("task", None)
@@ -323,10 +460,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         opts["chunk_trials"] = args.chunk_trials
     task = sweep.make_task(task_name, **opts)
     scheduler = args.scheduler or spec.get("scheduler")
+    _out_dir(str(out))
     t0 = time.perf_counter()
-    res = sweep.run_sweep(task, grid, out, seed=seed, scheduler=scheduler,
-                          n_workers=args.workers or spec.get("workers"),
-                          progress=None if args.quiet else sys.stderr)
+    try:
+        res = sweep.run_sweep(task, grid, out, seed=seed, scheduler=scheduler,
+                              n_workers=args.workers or spec.get("workers"),
+                              progress=None if args.quiet else sys.stderr)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"the finished points are kept in {out}; rerun the same "
+                                "command to resume") from None
     for row in res.rows:
         print(json.dumps({k: (v if not hasattr(v, "tolist") else v.tolist())
                           for k, v in row.items()
@@ -336,33 +478,67 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _out_stem(path: str) -> str:
+    """Check ``plot --out`` (a path without extension) before any work."""
+    if not path.strip() or not os.path.basename(path):
+        raise CLIError(f"--out {path!r} has no file name; give a path without extension, "
+                       f"e.g. --out {os.path.join(path, 'figure')}")
+    for ext in ("png", "pdf"):
+        if os.path.isdir(f"{path}.{ext}"):
+            raise CLIError(f"--out {path!r}: {path}.{ext} is a directory; choose another name")
+    _out_file(path, "figure")
+    return path
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     import numpy as np
 
     from . import outage, plots
 
+    kind = args.kind
+    # options of one kind of plot only: refused for the others rather than ignored
+    kinds = {"--vary": ("outage",), "--rate": ("snr",), "--grid": ("outage", "snr"),
+             "--decoder": ("outage", "snr")}
+    given = {"--vary": args.vary, "--rate": args.rate, "--grid": args.grid,
+             "--decoder": args.decoder}
+    _refuse([f for f, v in given.items() if v is not None and kind not in kinds[f]],
+            f"{{apply}} to other kinds of plot, not to 'plot {kind}'; drop {{them}}")
+    if args.grid is not None:
+        if not args.grid:
+            raise CLIError("--grid is empty; give comma-separated values, e.g. --grid "
+                           + ("0.05,0.1,0.2" if kind == "outage" else "0,10,20"))
+        what = "probabilities in [0, 1]" if kind == "outage" else "finite SNR values in dB"
+        bad = [v for v in args.grid
+               if not math.isfinite(v) or (kind == "outage" and not 0.0 <= v <= 1.0)]
+        if bad:
+            raise CLIError(f"--grid values must be {what}, got {bad[0]:g}")
+    if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= 1000):
+        raise CLIError(f"--rate must be a positive number of bits (at most 1000), got "
+                       f"{args.rate:g}")
+    stem = _out_stem(args.out)
     sc = _scenario(args)
-    if args.kind == "outage":
+    if kind == "outage":
         grid = args.grid or [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.4]
+        vary = args.vary or "p"
         exact: dict[str, list[float]] = {}
         for d in _decoders(sc):
             vals = []
             for v in grid:
-                kw = {"p": v} if args.vary == "p" else {"eps": v}
+                kw = {"p": v} if vary == "p" else {"eps": v}
                 net = sc.__class__(**{**sc.to_dict(), **kw}).network()
                 vals.append(float((outage.cogc if d == "standard" else outage.gcplus)(net)))
             exact[f"{'CoGC' if d == 'standard' else 'GC+'} s={sc.s}"] = vals
-        xl = "uplink erasure probability $p$" if args.vary == "p" else \
+        xl = "uplink erasure probability $p$" if vary == "p" else \
             r"client-link erasure probability $\varepsilon$"
         fig = plots.outage_vs_erasure(np.asarray(grid), exact, xlabel=xl,
                                       title=f"{sc.code}, M={sc.M}")
-    elif args.kind == "snr":
+    elif kind == "snr":
         from . import codes
         from .outage import fading
 
         B = (codes.cyclic_repetition(sc.M, sc.s, seed=sc.code_seed) if sc.code == "cyclic"
              else codes.fractional_repetition(sc.M, sc.s))
-        net = fading.fading_network(B, rate=args.rate)
+        net = fading.fading_network(B, rate=1.0 if args.rate is None else args.rate)
         snr_db = np.asarray(args.grid or [0, 5, 10, 15, 20, 25, 30], dtype=float)
         curves, asym = {}, {}
         for d in _decoders(sc):
@@ -377,7 +553,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         fig = plots.recovered_set_distribution(
             {r: np.asarray(v, dtype=float) for r, v in d.size_pmf.items()},
             title=f"GC+ recovered-set size, M={sc.M}, s={sc.s}")
-    paths = plots.save(fig, args.out)
+    paths = plots.save(fig, stem)
     print("wrote " + ", ".join(paths))
     return 0
 
@@ -385,64 +561,107 @@ def cmd_plot(args: argparse.Namespace) -> int:
 def cmd_prove(args: argparse.Namespace) -> int:
     import importlib
 
+    from ._io import write_text
+
+    out = _out_dir(args.out)
     proofs = importlib.import_module("cogc_theory.proofs")
     run_all = getattr(proofs, "run_all", None)
     if run_all is None:
         raise CLIError("cogc_theory.proofs.run_all is not available in this installation", 1)
-    res = run_all(args.out)
-    if res is not None:
-        print(res)
+    try:
+        res = run_all()
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt("the proofs were not finished; nothing was written") from None
+    write_text(out / "proofs.md", res.to_markdown())
+    res.path = out / "proofs.md"
+    print(res)
     print(f"wrote proofs report to {args.out}")
     ok = getattr(res, "passed", getattr(res, "ok", True))
     return 0 if ok is not False else 1
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from ._io import write_text
     from .validation import campaigns
 
-    res = campaigns.run_campaign(quick=args.quick, trials=args.trials or (
-        5000 if args.quick else 50_000), seed=args.seed or 0, fwer=args.fwer,
-        include_mc=not args.no_mc, progress=None if args.quiet else _err)
+    if args.no_mc and args.trials is not None:
+        raise CLIError("--trials sets the Monte Carlo trials and cannot be combined with "
+                       "--no-mc; drop one of them")
+    if not (math.isfinite(args.fwer) and 0 < args.fwer < 1):
+        raise CLIError(f"--fwer must lie in (0, 1), got {args.fwer:g}")
+    out = _out_dir(args.out) if args.out is not None else None
+    try:
+        res = campaigns.run_campaign(quick=args.quick, trials=args.trials or (
+            5000 if args.quick else 50_000), seed=args.seed or 0, fwer=args.fwer,
+            include_mc=not args.no_mc, progress=None if args.quiet else _err)
+    except KeyboardInterrupt as exc:
+        detail = f"{exc}; " if str(exc) else ""
+        raise KeyboardInterrupt(f"{detail}the campaign was not finished and nothing was "
+                                "written") from None
     print(res.method())
     print()
     print(res.table_markdown())
     print()
     print(res.summary())
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
+    if out is not None:
         res.to_csv(out / "validation.csv")
-        (out / "validation.md").write_text(res.method() + "\n\n" + res.table_markdown() + "\n")
+        write_text(out / "validation.md", res.method() + "\n\n" + res.table_markdown() + "\n")
         print(f"wrote {out / 'validation.csv'} and {out / 'validation.md'}")
     return 0 if res.passed else 1
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from . import report
-    from .config import Study, default_study, load_toml, quick_study
+    from ._io import writable_dir
+    from .config import Study, default_study, load_table, quick_study
 
     base = quick_study() if args.quick else default_study()
     study = base
-    if args.config:
-        table = load_toml(args.config).get("study", {})
-        study = Study.from_mapping(table, base=base)
+    if args.config is not None:
+        study = Study.from_mapping(load_table(args.config, "study"), base=base)
     if args.seed is not None:
         study.seed = args.seed
+    only = None
+    if args.only is not None:
+        keys = [k for k, _, _ in report.STAGES]
+        only = [k.strip() for k in args.only.split(",") if k.strip()]
+        if not only:
+            raise CLIError(f"--only is empty; give comma-separated stages from {keys}")
+        unknown = [k for k in only if k not in keys]
+        if unknown:
+            raise CLIError(f"--only: unknown stage(s) {unknown}; choose from {keys}")
+    # the folder is checked before any work: new, empty, or an earlier report with --overwrite
+    report.check_out_dir(args.out, overwrite=args.overwrite, option="--out",
+                         flag="--overwrite")
+    try:
+        writable_dir(args.out)
+    except OSError as exc:
+        raise CLIError(f"--out {args.out!r}: cannot write there ({exc.strerror or exc}); "
+                       "choose a writable directory") from None
     t0 = time.perf_counter()
 
     def progress(msg: str) -> None:
         _err(f"[{time.perf_counter() - t0:6.1f} s] {msg}")
 
-    only = args.only.split(",") if args.only else None
-    res = report.run_report(args.out, study=study, quick=args.quick, progress=progress,
-                            only=only)
+    try:
+        res = report.run_report(args.out, study=study, quick=args.quick, progress=progress,
+                                only=only, overwrite=args.overwrite)
+    except KeyboardInterrupt as exc:
+        detail = f"{exc}; " if str(exc) else ""
+        raise KeyboardInterrupt(f"{detail}{Path(args.out) / 'report.md'} keeps the finished "
+                                "sections and marks the others") from None
     failed = [s.key for s in res.failed_sections]
     _err(f"cogc report: {len(res.sections) - len(failed)}/{len(res.sections)} sections ok"
          + (f", FAILED: {', '.join(failed)}" if failed else "")
          + (f"; validation {'PASS' if res.validation_passed else 'FAIL'}"
             if res.validation is not None else "")
          + f"; {res.seconds:.1f} s")
-    print(f"wrote {Path(args.out) / 'report.md'} (figures, data, validation.csv in "
+    written = set()   # what this run wrote (not what an earlier run may have left)
+    for f in res.files:
+        parts = Path(f).relative_to(res.out_dir).parts
+        written.add(parts[0] + ("/" if len(parts) > 1 else ""))
+    written.discard("report.md")
+    print(f"wrote {Path(args.out) / 'report.md'} (and {', '.join(sorted(written))} in "
           f"{args.out})")
     return res.exit_code
 
@@ -456,7 +675,8 @@ examples:
   cogc outage -M 6 -s 2 --symbolic      # the formulas in p and epsilon, with LaTeX
   cogc simulate -M 10 -s 2 -p 0.1 -e 0.2 --trials 200000 --seed 1
   cogc validate --quick                 # formulas vs enumeration and Monte Carlo
-  cogc sweep --task outage-exact --grid M=10 --grid s=1,2,3 --grid p=0.05,0.1 --out sw
+  cogc sweep --task outage-exact --grid M=10 --grid s=1,2,3 --grid p=0.05,0.1 \\
+    --grid decoder=standard --out sw    # exact CoGC outage on a grid (resumable)
   cogc plot outage --vary p -M 10 -s 2 --out fig/outage
   cogc prove --out proofs_out
   cogc outage --config scenario.toml    # parameters from a [scenario] TOML table
@@ -485,10 +705,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_network(p)
     _add_decoder(p)
     p.add_argument("--symbolic", action="store_true",
-                   help="print the formula in symbols p, epsilon (and its LaTeX)")
+                   help="print the formula in symbols p, epsilon (and its LaTeX); not with "
+                        "-p, -e, --precise")
     p.add_argument("--precise", action="store_true",
                    help="high-precision tail (mpmath) with relative error --rel-tol")
-    p.add_argument("--rel-tol", type=float, default=1e-10, help="for --precise (1e-10)")
+    p.add_argument("--rel-tol", type=float, help="for --precise (default 1e-10)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_outage)
 
@@ -507,7 +728,8 @@ def build_parser() -> argparse.ArgumentParser:
                     ("Delta0", "initial gap F(w_0) - F*")):
         p.add_argument(f"--{name}", type=float, help=h)
     p.add_argument("--rounds", type=_positive_int, help="rounds T (default 100)")
-    p.add_argument("--target", type=float, help="also print the rounds to reach this bound")
+    p.add_argument("--target", type=float,
+                   help="also print the rounds to reach this bound value (> 0)")
     p.add_argument("--latex", action="store_true", help="print the bound in LaTeX")
     p.set_defaults(func=cmd_bound)
 
@@ -521,18 +743,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_decoder(p)
     _add_mc(p)
     _add_train(p)
-    p.add_argument("--train", action="store_true", help="run training instead of outage")
-    p.add_argument("--train-trials", type=_positive_int, default=10,
+    p.add_argument("--train", action="store_true",
+                   help="run training instead of outage (then --decoder, --rule, --json do "
+                        "not apply; --out, --problem, --scheme, --rounds, --train-trials "
+                        "apply only then)")
+    p.add_argument("--train-trials", type=_positive_int,
                    help="training trials (default 10)")
     p.add_argument("--out", help="with --train: write the loss matrix (trials x rounds+1) "
-                                 "as CSV")
-    p.add_argument("--json", action="store_true", help="print JSON")
+                                 "as CSV (parent directories are created)")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON (an interrupted run is marked \"interrupted\": true)")
     p.set_defaults(func=cmd_simulate)
 
     p = sub.add_parser("sweep", help="parameter sweep (local or Dask), resumable",
                        formatter_class=fmt, description="Parameter sweeps (ct.sweep).",
                        epilog="examples:\n  cogc sweep --task outage-exact --grid M=10 --grid "
-                              "s=1,2,3 --grid p=0.05,0.1 --grid eps=0.1 --out sw\n"
+                              "s=1,2 --grid p=0.05,0.1 --grid eps=0.1 --out sw\n"
                               "  cogc sweep --task outage-mc --trials 100000 --grid M=10 "
                               "--grid s=2 --grid p=0.1 --out sw2 --scheduler tcp://host:8786\n"
                               "  cogc sweep --config sweep.toml   # [sweep] task, out, "
@@ -559,18 +785,21 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(p)
     _add_network(p)
     _add_decoder(p)
-    p.add_argument("--vary", choices=("p", "eps"), default="p",
-                   help="for 'outage': the erasure probability on the x axis")
+    p.add_argument("--vary", choices=("p", "eps"),
+                   help="for 'outage': the erasure probability on the x axis (default p)")
     p.add_argument("--grid", type=_float_list,
-                   help="x values (probabilities, or SNR in dB for 'snr')")
-    p.add_argument("--rate", type=float, default=1.0, help="for 'snr': rate R (default 1)")
-    p.add_argument("--out", required=True, help="output path without extension")
+                   help="x values (probabilities, or SNR in dB for 'snr'); not for 'recovered'")
+    p.add_argument("--rate", type=float, help="for 'snr': rate R in bits (default 1)")
+    p.add_argument("--out", required=True,
+                   help="output path without extension (writes OUT.png and OUT.pdf; parent "
+                        "directories are created)")
     p.set_defaults(func=cmd_plot)
 
     p = sub.add_parser("prove", help="run the self-checking proofs, write a report",
                        formatter_class=fmt, description="Run proofs/ (cogc_theory.proofs).",
                        epilog="examples:\n  cogc prove --out proofs_out")
-    p.add_argument("--out", required=True, help="output directory")
+    p.add_argument("--out", required=True,
+                   help="output directory (created if missing; proofs.md is written there)")
     p.set_defaults(func=cmd_prove)
 
     p = sub.add_parser("validate", help="formulas vs enumeration and Monte Carlo",
@@ -581,30 +810,44 @@ def build_parser() -> argparse.ArgumentParser:
                               "100000 --fwer 1e-3 --out val")
     p.add_argument("--quick", action="store_true", help="small scenario grid")
     p.add_argument("--trials", type=_positive_int,
-                   help="trials per comparison (50000; quick 5000)")
+                   help="Monte Carlo trials per comparison (50000; quick 5000); not with "
+                        "--no-mc")
     p.add_argument("--seed", type=_nonneg_int)
     p.add_argument("--fwer", type=float, default=1e-3,
                    help="family-wise false-alarm rate (default 1e-3)")
     p.add_argument("--no-mc", action="store_true", help="exact checks only")
-    p.add_argument("--out", help="also write validation.csv / validation.md here")
+    p.add_argument("--out", help="also write validation.csv / validation.md in this directory "
+                                 "(created if missing)")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("report", help="the main job: run the study, write a report folder",
                        formatter_class=fmt,
                        description="Run the embedded default study (M=10, cyclic B, "
-                                   "s in {1,2,3}, erasure grids, training on digits) and "
-                                   "write report.md, figures (PNG, PDF), CSV and the "
-                                   "validation table.",
+                                   "s in {1,2,3}, erasure grids,\ntraining on digits) and "
+                                   "write report.md, figures (PNG, PDF), CSV and the\n"
+                                   "validation table.\n\n"
+                                   "--out must be a new or empty folder. A folder that holds "
+                                   "an earlier report is reused\nonly with --overwrite, "
+                                   "which first removes the files that report wrote\n"
+                                   "(report.md, study.json, validation.csv/.md and the "
+                                   "files in figures/, data/, logs/,\nproofs/) and keeps "
+                                   "every other file.",
                        epilog="examples:\n  cogc report --out report\n  cogc report --quick "
                               "--out /tmp/r\n  cogc report --config study.toml --out r   "
-                              "# [study] table overrides the default study")
-    p.add_argument("--out", required=True, help="output directory")
+                              "# [study] table overrides the default study\n"
+                              "  cogc report --quick --only formulas --out r --overwrite")
+    p.add_argument("--out", required=True,
+                   help="output directory: new, empty, or an earlier report with --overwrite")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the earlier report in --out: remove the files it wrote first "
+                        "(other files are kept)")
     p.add_argument("--quick", action="store_true", help="reduced study (< 1 minute)")
     _add_config(p)
     p.add_argument("--seed", type=_nonneg_int)
     p.add_argument("--only", help="comma-separated stages: formulas, outage, fading, "
-                                  "recovered, training, bounds, proofs, validation")
+                                  "recovered, training, bounds, proofs, validation (default "
+                                  "all)")
     p.set_defaults(func=cmd_report)
     return parser
 
@@ -626,8 +869,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CLIError as exc:
         _err(f"{PROG}: error: {_one_line(exc)}")
         return exc.code
-    except KeyboardInterrupt:
-        _err(f"{PROG}: interrupted; finished work was kept")
+    except KeyboardInterrupt as exc:
+        # commands re-raise with what was kept (or that nothing was written)
+        detail = " ".join(str(exc).split())
+        _err(f"{PROG}: interrupted" + (f"; {detail}" if detail else ""))
         return 130
     except (ValueError, TypeError, KeyError, ArithmeticError) as exc:
         _err(f"{PROG}: error: {_one_line(exc)}")

@@ -39,12 +39,13 @@ unknown scenario key(s) ['sss'] in config
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_STUDY", "QUICK_STUDY", "Scenario", "Study", "load_toml"]
+__all__ = ["DEFAULT_STUDY", "QUICK_STUDY", "TABLES", "Scenario", "Study", "load_table", "load_toml"]
 
 CODES = ("cyclic", "fractional")
 DECODERS = ("standard", "gcplus", "both")
@@ -56,10 +57,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
 
     Raises
     ------
-    OSError
-        The file cannot be read.
     ValueError
-        The file is not valid TOML.
+        The file is missing, a directory, unreadable, not UTF-8 or not valid TOML.
     """
     path = Path(path)
     try:
@@ -67,9 +66,55 @@ def load_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"config file {str(path)!r} is not UTF-8 text ({exc.reason} at byte "
+                         f"{exc.start}); save it as UTF-8 TOML") from None
     except FileNotFoundError:
-        raise OSError(f"config file {str(path)!r} does not exist; check the --config path") \
+        raise ValueError(f"config file {str(path)!r} does not exist; check the --config path") \
             from None
+    except IsADirectoryError:
+        raise ValueError(f"config file {str(path)!r} is a directory; give a TOML file") \
+            from None
+    except OSError as exc:
+        raise ValueError(f"config file {str(path)!r} cannot be read ({exc.strerror or exc}); "
+                         "check the --config path") from None
+
+
+#: The tables a config file may hold, and the commands that read them.
+TABLES = {"scenario": "cogc outage, bound, simulate, plot", "study": "cogc report",
+          "sweep": "cogc sweep"}
+
+
+def load_table(path: str | Path, table: str) -> dict[str, Any]:
+    """The ``[table]`` of the TOML file ``path`` (one of :data:`TABLES`), checked.
+
+    A file may hold several of the known tables (one file for every command), but not an
+    unknown table or a bare key outside a table, and it must hold ``[table]`` unless it holds
+    none of them (an empty file). Errors name the file, the table and the expected one.
+
+    Raises
+    ------
+    ValueError
+        As :func:`load_toml`, or the tables are not as described.
+    """
+    if table not in TABLES:
+        raise ValueError(f"table must be one of {sorted(TABLES)}, got {table!r}")
+    data = load_toml(path)
+    where = f"config file {str(path)!r}"
+    bare = sorted(k for k, v in data.items() if not isinstance(v, dict))
+    unknown = sorted(k for k, v in data.items() if isinstance(v, dict) and k not in TABLES)
+    if bare:
+        raise ValueError(f"{where}: key(s) {bare} are outside a table; put them under "
+                         f"[{table}]")
+    if unknown:
+        raise ValueError(f"{where}: unknown table {', '.join(f'[{k}]' for k in unknown)}; "
+                         f"this command reads [{table}] (known tables: "
+                         f"{', '.join(f'[{k}]' for k in TABLES)})")
+    if table not in data and data:
+        other = ", ".join(f"[{k}] (for {TABLES[k]})" for k in data)
+        raise ValueError(f"{where} has no [{table}] table, which this command reads; it has "
+                         f"{other}")
+    return dict(data.get(table, {}))
 
 
 def _check_keys(data: Mapping[str, Any], cls: type, what: str) -> None:
@@ -96,6 +141,54 @@ def _check_prob(x: Any, name: str) -> float:
     if not 0.0 <= x <= 1.0:
         raise ValueError(f"{name} must be a probability in [0, 1], got {x}")
     return x
+
+
+def _check_number(x: Any, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise TypeError(f"{name} must be a finite number, got {x!r}")
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be a finite number, got {x!r}")
+    return float(x)
+
+
+def _check_str(x: Any, name: str) -> str:
+    if not isinstance(x, str) or not x:
+        raise TypeError(f"{name} must be a non-empty string, got {x!r}")
+    return x
+
+
+def _check_bool(x: Any, name: str) -> bool:
+    if not isinstance(x, bool):
+        raise TypeError(f"{name} must be true or false, got {x!r}")
+    return x
+
+
+def _check_list(x: Any, name: str, what: str) -> list[Any]:
+    if not isinstance(x, list | tuple):
+        raise TypeError(f"{name} must be a list of {what}, e.g. [1, 2], got {x!r}")
+    if not x:
+        raise ValueError(f"{name} must not be empty; give a list of {what}")
+    return list(x)
+
+
+def _check_erasure(x: Any, name: str, M: int, matrix: bool) -> Any:
+    """A probability, a list of ``M`` (uplinks) or an ``M x M`` nested list (client links)."""
+    shape = f"an M x M nested list (M = {M})" if matrix else f"a list of M = {M} values"
+    if isinstance(x, bool) or not isinstance(x, int | float | list | tuple):
+        raise TypeError(f"{name} must be a probability or {shape}, got {x!r}")
+    if isinstance(x, int | float):
+        return _check_prob(x, name)
+    if len(x) != M:
+        raise ValueError(f"{name} must be a probability or {shape}; got {len(x)} "
+                         f"{'rows' if matrix else 'values'}")
+    if not matrix:
+        return [_check_prob(v, f"{name}[{i}]") for i, v in enumerate(x)]
+    out = []
+    for i, row in enumerate(x):
+        if not isinstance(row, list | tuple) or len(row) != M:
+            raise ValueError(f"{name} must be a probability or {shape}; row {i} is {row!r}")
+        out.append([_check_prob(v, f"{name}[{i}][{j}]") for j, v in enumerate(row)])
+    return out
 
 
 @dataclasses.dataclass
@@ -160,10 +253,14 @@ class Scenario:
         self.seed = _check_int(self.seed, "seed", lo=0)
         self.rounds = _check_int(self.rounds, "rounds", lo=1)
         self.code_seed = _check_int(self.code_seed, "code_seed", lo=0)
-        if isinstance(self.p, int | float):
-            self.p = _check_prob(self.p, "p (uplink erasure)")
-        if isinstance(self.eps, int | float):
-            self.eps = _check_prob(self.eps, "eps (client-link erasure)")
+        if self.construction is not None:
+            self.construction = _check_str(self.construction, "construction")
+        self.exact = _check_bool(self.exact, "exact")
+        self.reciprocal = _check_bool(self.reciprocal, "reciprocal")
+        self.problem = _check_str(self.problem, "problem")
+        self.scheme = _check_str(self.scheme, "scheme")
+        self.p = _check_erasure(self.p, "p (uplink erasure)", self.M, matrix=False)
+        self.eps = _check_erasure(self.eps, "eps (client-link erasure)", self.M, matrix=True)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Scenario:
@@ -262,21 +359,33 @@ class Study:
 
     def __post_init__(self) -> None:
         self.M = _check_int(self.M, "study.M", lo=2)
-        for s in self.s_values:
-            _check_int(s, "study.s_values entry", lo=0, hi=self.M - 1)
+        self.s_values = [_check_int(s, "study.s_values entry", lo=0, hi=self.M - 1)
+                         for s in _check_list(self.s_values, "study.s_values", "integers")]
         for name in ("p_grid", "eps_grid"):
-            vals = getattr(self, name)
-            if not vals:
-                raise ValueError(f"study.{name} must not be empty")
-            for v in vals:
-                _check_prob(v, f"study.{name} entry")
+            vals = _check_list(getattr(self, name), f"study.{name}", "probabilities")
+            setattr(self, name, [_check_prob(v, f"study.{name} entry") for v in vals])
+        self.snr_db = [_check_number(v, "study.snr_db entry")
+                       for v in _check_list(self.snr_db, "study.snr_db", "SNR values in dB")]
         for name in ("p_fixed", "eps_fixed", "train_p", "train_eps"):
-            _check_prob(getattr(self, name), f"study.{name}")
+            setattr(self, name, _check_prob(getattr(self, name), f"study.{name}"))
         for name in ("mc_trials", "rounds", "train_trials", "validation_trials", "mc_points"):
             _check_int(getattr(self, name), f"study.{name}", lo=1)
-        if not 0 < self.validation_fwer < 1:
+        self.gcplus_exact_max_s = _check_int(self.gcplus_exact_max_s,
+                                             "study.gcplus_exact_max_s", lo=0)
+        self.train_s = _check_int(self.train_s, "study.train_s", lo=0, hi=self.M - 1)
+        self.seed = _check_int(self.seed, "study.seed", lo=0)
+        self.rate = _check_number(self.rate, "study.rate (bits per channel use)")
+        if not 0 < self.rate <= 1000:
+            raise ValueError(f"study.rate must lie in (0, 1000] bits, got {self.rate}")
+        self.problem = _check_str(self.problem, "study.problem")
+        self.schemes = [_check_str(v, "study.schemes entry")
+                        for v in _check_list(self.schemes, "study.schemes", "scheme names")]
+        self.validation_quick = _check_bool(self.validation_quick, "study.validation_quick")
+        fwer = _check_number(self.validation_fwer, "study.validation_fwer")
+        if not 0 < fwer < 1:
             raise ValueError(f"study.validation_fwer must be in (0, 1), got "
                              f"{self.validation_fwer}")
+        self.validation_fwer = fwer
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base: Study | None = None) -> Study:

@@ -147,6 +147,8 @@ def outage_vs_snr(snr_db: Any, curves: Mapping[str, Any],
         Diversity order and constant; drawn as thin dashed lines, labelled with the slope.
     """
     snr_db = _arr(snr_db, "snr_db")
+    if not np.isfinite(snr_db).all():
+        raise ValueError(f"snr_db must be finite values in dB, got {snr_db.tolist()}")
     snr = 10 ** (snr_db / 10)
     fig, ax = _figure()
     for i, (lab, y) in enumerate(curves.items()):
@@ -160,9 +162,9 @@ def outage_vs_snr(snr_db: Any, curves: Mapping[str, Any],
             ax.plot(snr_db, float(A) * snr ** (-float(d)), color=st["color"], linestyle=":",
                     linewidth=1.0, label=f"{lab}: slope $-{d}$ ($A\\,\\mathrm{{snr}}^{{-{d}}}$)")
     ax.set_yscale("log")
-    ymin = np.nanmin([np.nanmin(np.where(_arr(y, "y") > 0, _arr(y, "y"), np.nan))
-                      for y in curves.values()])
-    ax.set_ylim(bottom=max(ymin / 10, 1e-300), top=1.5)
+    positive = [v for y in curves.values() for v in _arr(y, "y") if v > 0]
+    if positive:   # nothing to draw on a log axis otherwise: keep matplotlib's limits
+        ax.set_ylim(bottom=max(min(positive) / 10, 1e-300), top=1.5)
     _finish(ax, title, "mean SNR (dB)", "outage probability")
     return fig
 
@@ -260,14 +262,24 @@ def bound_vs_gap(rounds: Any, bounds: Mapping[str, Any], gaps: Mapping[str, Any]
 
 def save(fig: Figure, stem: str | os.PathLike[str], formats: Sequence[str] = ("png", "pdf")
          ) -> list[str]:
-    """Write ``fig`` to ``stem.png`` and ``stem.pdf`` (or ``formats``); returns the paths."""
+    """Write ``fig`` to ``stem.png`` and ``stem.pdf`` (or ``formats``); returns the paths.
+
+    The parent directory is created if missing. Each file is written to a temporary name and
+    renamed when complete, so a failed write (a full disk) never leaves a truncated figure.
+    """
+    from ._io import atomic_open
+
     stem = os.fspath(stem)
-    parent = os.path.dirname(stem)
+    parent, name = os.path.split(stem)
+    if not name:
+        raise ValueError(f"stem {stem!r} has no file name; give a path without extension, "
+                         f"e.g. {os.path.join(stem, 'figure')!r}")
     if parent:
         os.makedirs(parent, exist_ok=True)
     out = []
     for fmt in formats:
         path = f"{stem}.{fmt}"
-        fig.savefig(path, format=fmt, dpi=RC["savefig.dpi"])
+        with atomic_open(path, "wb") as fh:
+            fig.savefig(fh, format=fmt, dpi=RC["savefig.dpi"])
         out.append(path)
     return out

@@ -13,6 +13,11 @@ stage that fails (a module missing, an error) is marked ``FAILED`` with the reas
     DIR/study.json           the study parameters
     DIR/logs/*.txt           tracebacks of failed stages
 
+Every file is written to a temporary name and renamed when complete, so a file that is there
+is complete. The folder must be new or empty; a folder that holds an earlier report is reused
+only with ``overwrite=True`` (``cogc report --overwrite``), which first removes the files a
+report writes (:func:`report_files`) and never any other file.
+
 The library does not print: progress goes to the ``progress`` callable (the CLI passes one that
 writes one line per stage, with timing, to stderr).
 """
@@ -33,10 +38,18 @@ from typing import Any
 
 import numpy as np
 
+from ._io import atomic_open, temp_files, write_text
 from .config import Study, default_study, quick_study
 from .outage.gcplus import MAX_SUBSET_PATTERNS
 
-__all__ = ["ReportResult", "Section", "run_report"]
+__all__ = ["ReportResult", "Section", "check_out_dir", "report_files", "run_report"]
+
+#: Figures (``figures/NAME.png|pdf``) and data files (``data/NAME.csv``) a report writes.
+FIGURES = ("outage_vs_p", "outage_vs_eps", "outage_vs_snr", "recovered_set", "training",
+           "bound_vs_gap")
+DATA = ("formulas", "outage_vs_p", "outage_vs_eps", "outage_vs_snr", "recovered_set_size",
+        "training", "bounds")
+_SUBDIRS = ("figures", "data", "logs", "proofs")
 
 
 @dataclass
@@ -96,24 +109,26 @@ class _Ctx:
     def savefig(self, fig: Any, name: str, caption: str) -> str:
         from . import plots
 
+        if name not in FIGURES:   # so that overwrite=True knows every file a report writes
+            raise ValueError(f"figure {name!r} is not listed in report.FIGURES")
         paths = plots.save(fig, self.figs / name)
         self.files += paths
         return (f"![{caption}](figures/{name}.png)\n\n*{caption}* "
                 f"([PDF](figures/{name}.pdf))\n")
 
     def write_csv(self, name: str, rows: list[dict[str, Any]]) -> str:
+        if name not in DATA:   # so that overwrite=True knows every file a report writes
+            raise ValueError(f"data file {name!r} is not listed in report.DATA")
         path = self.data / f"{name}.csv"
-        if rows:
-            keys: list[str] = []
-            for r in rows:
-                keys += [k for k in r if k not in keys]
-            with open(path, "w", newline="") as fh:
+        keys: list[str] = []
+        for r in rows:
+            keys += [k for k in r if k not in keys]
+        with atomic_open(path, "w", newline="") as fh:
+            if rows:
                 w = csv.DictWriter(fh, fieldnames=keys)
                 w.writeheader()
                 for r in rows:
                     w.writerow(r)
-        else:
-            path.write_text("")
         self.files.append(str(path))
         return f"data/{name}.csv"
 
@@ -502,7 +517,10 @@ def _stage_proofs(ctx: _Ctx) -> str:
     if run_all is None:
         raise RuntimeError("cogc_theory.proofs.run_all(out_dir) is not available yet")
     pdir = ctx.out / "proofs"
-    res = run_all(pdir)
+    res = run_all()
+    pdir.mkdir(exist_ok=True)
+    write_text(pdir / "proofs.md", res.to_markdown())
+    ctx.files.append(str(pdir / "proofs.md"))
     files = sorted(p.name for p in pdir.glob("*.md")) if pdir.exists() else []
     links = ", ".join(f"[{f}](proofs/{f})" for f in files) or "(no Markdown written)"
     ok = getattr(res, "passed", getattr(res, "ok", None))
@@ -522,7 +540,7 @@ def _stage_validation(ctx: _Ctx) -> str:
     ctx.validation = res
     res.to_csv(ctx.out / "validation.csv")
     ctx.files.append(str(ctx.out / "validation.csv"))
-    (ctx.out / "validation.md").write_text(res.method() + "\n\n" + res.table_markdown() + "\n")
+    write_text(ctx.out / "validation.md", res.method() + "\n\n" + res.table_markdown() + "\n")
     ctx.files.append(str(ctx.out / "validation.md"))
     body = [f"**{res.summary()}**", "", res.method(), "", res.table_markdown()]
     if not res.passed:
@@ -576,21 +594,80 @@ def _write_markdown(ctx: _Ctx, sections: list[Section], t0: float, done: bool) -
             txt.append(f"> **FAILED**: {s.error}{log}\n")
         txt.append(s.body)
         parts.append("\n".join(txt))
-    path = ctx.out / "report.md"
-    tmp = path.with_suffix(".md.tmp")
-    tmp.write_text("\n\n".join(parts) + "\n")
-    os.replace(tmp, path)
+    write_text(ctx.out / "report.md", "\n\n".join(parts) + "\n")
+
+
+def report_files() -> list[str]:
+    """Every file a report writes, relative to its folder: what ``overwrite=True`` removes."""
+    files = ["report.md", "study.json", "validation.csv", "validation.md", "proofs/proofs.md"]
+    files += [f"figures/{n}.{ext}" for n in FIGURES for ext in ("png", "pdf")]
+    files += [f"data/{n}.csv" for n in DATA]
+    files += [f"logs/{key}.txt" for key, _, _ in STAGES]
+    return files
+
+
+def _folder_state(out: Path) -> str:
+    """``"missing"``, ``"file"``, ``"empty"``, ``"report"`` (an earlier report is there) or
+    ``"other"`` (files that are not a report's)."""
+    if not out.exists():
+        return "missing"
+    if not out.is_dir():
+        return "file"
+    if (out / "report.md").exists() or (out / "study.json").exists():
+        return "report"
+    for entry in out.iterdir():
+        if not (entry.name in _SUBDIRS and entry.is_dir() and not any(entry.iterdir())):
+            return "other"
+    return "empty"
+
+
+def check_out_dir(out_dir: str | os.PathLike[str], *, overwrite: bool = False,
+                  option: str = "out_dir", flag: str = "overwrite=True") -> str:
+    """Check that a report may be written to ``out_dir``; returns its state.
+
+    The state is ``"missing"``, ``"empty"`` or ``"report"`` (an earlier report, allowed only
+    with ``overwrite``). Raises :class:`ValueError` (naming ``option`` and ``flag`` in the
+    message) for a file, a folder that holds an earlier report without ``overwrite``, or a
+    non-empty folder that holds no report.
+    """
+    out = Path(out_dir)
+    if not os.fspath(out_dir):
+        raise ValueError(f"{option} is empty; give a folder for the report, e.g. report")
+    state = _folder_state(out)
+    if state == "file":
+        raise ValueError(f"{option} {str(out)!r} is a file, not a folder; choose a new folder")
+    if state == "report" and not overwrite:
+        raise ValueError(f"{option} {str(out)!r} already holds a report; choose a new folder, "
+                         f"or pass {flag} to replace it (only the files a report writes are "
+                         "removed)")
+    if state == "other":
+        raise ValueError(f"{option} {str(out)!r} is not empty and holds no report; choose a "
+                         "new or empty folder")
+    return state
+
+
+def _remove_report_files(out: Path) -> None:
+    """Remove the files an earlier report wrote (and their temporary files); nothing else."""
+    for rel in [*report_files(), "report.md.tmp"]:
+        for path in [out / rel, *map(Path, temp_files(out / rel))]:
+            if path.is_file() or path.is_symlink():
+                path.unlink()
+    for sub in _SUBDIRS:
+        d = out / sub
+        if d.is_dir() and not any(d.iterdir()):
+            d.rmdir()
 
 
 def run_report(out_dir: str | os.PathLike[str], *, study: Study | None = None,
                quick: bool = False, progress: Callable[[str], None] | None = None,
-               only: list[str] | None = None) -> ReportResult:
+               only: list[str] | None = None, overwrite: bool = False) -> ReportResult:
     """Run the study and write the report folder ``out_dir``.
 
     Parameters
     ----------
     out_dir : path
-        Created if missing; files in it are overwritten.
+        Created if missing. It must be empty, or hold an earlier report and ``overwrite`` be
+        true (see :func:`check_out_dir`).
     study : Study, optional
         Default: the embedded default study (:func:`cogc_theory.config.default_study`), or
         the quick study when ``quick``.
@@ -600,6 +677,9 @@ def run_report(out_dir: str | os.PathLike[str], *, study: Study | None = None,
         Called with one line per stage (start and end, with timing).
     only : list of str, optional
         Run only these stages (keys of :data:`STAGES`).
+    overwrite : bool
+        Reuse a folder that holds an earlier report: first remove every file a report writes
+        (:func:`report_files`), so nothing stale is left; other files are kept.
 
     Returns
     -------
@@ -615,10 +695,14 @@ def run_report(out_dir: str | os.PathLike[str], *, study: Study | None = None,
         if unknown:
             raise ValueError(f"unknown report stage(s) {unknown}; choose from "
                              f"{[s[0] for s in STAGES]}")
+    if only is not None and not stages:
+        raise ValueError("only is empty; give at least one stage")
     out = Path(out_dir)
+    if check_out_dir(out, overwrite=overwrite) == "report":
+        _remove_report_files(out)
     out.mkdir(parents=True, exist_ok=True)
     ctx = _Ctx(out, study, progress, quick)
-    (out / "study.json").write_text(json.dumps(dataclasses.asdict(study), indent=2) + "\n")
+    write_text(out / "study.json", json.dumps(dataclasses.asdict(study), indent=2) + "\n")
     sections = [Section(k, t) for k, t, _ in stages]
     emit = ctx.progress
     n = len(stages)
@@ -635,7 +719,7 @@ def run_report(out_dir: str | os.PathLike[str], *, study: Study | None = None,
             except Exception as exc:  # noqa: BLE001 - a failed stage must not lose the rest
                 sec.status = "FAILED"
                 sec.error = f"{type(exc).__name__}: {exc}".replace("\n", " ")
-                (ctx.logs / f"{key}.txt").write_text(traceback.format_exc())
+                write_text(ctx.logs / f"{key}.txt", traceback.format_exc())
             sec.seconds = time.perf_counter() - ts
             emit(f"[{i + 1}/{n}] {title}: {sec.status} in {sec.seconds:.1f} s"
                  + (f" ({sec.error})" if sec.error else ""))

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
+import os
 import re
+import shlex
+import signal
 import subprocess
 import sys
+import warnings
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from cogc_theory import cli
@@ -56,7 +62,7 @@ def test_version(capsys):
     (["outage", "-p", "nan"], 2),
     (["outage", "-M", "4", "-s", "9"], 2),            # s out of range
     (["outage", "-M", "6", "-s", "3", "--code", "fractional"], 2),   # (s+1) does not divide M
-    (["outage", "--config", "/nonexistent/x.toml"], 1),
+    (["outage", "--config", "/nonexistent/x.toml"], 2),   # bad input, like any --config
     (["outage", "--decoder", "nope"], 2),
     (["frobnicate"], 2),
     (["report"], 2),                                  # --out missing
@@ -199,3 +205,414 @@ def test_bound_equals_contraction_closed_form(capsys):
     P = float(_cogc_threshold(4, 1, Fraction(1, 10), Fraction(1, 5)))
     ref = (1 - (1 - P) * 0.1 * 0.5 * (2 - 0.5)) ** 30
     assert val == pytest.approx(ref, rel=1e-5)
+
+
+# ------------------------------------------------------------------ robustness (audit)
+def _one_error(capsys, *words, prefix="cogc: error: "):
+    """stderr is exactly one line starting with ``prefix`` and holding ``words``."""
+    cap = capsys.readouterr()
+    lines = [ln for ln in cap.err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith(prefix), cap.err
+    assert "Traceback" not in cap.err
+    for w in words:
+        assert w in lines[0], (w, lines[0])
+    return cap
+
+
+def _ctrl_c_in_decoding(monkeypatch, after: int) -> None:
+    """Ctrl-C inside ``ct.simulate.outage``'s decoding after ``after`` decoded batches; the
+    library keeps the finished chunks and returns an estimate with status 'interrupted'."""
+    from cogc_theory.simulate.montecarlo import OutageSystem
+
+    real = OutageSystem.failures
+    calls = {"n": 0}
+
+    def failures(self, ok):
+        if calls["n"] == after:
+            raise KeyboardInterrupt
+        calls["n"] += 1
+        return real(self, ok)
+
+    monkeypatch.setattr(OutageSystem, "failures", failures)
+
+
+def test_simulate_ctrl_c_labels_partial_estimate_and_stops(monkeypatch, capsys):
+    """Ctrl-C during CoGC's Monte Carlo: the JSON says interrupted (N of M trials), GC+ is not
+    run, exit 130; the partial counts are exactly those of an uninterrupted N-trial run (chunk
+    seeds depend on (seed, chunk) only)."""
+    argv = ["simulate", "-M", "4", "-s", "1", "-p", "0.1", "-e", "0.2", "--seed", "3",
+            "--json"]
+    _ctrl_c_in_decoding(monkeypatch, after=2)
+    assert cli.main(argv + ["--trials", "1000000"]) == 130
+    cap = _one_error(capsys, "GC+ was not run", prefix="cogc: interrupted; ")
+    res = json.loads(cap.out)
+    r = res["monte_carlo"]["standard"]
+    n = r["trials"]
+    assert res["interrupted"] is True and list(res["monte_carlo"]) == ["standard"]
+    assert 0 < n < 1_000_000 and n % 10_000 == 0
+    assert r["status"] == f"interrupted ({n:,} of 1,000,000 trials)"
+    assert f"covers {n:,} of 1,000,000 trials" in cap.err
+    monkeypatch.undo()
+    assert cli.main(argv + ["--trials", str(n), "--decoder", "standard"]) == 0
+    full = json.loads(capsys.readouterr().out)
+    assert full["interrupted"] is False
+    assert full["monte_carlo"]["standard"]["status"] == "complete"
+    assert full["monte_carlo"]["standard"]["failures"] == r["failures"]
+
+
+def test_simulate_ctrl_c_text_output_is_labelled(monkeypatch, capsys):
+    _ctrl_c_in_decoding(monkeypatch, after=0)       # before any chunk finished: no estimate
+    assert cli.main(["simulate", "-M", "4", "-s", "1", "--decoder", "gcplus", "--trials",
+                     "1000000"]) == 130
+    cap = _one_error(capsys, "covers 0 of 1,000,000 trials", prefix="cogc: interrupted; ")
+    assert cap.out.strip() == "GC+: no estimate  [interrupted (0 of 1,000,000 trials)]"
+
+
+def test_validate_ctrl_c_writes_nothing(monkeypatch, tmp_path, capsys):
+    """A partial Monte Carlo is not recorded as a full one: the campaign stops, exit 130."""
+    _ctrl_c_in_decoding(monkeypatch, after=1)
+    out = tmp_path / "val"
+    assert cli.main(["validate", "--quick", "--quiet", "--out", str(out)]) == 130
+    cap = _one_error(capsys, "the Monte Carlo run stopped after", "nothing was written",
+                     prefix="cogc: interrupted; ")
+    assert cap.out == "" and list(out.iterdir()) == []
+
+
+def test_validate_sigint_subprocess(tmp_path):
+    """A real SIGINT (Ctrl-C) during the campaign's Monte Carlo: exit 130, one line, no file.
+    The signal is sent once the first scenario's progress line shows the campaign running."""
+    out = tmp_path / "val"
+    proc = subprocess.Popen([sys.executable, "-m", "cogc_theory.cli", "validate", "--trials",
+                             "3000000", "--out", str(out)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stderr.readline()
+        assert first.startswith("  validate "), first
+        proc.send_signal(signal.SIGINT)
+        stdout, rest = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    lines = [ln for ln in rest.splitlines() if ln.strip() and not ln.startswith("  validate ")]
+    assert proc.returncode == 130, rest
+    assert len(lines) == 1 and lines[0].startswith("cogc: interrupted; "), rest
+    assert "nothing was written" in lines[0] and stdout == ""
+    assert list(out.iterdir()) == []
+
+
+def test_training_ctrl_c_says_nothing_was_written(monkeypatch, tmp_path, capsys):
+    from cogc_theory import simulate
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(simulate, "train", interrupted)
+    out = tmp_path / "loss.csv"
+    assert cli.main(["simulate", "--train", "--rounds", "3", "--out", str(out)]) == 130
+    cap = _one_error(capsys, "nothing was printed or written", prefix="cogc: interrupted; ")
+    assert cap.out == "" and not out.exists()
+
+
+@pytest.fixture
+def no_work(monkeypatch, tmp_path):
+    """Files afile, adir/ in a fresh cwd; every heavy entry point fails if it is reached."""
+    import cogc_theory.proofs
+    from cogc_theory.validation import campaigns
+
+    from cogc_theory import outage, report, simulate, sweep
+
+    def reached(*a, **k):
+        pytest.fail("work started before the inputs were checked")
+
+    for mod, name in ((cogc_theory.proofs, "run_all"), (campaigns, "run_campaign"),
+                      (simulate, "train"), (simulate, "outage"), (report, "run_report"),
+                      (sweep, "run_sweep"), (outage, "cogc"), (outage, "gcplus"),
+                      (outage, "gcplus_distribution")):
+        monkeypatch.setattr(mod, name, reached)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("keep\n")
+    (tmp_path / "adir").mkdir()
+    return tmp_path
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["prove", "--out", "afile"], ["--out 'afile'", "not a directory"]),
+    (["prove", "--out", "afile/sub"], ["--out 'afile/sub'", "cannot write"]),
+    (["validate", "--quick", "--out", "afile"], ["--out 'afile'"]),
+    (["sweep", "--grid", "M=4", "--grid", "s=1", "--out", "afile"], ["--out 'afile'"]),
+    (["simulate", "--train", "--out", "adir"], ["--out 'adir' is a directory",
+                                                "adir/loss.csv"]),
+    (["simulate", "--train", "--out", "afile/x.csv"], ["--out 'afile/x.csv'",
+                                                       "cannot write"]),
+    (["plot", "outage", "--out", "adir/"], ["--out 'adir/' has no file name"]),
+    (["plot", "outage", "--out", "adir"], ["--out 'adir' is a directory"]),
+    (["plot", "outage", "--out", ""], ["has no file name"]),
+    (["report", "--quick", "--out", ""], ["--out is empty"]),
+    (["report", "--quick", "--out", "afile"], ["--out 'afile' is a file"]),
+])
+def test_out_is_checked_before_any_work(no_work, argv, words, capsys):
+    assert cli.main(argv) == 2
+    assert _one_error(capsys, *words).out == ""
+    assert (no_work / "afile").read_text() == "keep\n"
+    assert sorted(p.name for p in no_work.iterdir()) == ["adir", "afile"]
+    assert list((no_work / "adir").iterdir()) == []
+
+
+def test_train_out_creates_parents_and_writes_complete_csv(tmp_path, capsys):
+    out = tmp_path / "new" / "dir" / "loss.csv"
+    assert cli.main(["simulate", "--train", "--rounds", "2", "--train-trials", "2", "--out",
+                     str(out)]) == 0
+    L = np.loadtxt(out, delimiter=",", ndmin=2)
+    assert L.shape == (2, 3) and np.isfinite(L).all()
+    assert sorted(os.listdir(out.parent)) == ["loss.csv"]
+
+
+def test_failed_write_leaves_no_truncated_file(monkeypatch, tmp_path, capsys):
+    """The disk fills up half-way through the loss CSV: no file that looks finished, no
+    temporary file, and an earlier complete file is kept as it was."""
+    def half_then_enospc(fh, *a, **k):
+        fh.write("1.0,2.0\n")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savetxt", half_then_enospc)
+    out = tmp_path / "loss.csv"
+    argv = ["simulate", "--train", "--rounds", "2", "--train-trials", "1", "--out", str(out)]
+    assert cli.main(argv) == 1
+    _one_error(capsys, "No space left on device")
+    assert os.listdir(tmp_path) == []
+    out.write_text("earlier,complete\n")
+    assert cli.main(argv) == 1
+    assert out.read_text() == "earlier,complete\n" and os.listdir(tmp_path) == ["loss.csv"]
+
+
+def test_atomic_open_cleans_up_on_failure(tmp_path):
+    from cogc_theory import _io
+
+    target = tmp_path / "a.csv"
+    with pytest.raises(KeyboardInterrupt):
+        with _io.atomic_open(target) as fh:
+            fh.write("partial")
+            raise KeyboardInterrupt
+    assert os.listdir(tmp_path) == []
+    _io.write_text(target, "x\n")
+    with pytest.raises(OSError):
+        with _io.atomic_open(target, "wb") as fh:
+            fh.write(b"partial")
+            raise OSError(28, "No space left on device")
+    assert target.read_text() == "x\n" and os.listdir(tmp_path) == ["a.csv"]
+
+
+def _parser_and_subparsers():
+    parser = cli.build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return parser, action.choices
+
+
+def _help_examples() -> list[list[str]]:
+    """Every example command in `cogc --help` and in each subcommand's --help (a line ending
+    in a backslash continues on the next)."""
+    parser, subs = _parser_and_subparsers()
+    found: list[list[str]] = []
+    for text in [parser.format_help()] + [p.format_help() for p in subs.values()]:
+        joined: list[str] = []
+        for ln in text.split("examples:", 1)[1].splitlines():
+            if joined and joined[-1].endswith("\\"):
+                joined[-1] = joined[-1][:-1] + " " + ln.strip()
+            elif ln.startswith("  cogc "):
+                joined.append(ln.strip())
+        found += [shlex.split(j, comments=True) for j in joined]
+    return found
+
+
+EXAMPLES = _help_examples()
+_SLOW_EXAMPLES = {"prove"}   # the proofs take ~15 s
+
+
+def test_help_examples_found():
+    assert len(EXAMPLES) >= 20
+    assert {a[1] for a in EXAMPLES} == set(SUBCOMMANDS)
+
+
+@pytest.mark.parametrize("argv", EXAMPLES, ids=" ".join)
+def test_help_example_parses(argv):
+    assert argv[0] == "cogc"
+    args = cli.build_parser().parse_args(argv[1:])
+    assert callable(args.func)
+
+
+def _shrunk(argv: list[str]) -> list[str]:
+    """The example with the work made small: 2000 trials, 5 rounds, M=6 for M=10, the quick
+    study (formulas only) for report, the quick grid for validate, one sweep worker; outputs
+    stay in the (temporary) working directory."""
+    a, out = argv[1:], []
+    small = {"--trials": "2000", "--rounds": "5"}
+    i = 0
+    while i < len(a):
+        x, nxt = a[i], a[i + 1] if i + 1 < len(a) else None
+        if x in small:
+            out += [x, small[x]]
+        elif x == "-M" and nxt == "10" or x == "--grid" and nxt == "M=10":
+            out += [x, nxt.replace("10", "6")]
+        elif x == "--out" and os.path.isabs(nxt):
+            out += [x, "abs_" + os.path.basename(nxt)]
+        else:
+            out.append(x)
+            i += 1
+            continue
+        i += 2
+    extra = {"report": ["--quick", "--only", "formulas"], "validate": ["--quick", "--quiet"],
+             "sweep": ["--workers", "1", "--quiet"]}
+    return out + extra.get(out[0], [])
+
+
+CONFIGS = {
+    "scenario.toml": "[scenario]\nM = 4\ns = 1\np = 0.1\neps = 0.2\n",
+    "study.toml": "[study]\nM = 5\ns_values = [1]\n",
+    "sweep.toml": '[sweep]\ntask = "outage-exact"\nout = "swc"\n[sweep.grid]\nM = [4]\n'
+                  's = [1]\np = [0.1]\ndecoder = ["standard"]\n',
+}
+
+
+@pytest.mark.parametrize("argv", [
+    pytest.param(a, marks=pytest.mark.slow) if a[1] in _SLOW_EXAMPLES else a
+    for a in EXAMPLES if "--scheduler" not in a], ids=" ".join)
+def test_help_example_runs_shrunk(argv, tmp_path, monkeypatch, capsys):
+    """Each help example (the work made small) exits 0; the one with a Dask scheduler
+    address is only parsed (above)."""
+    monkeypatch.chdir(tmp_path)
+    for name, text in CONFIGS.items():
+        (tmp_path / name).write_text(text)
+    code = cli.main(_shrunk(argv))
+    cap = capsys.readouterr()
+    assert code == 0, (_shrunk(argv), cap.err[-2000:])
+    assert "Traceback" not in cap.err
+
+
+def test_sweep_help_example_is_within_the_enumeration_limit():
+    """An exact sweep example asks for GC+ only where its enumeration is in reach: the
+    top-level one (M=10, s up to 3) is CoGC only, as 9**10 client-state patterns are beyond
+    the limit."""
+    from cogc_theory.outage._states import MAX_PATTERNS
+
+    for a in EXAMPLES:
+        if a[1] == "sweep" and "--task" in a and a[a.index("--task") + 1] == "outage-exact":
+            grid = dict(a[i + 1].split("=", 1) for i, x in enumerate(a) if x == "--grid")
+            M = int(grid["M"])
+            s_max = max(int(v) for v in grid["s"].split(","))
+            if (1 + 2 ** s_max) ** M > MAX_PATTERNS:
+                assert grid.get("decoder") == "standard", a
+
+
+@pytest.mark.parametrize("toml, words", [
+    ("[senario]\nM = 4\n", ["unknown table [senario]", "[scenario]"]),
+    ("[study]\nM = 5\n", ["has no [scenario] table", "[study] (for cogc report)"]),
+    ("M = 4\n", ["['M'] are outside a table", "[scenario]"]),
+    ("[scenario]\nM = 2\ns = 1\neps = [[0.1, 0.2], [0.1]]\n", ["eps (client-link erasure)",
+                                                              "row 1"]),
+    ("[scenario]\nM = 3\ns = 1\np = [0.1, 0.2]\n", ["p (uplink erasure)", "M = 3"]),
+    ("[scenario]\nM = 3\ns = 1\np = [0.1, \"a\", 0.2]\n", ["p (uplink erasure)[1]"]),
+    ("[scenario]\nexact = \"yes\"\n", ["exact must be true or false"]),
+])
+def test_bad_scenario_config_names_the_table_or_key(toml, words, tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml)
+    assert cli.main(["outage", "--decoder", "standard", "--config", str(cfg)]) == 2
+    assert _one_error(capsys, *words).out == ""
+
+
+def test_config_file_errors_name_the_file(tmp_path, capsys):
+    binary = tmp_path / "latin1.toml"
+    binary.write_bytes("[scenario]\nconstruction = 'caf\u00e9'\n".encode("latin-1"))
+    for path, words in ((binary, ["latin1.toml", "not UTF-8"]),
+                        (tmp_path, [str(tmp_path), "is a directory"]),
+                        (tmp_path / "missing.toml", ["missing.toml", "does not exist"])):
+        assert cli.main(["outage", "--config", str(path)]) == 2
+        _one_error(capsys, *words)
+
+
+@pytest.mark.parametrize("toml, words", [
+    ("[study]\ns_values = 2\n", ["study.s_values must be a list of integers"]),
+    ("[study]\nvalidation_fwer = \"x\"\n", ["study.validation_fwer"]),
+    ("[study]\nrate = \"x\"\n", ["study.rate"]),
+    ("[study]\nsnr_db = [0, 10, inf]\n", ["study.snr_db"]),
+    ("[scenario]\nM = 4\n", ["has no [study] table"]),
+])
+def test_bad_study_config_is_refused_before_any_work(no_work, toml, words, capsys):
+    (no_work / "c.toml").write_text(toml)
+    assert cli.main(["report", "--quick", "--config", "c.toml", "--out", "r"]) == 2
+    assert _one_error(capsys, *words).out == ""
+    assert not (no_work / "r").exists()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["bound", "-M", "6", "-s", "1", "--target", "0"], ["--target", "positive"]),
+    (["bound", "-M", "6", "-s", "1", "--target", "nan"], ["--target"]),
+    (["bound", "-M", "6", "-s", "1", "--rule", "least-squares"], ["--rule least-squares"]),
+    (["bound", "-M", "4", "-s", "1", "--eta", "5"], ["eta"]),   # found by the library
+])
+def test_bound_checks_everything_before_printing(argv, words, capsys):
+    assert cli.main(argv) == 2
+    assert _one_error(capsys, *words).out == ""
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["outage", "-M", "4", "-s", "1", "--symbolic", "-p", "0.1,0.2,0.1,0.1"], ["-p",
+                                                                             "--symbolic"]),
+    (["outage", "-M", "4", "-s", "1", "--symbolic", "--precise"], ["--precise",
+                                                                  "--symbolic"]),
+    (["outage", "-M", "4", "-s", "1", "--rel-tol", "1e-5"], ["--rel-tol", "--precise"]),
+    (["simulate", "-M", "4", "-s", "1", "--out", "x.csv", "--rounds", "3"],
+     ["--out, --rounds apply to --train only"]),
+    (["simulate", "--problem", "digits"], ["--problem applies to --train only"]),
+    (["simulate", "--train", "--json"], ["--json applies to the Monte Carlo outage"]),
+    (["simulate", "--train", "--decoder", "gcplus"], ["--decoder"]),
+    (["report", "--quick", "--out", "r", "--only", ""], ["--only is empty"]),
+    (["report", "--quick", "--out", "r", "--only", ","], ["--only is empty"]),
+    (["report", "--quick", "--out", "r", "--only", "formulas,nope"], ["--only", "'nope'"]),
+    (["validate", "--no-mc", "--trials", "1000"], ["--trials", "--no-mc"]),
+    (["validate", "--fwer", "2"], ["--fwer"]),
+    (["plot", "snr", "--grid", "inf", "--out", "f"], ["--grid", "finite"]),
+    (["plot", "outage", "--grid", "0.1,1.5", "--out", "f"], ["--grid", "[0, 1]"]),
+    (["plot", "outage", "--grid", ",", "--out", "f"], ["--grid is empty"]),
+    (["plot", "recovered", "--grid", "1", "--rate", "2", "--out", "f"],
+     ["--rate, --grid apply to other kinds of plot"]),
+    (["plot", "outage", "--rate", "2", "--out", "f"], ["--rate applies"]),
+    (["plot", "snr", "--vary", "eps", "--out", "f"], ["--vary applies"]),
+])
+def test_ignored_or_conflicting_options_are_refused(no_work, argv, words, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")        # no RuntimeWarning before the error
+        assert cli.main(argv) == 2
+    assert _one_error(capsys, *words).out == ""
+    assert sorted(p.name for p in no_work.iterdir()) == ["adir", "afile"]
+
+
+def test_symbolic_json(capsys):
+    assert cli.main(["outage", "-M", "4", "-s", "1", "--symbolic", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    import sympy as sp
+
+    p, e = sp.symbols("p epsilon")
+    gc = sp.sympify(res["formulas"]["gcplus"]["closed_form"], locals={"epsilon": e})
+    ring = 1 - (1 - p) ** 4 - 4 * p * (1 - p) ** 3 * (1 - e) ** 3   # independent closed form
+    assert sp.expand(gc - ring) == 0 and res["scenario"]["p"] == "p"
+    assert "\\binom" in res["formulas"]["standard"]["latex"]
+
+
+def test_validate_no_mc_does_not_claim_trials(capsys):
+    assert cli.main(["validate", "--quick", "--no-mc", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "trials each" not in out and "No Monte Carlo rows" in out
+
+
+def test_sweep_ctrl_c_says_finished_points_are_kept(monkeypatch, tmp_path, capsys):
+    from cogc_theory import sweep
+
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep, "run_sweep", interrupted)
+    assert cli.main(["sweep", "--grid", "M=4", "--grid", "s=1", "--out",
+                     str(tmp_path / "sw")]) == 130
+    _one_error(capsys, "finished points are kept", "rerun", prefix="cogc: interrupted; ")
+

@@ -77,3 +77,47 @@ def test_styles_distinct_for_grayscale():
 def test_bad_input_raises_value_error(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_save_failing_midway_leaves_no_truncated_figure(tmp_path, monkeypatch):
+    """A full disk during the PDF: no truncated PDF, no temporary file; the PNG before it is
+    complete, and an earlier PDF is kept as it was."""
+    fig = plots.recovered_set_distribution({"a": [0.1, 0.2, 0.7]})
+    real = Figure.savefig
+
+    def savefig(self, fh, format=None, **kw):
+        if format == "pdf":
+            fh.write(b"%PDF-1.4 truncated")
+            raise OSError(28, "No space left on device")
+        return real(self, fh, format=format, **kw)
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    with pytest.raises(OSError, match="No space"):
+        plots.save(fig, tmp_path / "K")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["K.png"]
+    assert (tmp_path / "K.png").read_bytes().startswith(PNG_MAGIC)
+    (tmp_path / "K.pdf").write_bytes(b"%PDF earlier, complete")
+    with pytest.raises(OSError):
+        plots.save(fig, tmp_path / "K")
+    assert (tmp_path / "K.pdf").read_bytes() == b"%PDF earlier, complete"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["K.pdf", "K.png"]
+
+
+def test_save_needs_a_file_name(tmp_path):
+    fig = plots.recovered_set_distribution({"a": [0.5, 0.5]})
+    with pytest.raises(ValueError, match="no file name"):
+        plots.save(fig, str(tmp_path) + "/")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_outage_vs_snr_checks_before_drawing():
+    """Non-finite SNR is refused by name; an all-zero curve (nothing to show on a log axis)
+    draws without a RuntimeWarning."""
+    import warnings
+
+    with pytest.raises(ValueError, match="snr_db"):
+        plots.outage_vs_snr([0, np.inf], {"a": [0.1, 0.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = plots.outage_vs_snr([0, 10], {"a": [0.0, 0.0]})
+    assert fig.axes[0].get_yscale() == "log"

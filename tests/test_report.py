@@ -94,3 +94,115 @@ def test_unknown_stage_and_bad_study():
         Study(p_grid=[])
     with pytest.raises(ValueError, match="probability"):
         Study(p_fixed=1.5)
+
+
+# ------------------------------------------------------------------ robustness (audit)
+def test_report_files_lists_every_file_written(quick_report):
+    """--overwrite removes report_files(); it must cover everything a report writes, and a
+    finished report leaves no temporary file."""
+    out, res, lines = quick_report
+    written = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert written <= set(report.report_files()), written - set(report.report_files())
+    assert not [f for f in written if f.endswith(".tmp")]
+    assert {"report.md", "study.json", "validation.csv", "proofs/proofs.md"} <= written
+
+
+def _old_report(d):
+    """A finished earlier report folder, plus files of the user's."""
+    for rel in ("report.md", "study.json", "validation.csv", "validation.md",
+                "figures/outage_vs_p.png", "figures/outage_vs_p.pdf", "data/training.csv",
+                "logs/outage.txt", "proofs/proofs.md", "data/.training.csv.0123abcd.tmp"):
+        (d / rel).parent.mkdir(parents=True, exist_ok=True)
+        (d / rel).write_text("old\n")
+    (d / "notes.txt").write_text("mine\n")
+    (d / "figures" / "mine.png").write_text("mine\n")
+
+
+def _tree(d):
+    return {p.relative_to(d).as_posix(): p.read_text() for p in d.rglob("*") if p.is_file()}
+
+
+def test_existing_report_is_refused_without_overwrite(tmp_path, capsys):
+    _old_report(tmp_path)
+    before = _tree(tmp_path)
+    assert cli.main(["report", "--quick", "--only", "formulas", "--out", str(tmp_path)]) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln]
+    assert len(err) == 1 and "already holds a report" in err[0] and "--overwrite" in err[0]
+    assert _tree(tmp_path) == before
+
+
+def test_overwrite_removes_only_the_earlier_reports_files(tmp_path, capsys):
+    """Rerun with --only formulas --seed 7: nothing stale of the earlier run is left (figures,
+    validation, other data), the user's files are kept, and the message names what was
+    written."""
+    _old_report(tmp_path)
+    assert cli.main(["report", "--quick", "--only", "formulas", "--seed", "7", "--out",
+                     str(tmp_path), "--overwrite"]) == 0
+    tree = _tree(tmp_path)
+    assert tree["notes.txt"] == "mine\n" and tree["figures/mine.png"] == "mine\n"
+    assert set(tree) == {"notes.txt", "figures/mine.png", "report.md", "study.json",
+                         "data/formulas.csv"}
+    assert json.loads(tree["study.json"])["seed"] == 7
+    assert "Derived formulas" in tree["report.md"] and "Validation" not in tree["report.md"]
+    out = capsys.readouterr().out
+    assert out.strip() == f"wrote {tmp_path / 'report.md'} (and data/, study.json in {tmp_path})"
+
+
+def test_folder_that_is_not_a_report_is_refused(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine\n")
+    for extra in ([], ["--overwrite"]):
+        assert cli.main(["report", "--quick", "--out", str(tmp_path)] + extra) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("cogc: error: --out") and "holds no report" in err
+    assert _tree(tmp_path) == {"notes.txt": "mine\n"}
+    with pytest.raises(ValueError, match="holds no report"):
+        report.run_report(tmp_path, quick=True, only=["formulas"], overwrite=True)
+
+
+def test_interrupted_monte_carlo_marks_the_section_and_exits_130(tmp_path, monkeypatch,
+                                                                 capsys):
+    """ct.simulate.outage returns a partial estimate on Ctrl-C; the report does not record it
+    as a Monte Carlo point: the section is marked interrupted, no outage data is written."""
+    from cogc_theory import simulate
+    from cogc_theory.simulate.montecarlo import OutageEstimate
+
+    monkeypatch.setattr(simulate, "outage", lambda *a, **k: OutageEstimate(
+        failures=3, trials=10_000, status="interrupted", max_trials=4000))
+    out = tmp_path / "r"
+    assert cli.main(["report", "--quick", "--only", "formulas,outage", "--out",
+                     str(out)]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("cogc: interrupted; ") and "report.md keeps" in err[-1]
+    md = (out / "report.md").read_text()
+    assert "| [Derived formulas](#formulas) | ok |" in md
+    assert "| [Outage against erasure probability](#outage) | **FAILED**: interrupted" in md
+    assert not (out / "data" / "outage_vs_p.csv").exists()
+    assert (out / "data" / "formulas.csv").exists()
+
+
+def test_csv_write_failing_midway_leaves_no_truncated_file(tmp_path, monkeypatch):
+    import csv
+
+    ctx = report._Ctx(tmp_path, quick_study(), None, True)
+    real = csv.DictWriter.writerow
+    count = {"n": 0}
+
+    def writerow(self, row):
+        count["n"] += 1
+        if count["n"] == 3:
+            raise OSError(28, "No space left on device")
+        return real(self, row)
+
+    monkeypatch.setattr(csv.DictWriter, "writerow", writerow)
+    with pytest.raises(OSError, match="No space"):
+        ctx.write_csv("formulas", [{"s": 1, "latex": "a"}, {"s": 2, "latex": "b"}])
+    assert list((tmp_path / "data").iterdir()) == []
+
+
+def test_study_types_are_checked_by_name():
+    for kw, name in ((dict(s_values=2), "study.s_values"), (dict(rate="x"), "study.rate"),
+                     (dict(validation_fwer="x"), "study.validation_fwer"),
+                     (dict(schemes="gcplus"), "study.schemes"),
+                     (dict(validation_quick=1), "study.validation_quick")):
+        with pytest.raises((TypeError, ValueError), match=name.replace(".", r"\.")):
+            Study(**kw)

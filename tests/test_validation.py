@@ -139,3 +139,52 @@ def test_ring_row_catches_a_wrong_gcplus_value():
     good = cp._ring_rows(net, "ring", ct.outage.gcplus(net))
     bad = cp._ring_rows(net, "ring", ct.outage.gcplus(net) * 1.001)
     assert good[0].status == "PASS" and bad[0].status == "FAIL"
+
+
+def _interrupted_estimate(*args, **kwargs):
+    """What ``ct.simulate.outage`` returns on Ctrl-C: the finished chunks only."""
+    from cogc_theory.simulate.montecarlo import OutageEstimate
+
+    return OutageEstimate(failures=7, trials=20_000, status="interrupted", max_trials=10**6)
+
+
+def test_interrupted_monte_carlo_is_not_recorded_as_a_full_one(monkeypatch):
+    """A partial estimate raises KeyboardInterrupt instead of becoming a campaign row."""
+    from cogc_theory import simulate
+
+    monkeypatch.setattr(simulate, "outage", _interrupted_estimate)
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    with pytest.raises(KeyboardInterrupt, match="20,000 of 1,000,000 trials"):
+        cp._simulate_outage(net, "standard", 1_000_000, 0)
+    seen = []
+    with pytest.raises(KeyboardInterrupt):
+        cp.run_campaign([cp.CampaignScenario("cyclic", 4, 1)], trials=1_000_000,
+                        include_extra=False, progress=seen.append)
+    assert seen == []          # the scenario did not finish
+
+
+def test_csv_write_failing_midway_leaves_no_file(tmp_path, monkeypatch):
+    import csv
+
+    res = cp.run_campaign([cp.CampaignScenario("cyclic", 4, 1)], include_mc=False,
+                          include_extra=False)
+    real = csv.DictWriter.writerow
+    count = {"n": 0}
+
+    def writerow(self, row):
+        count["n"] += 1
+        if count["n"] == 2:
+            raise OSError(28, "No space left on device")
+        return real(self, row)
+
+    monkeypatch.setattr(csv.DictWriter, "writerow", writerow)
+    with pytest.raises(OSError, match="No space"):
+        res.to_csv(tmp_path / "validation.csv")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_method_without_monte_carlo_does_not_claim_trials():
+    res = cp.run_campaign([cp.CampaignScenario("cyclic", 4, 1)], trials=100_000,
+                          include_mc=False, include_extra=False)
+    assert "trials each" not in res.method() and "No Monte Carlo rows" in res.method()
+    assert not any(r.kind == "mc" for r in res.rows)

@@ -275,10 +275,18 @@ def sample_outage(net: Any, decoder: str, trials: int, rng: np.random.Generator,
 
 
 def _simulate_outage(net: Any, decoder: str, trials: int, seed: int) -> tuple[int, int, str]:
-    """(failures, trials, source) from :func:`cogc_theory.simulate.outage`."""
+    """(failures, trials, source) from :func:`cogc_theory.simulate.outage`.
+
+    ``simulate.outage`` answers Ctrl-C with a partial estimate (status ``"interrupted"``); a
+    partial estimate must not be recorded as a full one, so that raises
+    :class:`KeyboardInterrupt` here and the caller's interruption handling takes over.
+    """
     from cogc_theory import simulate
 
     est = simulate.outage(net, decoder=decoder, trials=trials, seed=seed)
+    if est.status == "interrupted":
+        raise KeyboardInterrupt(f"the Monte Carlo run stopped after {est.trials:,} of "
+                                f"{trials:,} trials")
     return int(est.failures), int(est.trials), "ct.simulate.outage"
 
 
@@ -371,6 +379,7 @@ class CampaignResult:
     seed: int
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    include_mc: bool = True
 
     @property
     def passed(self) -> bool:
@@ -382,6 +391,10 @@ class CampaignResult:
 
     def method(self) -> str:
         n_mc = sum(r.kind == "mc" for r in self.rows)
+        if not self.include_mc:
+            return (f"Exact rows: formula vs exact rational enumeration, relative tolerance "
+                    f"{EXACT_RTOL:g}. No Monte Carlo rows: exact checks only (Monte Carlo "
+                    f"was turned off).")
         return (f"Exact rows: formula vs exact rational enumeration, relative tolerance "
                 f"{EXACT_RTOL:g}. Monte Carlo rows: two-sided exact binomial test of "
                 f"H0: P = formula, {self.trials:,} trials each (seed {self.seed}); the "
@@ -408,8 +421,12 @@ class CampaignResult:
         return "\n".join(lines)
 
     def to_csv(self, path: Any) -> None:
+        """Write the rows (and errors) to ``path``, atomically: a failed write leaves no
+        truncated file."""
+        from cogc_theory._io import atomic_open
+
         names = [f for f in CheckRow.__dataclass_fields__] + ["status"]
-        with open(path, "w", newline="") as fh:
+        with atomic_open(path, "w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=names)
             w.writeheader()
             for r in self.rows:
@@ -525,7 +542,7 @@ def run_campaign(scenarios: Sequence[CampaignScenario] | None = None, *, quick: 
                      f"{time.perf_counter() - ts:.1f} s")
     holm(rows, fwer)
     return CampaignResult(rows=rows, fwer=fwer, trials=trials, seed=seed,
-                          seconds=time.perf_counter() - t0)
+                          seconds=time.perf_counter() - t0, include_mc=include_mc)
 
 
 # --------------------------------------------------------------------------- extra checks

@@ -1,0 +1,88 @@
+"""Atomic file writes and output-path checks shared by the command line, reports and plots.
+
+A file that looks finished must be complete: :func:`atomic_open` writes to a hidden temporary
+name in the target's directory (``.NAME.XXXXXXXX.tmp``), flushes it to disk and only then
+renames it over the target with :func:`os.replace` (atomic on one file system). If anything
+fails on the way (a full disk, Ctrl-C) the temporary file is removed and the target is left as
+it was: absent, or the previous complete version.
+
+Examples
+--------
+>>> import os, tempfile
+>>> d = tempfile.mkdtemp()
+>>> write_text(os.path.join(d, "a.txt"), "hello\\n")
+>>> open(os.path.join(d, "a.txt")).read(), sorted(os.listdir(d))
+('hello\\n', ['a.txt'])
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import secrets
+from collections.abc import Iterator
+from typing import IO, Any
+
+__all__ = ["atomic_open", "temp_files", "writable_dir", "write_text"]
+
+
+def _temp_name(path: str) -> str:
+    d, name = os.path.split(path)
+    return os.path.join(d, f".{name}.{secrets.token_hex(4)}.tmp")
+
+
+def temp_files(path: str | os.PathLike[str]) -> list[str]:
+    """Temporary files :func:`atomic_open` may have left for ``path`` (after a hard kill)."""
+    d, name = os.path.split(os.fspath(path))
+    return glob.glob(os.path.join(glob.escape(d) if d else "", f".{glob.escape(name)}.*.tmp"))
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike[str], mode: str = "w", *,
+                encoding: str | None = "utf-8", newline: str | None = None) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; on a clean exit it replaces ``path``.
+
+    ``mode`` is ``"w"`` (text, ``encoding``) or ``"wb"``. On an exception (including
+    :class:`KeyboardInterrupt`) the temporary file is removed and the exception propagates.
+    """
+    if mode not in ("w", "wb"):
+        raise ValueError(f"mode must be 'w' or 'wb', got {mode!r}")
+    path = os.fspath(path)
+    tmp = _temp_name(path)
+    if mode == "wb":
+        fh = open(tmp, "xb")
+    else:
+        fh = open(tmp, "x", encoding=encoding, newline=newline)
+    try:
+        with fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_open`)."""
+    with atomic_open(path, "w", encoding=encoding) as fh:
+        fh.write(text)
+
+
+def writable_dir(path: str | os.PathLike[str]) -> None:
+    """Create the directory ``path`` (with parents) and check that a file can be written in it.
+
+    Raises
+    ------
+    OSError
+        The directory cannot be created, or a file in it cannot be written.
+    """
+    path = os.fspath(path) or "."
+    os.makedirs(path, exist_ok=True)
+    probe = _temp_name(os.path.join(path, "write-check"))
+    with open(probe, "xb"):
+        pass
+    os.unlink(probe)
