@@ -18,6 +18,7 @@ __all__ = [
     "check_positive",
     "check_probability",
     "check_probability_array",
+    "check_real_array",
     "check_square_matrix",
     "check_rng",
     "is_symbolic",
@@ -114,20 +115,61 @@ def check_probability_array(value: Any, name: str, shape: tuple[int, ...]) -> np
     return out
 
 
+def _has_complex(value: Any) -> bool:
+    """Whether ``value`` converts to a complex array or holds complex numbers (object dtype)."""
+    raw = value
+    if not isinstance(raw, np.ndarray):
+        try:
+            raw = np.asarray(value)
+        except (TypeError, ValueError):    # ragged or odd input: the float conversion reports it
+            return False
+    if raw.dtype.kind == "c":
+        return True
+    if raw.dtype == object:
+        # python complex, numpy complex scalars (a subclass of complex)
+        return any(isinstance(x, complex | np.complexfloating) for x in raw.flat)
+    return False
+
+
+def check_real_array(value: Any, name: str, what: str = "a real array") -> np.ndarray:
+    """Return ``value`` as a float array of any shape, or raise :class:`TypeError` naming
+    ``name``.
+
+    Complex input is refused, even with zero imaginary parts: numpy would otherwise discard
+    the imaginary parts with only a ``ComplexWarning``. ``what`` describes the expected input
+    in the message (e.g. ``"a real matrix (array-like of numbers)"``).
+    """
+    if _has_complex(value):
+        kind = (f"dtype {value.dtype}" if isinstance(value, np.ndarray) and value.dtype.kind == "c"
+                else "complex entries")
+        raise TypeError(
+            f"{name} must be {what}, not complex ({kind}); pass the real part "
+            f"(e.g. np.real({name})) if the imaginary parts are meant to be zero"
+        )
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be {what}: {exc}") from exc
+
+
 def check_square_matrix(B: Any, name: str = "B") -> np.ndarray:
     """Return ``B`` as a finite float ``(M, M)`` array or raise naming ``name``.
 
-    Accepts numpy arrays, nested lists and sympy matrices of numbers.
+    Accepts numpy arrays, nested lists and sympy matrices of real numbers.
+
+    Raises
+    ------
+    TypeError
+        Symbols, complex entries (even with zero imaginary part) or non-numbers.
+    ValueError
+        Not square ``(M, M)`` with ``M >= 1``, or not finite.
     """
     if isinstance(B, sp.MatrixBase):
         if B.free_symbols:
             names = sorted(map(str, B.free_symbols))
             raise TypeError(f"{name} must contain numbers, not symbols {names}")
         B = np.array(B.tolist(), dtype=object)
-    try:
-        arr = np.asarray(B, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real matrix (array-like of numbers): {exc}") from exc
+    arr = check_real_array(B, name, "a real matrix (array-like of numbers)")
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         raise ValueError(f"{name} must be a square (M, M) matrix, got shape {arr.shape}")
     if arr.shape[0] < 1:

@@ -27,7 +27,9 @@ and how rows are scaled (see :func:`cyclic_repetition`):
 * ``"optimized"`` (default) — the best of :data:`OPTIMIZED_CANDIDATES` seeded
   ``"orthonormal"`` draws, ranked by the worst condition number of the decoding systems over
   the straggler sets (all of them when :math:`\binom Ms\le 160`, else the :math:`M` cyclic
-  windows and a seeded sample). Still a continuous random draw, hence generic.
+  windows and a seeded sample). Still a continuous random draw, hence generic. The scoring
+  costs about :math:`M^4`, so it is limited to :math:`M\le` :data:`OPTIMIZED_MAX_M` (100);
+  larger :math:`M` (with :math:`0<s<M-1`) raise :class:`ValueError` — use ``"orthonormal"``.
 * ``"circulant"`` — the real cyclic-MDS construction of Raviv, Tamo, Tandon and Dimakis: a
   circulant :math:`B` whose first row is the coefficient vector of
   :math:`b(z)=\prod_{j\in J}(z-\omega^j)`, :math:`\omega=e^{2\pi i/M}`, with :math:`J` the
@@ -116,8 +118,11 @@ __all__ = [
     "ATOL",
     "CONSTRUCTIONS",
     "DEFAULT_CONSTRUCTION",
+    "MAX_CONDITIONING_SUBSETS",
+    "MAX_M",
     "MAX_SUBSETS",
     "OPTIMIZED_CANDIDATES",
+    "OPTIMIZED_MAX_M",
     "RTOL",
     "Conditioning",
     "GCCode",
@@ -147,17 +152,52 @@ OPTIMIZED_CANDIDATES = 16
 _SCORE_SUBSETS = 160
 #: Default cap on the number of row subsets an exact enumeration may visit.
 MAX_SUBSETS = 2_000_000
+#: Largest ``max_subsets`` accepted by :func:`conditioning` (its sample is drawn one set at a
+#: time, about 40 µs per set: 200,000 sets take about 10 s).
+MAX_CONDITIONING_SUBSETS = 200_000
+#: Largest number of clients of the constructions (:func:`cyclic_repetition`,
+#: :func:`cyclic_code`, :func:`cyclic_support`, :func:`fractional_repetition`): an (M, M)
+#: float64 matrix takes 8 M² bytes, 800 MB at M = 10,000, and a construction holds a few.
+MAX_M = 10_000
+#: Largest M for which ``construction="optimized"`` scores its candidates (when
+#: 0 < s < M - 1): scoring takes about M SVDs of (M - s) x M matrices per candidate, about
+#: M**4 work (measured: 2-4 s at M = 100, 22-38 s at M = 200); beyond it use "orthonormal"
+#: (one such draw, instant) or "gaussian".
+OPTIMIZED_MAX_M = 100
 #: Integer scale used to round a float parity matrix for the exact variant.
 _EXACT_SCALE = 64
-#: Chunk of subsets processed per batched SVD.
+#: Chunk of subsets processed per batched SVD (at most; see _chunk_sets).
 _CHUNK = 2048
+#: Floats per stacked chunk of row sets (32 MB): bounds the chunk for large M.
+_CHUNK_FLOATS = 1 << 22
 
 
 # ============================================================================ argument checks
 def _check_M_s(M: Any, s: Any) -> tuple[int, int]:
     M = check_int(M, "M", lo=2)
+    if M > MAX_M:
+        raise ValueError(
+            f"M must be <= {MAX_M} (MAX_M: an (M, M) float matrix takes 8*M**2 bytes, "
+            f"{8 * M * M / 2**30:.1f} GiB at M={M}), got {M}; use fewer clients"
+        )
     s = check_int(s, "s", lo=0, hi=M - 1)
     return M, s
+
+
+def _check_optimized_size(M: int, s: int, construction: str) -> None:
+    """Refuse ``"optimized"`` where scoring its candidates would take too long."""
+    if construction == "optimized" and 0 < s < M - 1 and M > OPTIMIZED_MAX_M:
+        raise ValueError(
+            f"construction='optimized' supports M <= {OPTIMIZED_MAX_M} (OPTIMIZED_MAX_M: it "
+            f"scores {OPTIMIZED_CANDIDATES} candidates by M SVDs of (M - s) x M matrices each), "
+            f"got M={M}; pass construction='orthonormal' or construction='gaussian' (instant)"
+        )
+
+
+def _chunk_sets(r: int, M: int) -> int:
+    """Row sets per batched SVD: ``_CHUNK``, fewer when a stack (n, r, M) would exceed
+    ``_CHUNK_FLOATS`` floats (at least one)."""
+    return max(1, min(_CHUNK, _CHUNK_FLOATS // max(1, r * M)))
 
 
 def _check_construction(construction: Any, allowed: tuple[str, ...] = CONSTRUCTIONS) -> str:
@@ -222,7 +262,7 @@ def cyclic_support(M: int, s: int) -> np.ndarray:
     Parameters
     ----------
     M : int
-        Number of clients, :math:`M\ge 2`.
+        Number of clients, :math:`2\le M\le` :data:`MAX_M` (10,000).
     s : int
         Straggler tolerance, :math:`0\le s\le M-1`.
 
@@ -405,10 +445,12 @@ def _spans_ones_exact(rows: list[list[Fraction]]) -> bool:
 
 
 def _iter_keep(M: int, r: int) -> Iterator[np.ndarray]:
-    """Chunks (n, r) of all row sets of size ``r`` in lexicographic order."""
+    """Chunks (n, r) of all row sets of size ``r`` in lexicographic order; a chunk's stack
+    ``B[keep]`` holds at most ``_CHUNK_FLOATS`` floats (or one set)."""
     it = itertools.combinations(range(M), r)
+    n = _chunk_sets(r, M)
     while True:
-        chunk = list(itertools.islice(it, _CHUNK))
+        chunk = list(itertools.islice(it, n))
         if not chunk:
             return
         yield np.array(chunk, dtype=int).reshape(-1, r)
@@ -428,7 +470,8 @@ def is_gc_matrix(B: Any, s: int, *, rtol: float = RTOL, atol: float = ATOL,
     Parameters
     ----------
     B : array-like (M, M) or sympy.Matrix
-        Finite real matrix; rationals are checked exactly.
+        Finite real matrix (complex input raises ``TypeError``); rationals are checked
+        exactly.
     s : int
         Number of stragglers, :math:`0\le s\le M-1`.
     rtol, atol : float
@@ -568,8 +611,9 @@ def _system_stats(B: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     """Condition numbers, max |weights| and residuals of the systems left by stragglers T."""
     M = B.shape[0]
     conds, weights, resids = [], [], []
-    for i in range(0, T.shape[0], _CHUNK):
-        keep = _keep_from_stragglers(M, T[i:i + _CHUNK])
+    step = _chunk_sets(M - T.shape[1], M)
+    for i in range(0, T.shape[0], step):
+        keep = _keep_from_stragglers(M, T[i:i + step])
         A = B[keep]  # (n, r, M)
         U, sv, Vt = np.linalg.svd(A, full_matrices=False)
         smax, smin = sv[:, 0], sv[:, -1]
@@ -601,13 +645,25 @@ def conditioning(B: Any, s: int, *, max_subsets: int = 20_000, seed: Any = 0) ->
     max_subsets : int
         Visit all :math:`\binom Ms` sets if there are at most this many; otherwise the
         :math:`M` cyclic windows :math:`\{t,\dots,t+s-1\}` plus a seeded uniform sample, up to
-        ``max_subsets`` sets in all (the maxima are then lower bounds).
+        ``max_subsets`` sets in all (the maxima are then lower bounds). At most
+        :data:`MAX_CONDITIONING_SUBSETS` (200,000): the sample is drawn one set at a time.
+        For an exhaustive check of the straggler tolerance of a larger family use
+        :func:`is_gc_matrix`.
     seed : int, SeedSequence or Generator
         Seed of the sample.
 
     Returns
     -------
     Conditioning
+
+    Raises
+    ------
+    TypeError
+        ``B`` not a real matrix (complex entries, symbols, non-numbers), or ``s``,
+        ``max_subsets`` not integers.
+    ValueError
+        ``B`` not square or not finite, ``s`` outside :math:`[0, M-1]`, or ``max_subsets``
+        outside :math:`[1,` :data:`MAX_CONDITIONING_SUBSETS` :math:`]`.
 
     Examples
     --------
@@ -619,6 +675,12 @@ def conditioning(B: Any, s: int, *, max_subsets: int = 20_000, seed: Any = 0) ->
     M = Bf.shape[0]
     s = check_int(s, "s", lo=0, hi=M - 1)
     max_subsets = check_int(max_subsets, "max_subsets", lo=1)
+    if max_subsets > MAX_CONDITIONING_SUBSETS:
+        raise ValueError(
+            f"max_subsets must be <= {MAX_CONDITIONING_SUBSETS} (MAX_CONDITIONING_SUBSETS: the "
+            f"sample is drawn one set at a time), got {max_subsets}; pass a smaller "
+            f"max_subsets, or use is_gc_matrix() for an exhaustive check"
+        )
     rng = check_rng(seed)
     T, exhaustive = _straggler_sets(M, s, max_subsets, rng)
     cond, w, res = _system_stats(Bf, T)
@@ -781,8 +843,9 @@ def _certified(Bf: np.ndarray, s: int) -> bool | None:
     if s == 0 or math.comb(M, s) > 20_000:
         return None
     T, _ = _straggler_sets(M, s, 20_000, None)
-    for i in range(0, T.shape[0], _CHUNK):
-        sv = np.linalg.svd(Bf[_keep_from_stragglers(M, T[i:i + _CHUNK])], compute_uv=False)
+    step = _chunk_sets(M - s, M)
+    for i in range(0, T.shape[0], step):
+        sv = np.linalg.svd(Bf[_keep_from_stragglers(M, T[i:i + step])], compute_uv=False)
         if np.any(sv[:, -1] <= 1e-9 * sv[:, 0]):
             return False
     return True
@@ -838,6 +901,7 @@ def cyclic_code(M: int, s: int, seed: Any = 0, exact: bool = False,
     M, s = _check_M_s(M, s)
     exact = _check_bool(exact, "exact")
     construction = _check_construction(construction)
+    _check_optimized_size(M, s, construction)
     support = _readonly(cyclic_support(M, s))
     if not exact:
         B, H = _cyclic_float(M, s, seed, construction)
@@ -876,7 +940,7 @@ def cyclic_repetition(M: int, s: int, seed: Any = 0, exact: bool = False,
     Parameters
     ----------
     M : int
-        Number of clients, :math:`M\ge 2`.
+        Number of clients, :math:`2\le M\le` :data:`MAX_M` (10,000).
     s : int
         Straggler tolerance, :math:`0\le s\le M-1`.
     seed : int, SeedSequence or Generator
@@ -891,7 +955,9 @@ def cyclic_repetition(M: int, s: int, seed: Any = 0, exact: bool = False,
         :math:`\binom Ms\le 20000`, a dependent set of :math:`M-s` rows) are redrawn.
     construction : {"optimized", "orthonormal", "gaussian", "circulant"}
         How :math:`H` is drawn; see the module docstring. ``"circulant"`` needs
-        :math:`M-s` odd and is float only.
+        :math:`M-s` odd and is float only. ``"optimized"`` needs :math:`M\le`
+        :data:`OPTIMIZED_MAX_M` (100) when :math:`0<s<M-1` (its scoring costs about
+        :math:`M^4`); beyond that use ``"orthonormal"`` or ``"gaussian"``.
 
     Returns
     -------
@@ -925,7 +991,7 @@ def fractional_repetition(M: int, s: int, exact: bool = False) -> Any:
     Parameters
     ----------
     M : int
-        Number of clients, :math:`M\ge 2`.
+        Number of clients, :math:`2\le M\le` :data:`MAX_M` (10,000).
     s : int
         Straggler tolerance, :math:`0\le s\le M-1`, with :math:`(s+1)\mid M`.
     exact : bool
@@ -992,7 +1058,8 @@ def on_support(support: Any, s: int | None = None, *, seed: Any = 0,
         Design tolerance (rows of :math:`H`), at most the bound above; default the bound.
     seed : int, SeedSequence or Generator
     construction : {"optimized", "orthonormal", "gaussian"}
-        How :math:`H` is drawn (as in :func:`cyclic_repetition`).
+        How :math:`H` is drawn (as in :func:`cyclic_repetition`; ``"optimized"`` needs
+        :math:`M\le` :data:`OPTIMIZED_MAX_M` when :math:`0<s<M-1`).
     minimal : bool
         Use only :math:`s+1` entries per row: :math:`m` and its first :math:`s` allowed
         neighbours in cyclic order :math:`m+1, m+2, \dots` (fewer links needed per client; on a
@@ -1048,6 +1115,7 @@ def on_support(support: Any, s: int | None = None, *, seed: Any = 0,
                 f"s={s} exceeds what the support allows (min row size - 1 and min column "
                 f"coverage - 1 give {bound}); pass s <= {bound} or add links"
             )
+    _check_optimized_size(M, s, construction)
     if minimal:
         order = (np.arange(M)[None, :] - np.arange(M)[:, None]) % M
         ranked = np.where(sup, order, M + 1)

@@ -45,6 +45,12 @@ of :math:`A` and :math:`V` its right singular vectors.
 * membership: :math:`t` is taken to lie in the row space iff its distance to it,
   :math:`\lVert N^\top t\rVert_2`, is at most ``atol`` (default ``1e-8``, in units of the
   target, whose entries are 0 or 1);
+* ranges: ``rtol`` must lie in :math:`(0, 1)` (a threshold at or above :math:`\sigma_1` would
+  drop every singular value and report an outage for any set) and ``atol`` in
+  :math:`(0, 10^{-2}]` (:data:`ATOL_MAX`: a certificate that misses a 0/1 target by more than
+  1% of a gradient is not a recovery; at ``atol`` of order 1 a set that cannot decode would be
+  reported as a full recovery). Other values raise :class:`ValueError`. An ``atol`` near the
+  float resolution (below about :math:`10^{-13}`) turns decodable sets into outages;
 * certificate: :math:`a = t\,A^{+}_r` (truncated pseudo-inverse); the claim stands only if
   :math:`\max_k |(a^\top A - t)_k| \le \mathrm{atol}`. Otherwise the trial is **downgraded** to a
   total outage (``target = 0``, ``weights = 0``, ``downgraded = True``): the float path never
@@ -159,10 +165,17 @@ import numpy as np
 import sympy as sp
 
 from . import exact as _exact
-from ._validate import check_bool_array, check_int, check_positive, check_square_matrix
+from ._validate import (
+    check_bool_array,
+    check_int,
+    check_positive,
+    check_real_array,
+    check_square_matrix,
+)
 
 __all__ = [
     "ATOL",
+    "ATOL_MAX",
     "BatchDecodeResult",
     "DecodeResult",
     "MAX_CANDIDATES",
@@ -179,6 +192,8 @@ RULES = ("max-subset", "individual", "least-squares")
 RTOL = 1e-10
 #: Default membership / certificate tolerance, in units of the target (entries 0 or 1).
 ATOL = 1e-8
+#: Largest accepted ``atol`` (``rtol`` must lie in (0, 1)); see the module docstring.
+ATOL_MAX = 1e-2
 #: Default cap on the candidate columns enumerated by ``rule="max-subset"``.
 MAX_CANDIDATES = 16
 
@@ -331,11 +346,8 @@ def _parse_matrix(X: Any, name: str, allow_batch: bool) -> tuple[bool, np.ndarra
                              + f", got {X.shape}")
         _check_square_shape(X.shape, name)
         return True, _to_fraction_array(X, name)
-    try:
-        arr = np.asarray(X, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real matrix (array-like of numbers, a sympy Matrix "
-                        f"of rationals, or an object array of Fractions): {exc}") from exc
+    arr = check_real_array(X, name, "a real matrix (array-like of numbers, a sympy Matrix of "
+                                    "rationals, or an object array of Fractions)")
     if arr.ndim == 2:
         return False, check_square_matrix(arr, name)
     if arr.ndim == 3 and allow_batch:
@@ -357,6 +369,18 @@ def _to_fraction_array(arr: np.ndarray, name: str) -> np.ndarray:
     for idx in np.ndindex(*arr.shape):
         out[idx] = _exact.as_fraction(arr[idx], f"{name}[{', '.join(map(str, idx))}]")
     return out
+
+
+def _check_tols(rtol: Any, atol: Any) -> tuple[float, float]:
+    """``rtol`` in (0, 1) and ``atol`` in (0, ATOL_MAX], as floats (see the module docstring)."""
+    rtol, atol = check_positive(rtol, "rtol", "float"), check_positive(atol, "atol", "float")
+    if not rtol < 1.0:
+        raise ValueError(f"rtol must lie in (0, 1) (a rank threshold relative to the largest "
+                         f"singular value; default {RTOL:g}), got {rtol}")
+    if not atol <= ATOL_MAX:
+        raise ValueError(f"atol must lie in (0, {ATOL_MAX:g}] (a distance in units of the 0/1 "
+                         f"target; default {ATOL:g}), got {atol}")
+    return rtol, atol
 
 
 def _parse_mask(mask: Any, name: str, M: int) -> np.ndarray:
@@ -396,12 +420,22 @@ def standard(B: Any, received: Any, *, rtol: float = RTOL,
     received : array_like of bool, (M,) or (T, M)
         Which rows are complete and arrived; a leading axis gives a batch of ``T`` rounds.
     rtol, atol : float
-        Rank and certificate tolerances of the float path (see the module docstring).
+        Rank and certificate tolerances of the float path (see the module docstring):
+        ``rtol`` in :math:`(0, 1)`, ``atol`` in :math:`(0, 10^{-2}]`.
 
     Returns
     -------
     DecodeResult or BatchDecodeResult
-        ``rule == "standard"``.
+        ``rule == "standard"``. With zero trials (``received`` of shape ``(0, M)``) an empty
+        :class:`BatchDecodeResult`.
+
+    Raises
+    ------
+    TypeError
+        ``B`` not a real matrix (complex entries, symbols, non-numbers) or ``received`` not
+        boolean (or 0/1).
+    ValueError
+        Wrong shapes, NaN or infinity in ``B``, or ``rtol`` / ``atol`` outside their ranges.
 
     Examples
     --------
@@ -411,7 +445,7 @@ def standard(B: Any, received: Any, *, rtol: float = RTOL,
     >>> r.full.tolist(), r[0].weights.round(12).tolist()
     ([True, False], [1.0, 0.0, 1.0])
     """
-    rtol, atol = check_positive(rtol, "rtol", "float"), check_positive(atol, "atol", "float")
+    rtol, atol = _check_tols(rtol, atol)
     is_exact, Bm = _parse_matrix(B, "B", allow_batch=False)
     M = Bm.shape[-1]
     R = _parse_mask(received, "received", M)
@@ -448,7 +482,8 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
         Which partial sums reached the server.
     rule : {"max-subset", "individual", "least-squares"}
     rtol, atol : float
-        Rank and membership/certificate tolerances of the float path.
+        Rank and membership/certificate tolerances of the float path: ``rtol`` in
+        :math:`(0, 1)`, ``atol`` in :math:`(0, 10^{-2}]` (see the module docstring).
     max_candidates : int
         Cap on the enumerated candidate columns of ``"max-subset"`` (:math:`2^{r}` subsets
         per distinct matrix); at most 20.
@@ -456,11 +491,17 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
     Returns
     -------
     DecodeResult or BatchDecodeResult
+        With zero trials (``arrived`` of shape ``(0, M)`` or ``Bt`` of shape ``(0, M, M)``)
+        an empty :class:`BatchDecodeResult`.
 
     Raises
     ------
+    TypeError
+        ``Bt`` not a real matrix (complex entries, symbols, non-numbers), ``arrived`` not
+        boolean (or 0/1), or ``max_candidates`` not an integer.
     ValueError
-        Unknown ``rule``, wrong shapes, NaN in ``Bt``, or a max-subset search that would
+        Unknown ``rule``, wrong shapes, NaN in ``Bt``, ``rtol`` / ``atol`` outside their
+        ranges, or a max-subset search that would
         enumerate more than ``max_candidates`` candidate columns (a search that the
         separation or screening tests settle without enumerating does not raise; see the
         module docstring).
@@ -478,7 +519,7 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
     """
     if not isinstance(rule, str) or rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    rtol, atol = check_positive(rtol, "rtol", "float"), check_positive(atol, "atol", "float")
+    rtol, atol = _check_tols(rtol, atol)
     max_candidates = check_int(max_candidates, "max_candidates", lo=0, hi=20)
     is_exact, Bm = _parse_matrix(Bt, "Bt", allow_batch=True)
     M = Bm.shape[-1]
@@ -1014,10 +1055,21 @@ def _get_cache(key: tuple, L: int, M: int, trials: int) -> _Cache:
         return cache
 
 
+def _empty_batch(M: int, mode: str) -> BatchDecodeResult:
+    """The float path's result for zero trials (no cache involved)."""
+    return BatchDecodeResult(
+        full=np.zeros(0, dtype=bool), recovered=np.zeros((0, M), dtype=bool),
+        weights=np.zeros((0, M)), target=np.zeros((0, M)), rank=np.zeros(0, dtype=np.int64),
+        residual=np.zeros(0), cert_error=np.zeros(0), downgraded=np.zeros(0, dtype=bool),
+        rule=mode, exact=False)
+
+
 def _float_decode(Bm: np.ndarray, mask: np.ndarray, mode: str, rtol: float, atol: float,
                   maxc: int, batch: int | None) -> DecodeResult | BatchDecodeResult:
     M = Bm.shape[-1]
     T = 1 if batch is None else batch
+    if T == 0:
+        return _empty_batch(M, mode)
     masks = np.broadcast_to(mask, (T, M))
     params = (mode, rtol, atol, maxc)
     if Bm.ndim == 2:

@@ -572,3 +572,126 @@ def test_graph_code_round_trips_through_the_network_model():
     net = CooperativeNetwork.from_graph(G, code.B)
     np.testing.assert_array_equal(np.asarray(net.support), code.support)
     np.testing.assert_array_equal(np.asarray(net.B), code.B)
+
+
+# ----------------------------------------------------------------------------- audit: input checks
+B3 = np.array([[0.5, 1.0, 0.0], [0.0, 1.0, -1.0], [0.5, 0.0, 1.0]])
+
+
+@pytest.mark.parametrize("call", [
+    lambda B: codes.is_gc_matrix(B, 1),
+    lambda B: codes.straggler_tolerance(B),
+    lambda B: codes.conditioning(B, 1),
+])
+@pytest.mark.parametrize("B", [B3 + 1j, B3.astype(complex),
+                               np.array(B3.tolist(), dtype=object) * np.complex128(1)])
+def test_complex_matrices_are_refused_not_truncated(call, B):
+    """numpy's float cast drops imaginary parts with only a ComplexWarning: refused."""
+    with pytest.raises(TypeError, match=r"^B must be a real matrix .*not complex"):
+        call(B)
+
+
+def test_object_arrays_of_int_fraction_and_rational_are_still_checked_exactly():
+    from fractions import Fraction as F
+
+    B = np.array([[F(1, 2), sp.Integer(1), 0], [0, 1, -1], [sp.Rational(1, 2), 0, 1]],
+                 dtype=object)
+    assert codes.is_gc_matrix(B, 1) and not codes.is_gc_matrix(B, 2)
+    assert codes.straggler_tolerance(B) == 1
+
+
+@pytest.mark.parametrize("call", [
+    lambda: codes.cyclic_repetition(10**6, 1),
+    lambda: codes.cyclic_repetition(codes.MAX_M + 1, 1, construction="gaussian"),
+    lambda: codes.cyclic_code(codes.MAX_M + 1, 0),
+    lambda: codes.cyclic_support(codes.MAX_M + 1, 1),
+    lambda: codes.fractional_repetition(10**5, 0),
+    lambda: codes.fractional_repetition(codes.MAX_M + 1, 0, exact=True),
+])
+def test_constructions_refuse_M_beyond_the_memory_cap(call):
+    """An (M, M) float matrix is 8 M**2 bytes (80 GB at M = 1e5): refused before allocating."""
+    assert codes.MAX_M == 10_000
+    with pytest.raises(ValueError, match=r"^M must be <= 10000"):
+        call()
+
+
+def test_M_up_to_the_cap_is_accepted():
+    """MAX_M itself passes the check (building it would take 800 MB, so the test builds a
+    smaller code, checked against the closed-form group indicator)."""
+    assert codes._check_M_s(codes.MAX_M, 1) == (codes.MAX_M, 1)
+    B = codes.fractional_repetition(1000, 1)
+    assert np.array_equal(np.flatnonzero(B[999]), [998, 999]) and B.sum() == 2 * 1000
+
+
+@pytest.mark.parametrize("call", [
+    lambda M: codes.cyclic_repetition(M, 1),
+    lambda M: codes.cyclic_repetition(M, 3, exact=True),
+    lambda M: codes.cyclic_code(M, 2, construction="optimized"),
+    lambda M: codes.on_support(explicit_cyclic_support(M, 1), check=False),
+])
+def test_optimized_construction_refuses_M_beyond_its_limit(call):
+    """Scoring 16 candidates costs about M**4 (measured 2-4 s at M = 100, 22-38 s at 200)."""
+    assert codes.OPTIMIZED_MAX_M == 100
+    with pytest.raises(ValueError, match=r"optimized.*M <= 100.*construction='orthonormal'"):
+        call(codes.OPTIMIZED_MAX_M + 1)
+
+
+def test_beyond_the_optimized_limit_the_other_constructions_and_trivial_s_work():
+    M = codes.OPTIMIZED_MAX_M + 1
+    for con in ("orthonormal", "gaussian"):
+        B = codes.cyclic_repetition(M, 2, construction=con)
+        assert np.array_equal(B != 0, explicit_cyclic_support(M, 2))
+    # s = 0 and s = M - 1 need no scoring: the default still works there
+    assert np.array_equal(codes.cyclic_repetition(M, 0) != 0, np.eye(M, dtype=bool))
+    assert np.all(codes.cyclic_repetition(M, M - 1) != 0)
+
+
+def test_chunks_of_row_sets_are_bounded_in_memory():
+    """A (n, M - s, M) stack holds at most _CHUNK_FLOATS floats (2048 sets for small M)."""
+    assert codes._chunk_sets(3, 4) == codes._CHUNK == 2048
+    for M, r in [(1000, 999), (300, 299), (50, 48), (20_000, 19_999)]:
+        n = codes._chunk_sets(r, M)
+        assert n >= 1 and (n == 1 or n * r * M <= codes._CHUNK_FLOATS)
+        assert n * r * M * 8 <= max(codes._CHUNK_FLOATS * 8, r * M * 8)
+
+
+def test_is_gc_matrix_of_a_large_identity_is_false_within_bounded_memory():
+    """eye(M) without row 0 leaves coordinate 0 uncovered, so 1 is not spanned. The first
+    chunk used to stack every set: 2.7 GiB at M = 700 (7.4 GiB at M = 1000, the audit's)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        assert not codes.is_gc_matrix(np.eye(700), 1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 400 * 2**20
+
+
+def test_small_chunks_give_the_same_checks_and_conditioning(monkeypatch):
+    """One row set per chunk: the same answers as the independent sympy / numpy oracles."""
+    B = codes.cyclic_repetition(8, 2, seed=1, construction="gaussian")
+    ref = codes.conditioning(B, 2)
+    monkeypatch.setattr(codes, "_CHUNK_FLOATS", 1)
+    assert codes._chunk_sets(6, 8) == 1
+    Bx = codes.cyclic_repetition(6, 2, seed=3, exact=True)
+    Bf = np.array(Bx.tolist(), dtype=float)
+    for s in range(6):
+        sets = itertools.combinations(range(6), 6 - s)
+        expect = all(spans_ones_sympy(Bx, R) for R in sets)
+        assert codes.is_gc_matrix(Bf, s) == expect
+    c = codes.conditioning(B, 2)
+    kappa, w = _direct_conditioning(B, 2)
+    assert c.max_condition == pytest.approx(kappa, rel=1e-8) and c.subsets == 28
+    assert c.max_condition == ref.max_condition and c.max_weight == ref.max_weight
+
+
+def test_conditioning_caps_max_subsets():
+    """The sample is drawn one set at a time (about 40 us per set): at most 200,000 sets."""
+    assert codes.MAX_CONDITIONING_SUBSETS == 200_000
+    for bad in (10**9, codes.MAX_CONDITIONING_SUBSETS + 1):
+        with pytest.raises(ValueError, match=r"^max_subsets must be <= 200000"):
+            codes.conditioning(np.eye(40), 20, max_subsets=bad)
+    c = codes.conditioning(np.eye(4), 1, max_subsets=codes.MAX_CONDITIONING_SUBSETS)
+    assert c.exhaustive and c.subsets == 4 and c.max_condition == pytest.approx(1.0)

@@ -458,6 +458,102 @@ def test_bad_input_raises_naming_the_argument(call, exc, name):
         call()
 
 
+# ----------------------------------------------------------------------------- tolerance ranges
+@pytest.mark.parametrize("decoder", [decode.standard, decode.gcplus])
+@pytest.mark.parametrize("kw, name", [
+    ({"atol": 5.0}, "atol"), ({"atol": 0.5}, "atol"), ({"atol": 0.011}, "atol"),
+    ({"rtol": 1.0}, "rtol"), ({"rtol": 5.0}, "rtol"),
+    ({"atol": 0.0}, "atol"), ({"rtol": 0.0}, "rtol"),
+])
+def test_tolerances_outside_their_ranges_raise_naming_them(decoder, kw, name):
+    """atol must lie in (0, 1e-2], rtol in (0, 1). The audit's examples: atol=5 claimed a
+    full recovery for {client 0} alone, rtol=5 an outage for {0, 2}, which decodes."""
+    with pytest.raises(ValueError, match=rf"^{name} must (lie in|be a positive)"):
+        decoder(B3, [1, 0, 1], **kw)
+
+
+@pytest.mark.parametrize("decoder", [decode.standard, decode.gcplus])
+def test_tolerances_at_the_ends_of_their_ranges_still_decode_correctly(decoder):
+    """The defaults, the largest atol, and rtol near 0 and 1 are accepted and decide as sympy
+    does: {0, 2} spans 1 (published weights (1, 0, 1)), {0} does not (row (1/2, 1, 0) is no
+    multiple of 1, distance sqrt(6/5) > 1e-2)."""
+    assert 0 < decode.RTOL < 1 and 0 < decode.ATOL <= decode.ATOL_MAX == 1e-2
+    assert in_rowspace_sympy([TANDON.row(0), TANDON.row(2)], [1, 1, 1])
+    assert not in_rowspace_sympy([TANDON.row(0)], [1, 1, 1])
+    for kw in ({}, {"atol": decode.ATOL_MAX}, {"rtol": 1e-30}, {"rtol": 0.5},
+               {"atol": 1e-12, "rtol": 1e-300}):
+        decode.clear_cache()
+        ok = decoder(B3, [1, 0, 1], **kw)
+        assert ok.full and np.allclose(ok.weights, [1.0, 0.0, 1.0], rtol=0, atol=1e-12), kw
+        assert not decoder(B3, [1, 0, 0], **kw).full, kw
+
+
+# ----------------------------------------------------------------------------- complex input
+@pytest.mark.parametrize("call, name", [
+    (lambda: decode.standard(B3 + 0.5j, [1, 0, 1]), "B"),
+    (lambda: decode.standard(B3.astype(complex), [1, 0, 1]), "B"),     # zero imaginary parts
+    (lambda: decode.gcplus(B3 + 0.5j, [1, 0, 1]), "Bt"),
+    (lambda: decode.gcplus(np.stack([B3, B3 + 1j]), [1, 0, 1]), "Bt"),   # (T, M, M) stack
+    (lambda: decode.gcplus(np.array([[np.complex128(1)]], dtype=object), [1]), "Bt"),
+    (lambda: decode.gcplus([[[1j]]], [[1]]), "Bt"),
+    (lambda: decode.gcplus(sp.Matrix([[sp.I]]), [1]), "Bt"),
+])
+def test_complex_matrices_are_refused_not_truncated(call, name):
+    """numpy's float cast drops imaginary parts with only a ComplexWarning: refused."""
+    with pytest.raises(TypeError, match=rf"^{name} must be a real matrix"):
+        call()
+
+
+def test_object_arrays_of_int_fraction_and_rational_still_take_the_exact_path():
+    """Tandon et al.'s published weights for workers {0, 1}: (2, -1, 0), as Fractions."""
+    half = [F(1, 2), sp.Rational(1, 2), 0.5]
+    B = np.array([[half[0], 1, 0], [0, sp.Integer(1), -1], [half[1], 0, 1]], dtype=object)
+    for r in (decode.standard(B, [1, 1, 0]), decode.gcplus(B, [1, 1, 0])):
+        assert r.exact and r.full
+        assert r.weights.tolist() == [F(2), F(-1), F(0)]
+        assert all(type(w) is F for w in r.weights)
+    stack = np.array([B, B], dtype=object)
+    rs = decode.gcplus(stack, [[1, 1, 0], [1, 0, 0]])
+    assert rs.exact and rs.full.tolist() == [True, False]
+
+
+# ----------------------------------------------------------------------------- zero trials
+def _assert_empty(r, M, rule, exact=False):
+    assert isinstance(r, decode.BatchDecodeResult) and len(r) == 0 and list(r) == []
+    assert r.rule == rule and r.exact == exact
+    for f in ("full", "rank", "residual", "cert_error", "downgraded"):
+        assert getattr(r, f).shape == (0,), f
+    for f in ("recovered", "weights", "target"):
+        assert getattr(r, f).shape == (0, M), f
+    assert r.full.dtype == r.recovered.dtype == r.downgraded.dtype == bool
+    assert r.rank.dtype == np.int64 and r.residual.dtype == r.cert_error.dtype == float
+    assert r.size.shape == r.outage.shape == (0,)
+
+
+@pytest.mark.parametrize("warm", [False, True])
+@pytest.mark.parametrize("call, rule", [
+    (lambda: decode.standard(B3, np.zeros((0, 3), bool)), "standard"),
+    (lambda: decode.gcplus(B3, np.zeros((0, 3), bool)), "max-subset"),
+    (lambda: decode.gcplus(B3, np.zeros((0, 3), bool), rule="individual"), "individual"),
+    (lambda: decode.gcplus(B3, np.zeros((0, 3)), rule="least-squares"), "least-squares"),
+    (lambda: decode.gcplus(np.ones((0, 3, 3)), np.ones(3, bool)), "max-subset"),
+    (lambda: decode.gcplus(np.ones((0, 3, 3)), np.ones((0, 3), bool)), "max-subset"),
+])
+def test_zero_trials_give_an_empty_batch_whatever_the_cache_state(call, rule, warm):
+    """The float path returns what the exact path returns for T = 0 (an empty batch), both
+    with a cold cache and after a non-empty decode of the same matrix."""
+    decode.clear_cache()
+    if warm:
+        decode.standard(B3, [1, 1, 1])
+        decode.gcplus(B3, [[1, 1, 1]], rule=rule if rule != "standard" else "max-subset")
+    _assert_empty(call(), 3, rule)
+    decode.clear_cache()
+    ex = (decode.standard(TANDON, np.zeros((0, 3), bool)) if rule == "standard"
+          else decode.gcplus(TANDON, np.zeros((0, 3), bool), rule=rule))
+    _assert_empty(ex, 3, rule, exact=True)
+    assert decode.standard(B3, [1, 0, 1]).full                      # still decodes afterwards
+
+
 # ----------------------------------------------------------------------------- Gram–Schmidt engine
 # Every GC+ rule runs a Gram–Schmidt engine first and the SVD engine only where Gram–Schmidt
 # cannot settle a matrix. The SVD engine is the reference (itself checked against the exact

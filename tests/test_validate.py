@@ -87,3 +87,45 @@ def test_check_positive_returns_a_float():
     for x in (3, 2.5, np.float32(0.5), np.int64(7)):
         out = v.check_positive(x, "x")
         assert type(out) is float and out == float(x)
+
+
+TANDON_ROWS = [[0.5, 1.0, 0.0], [0.0, 1.0, -1.0], [0.5, 0.0, 1.0]]
+
+
+@pytest.mark.parametrize("B", [
+    np.array(TANDON_ROWS) + 1j,                                   # complex128 array
+    np.array(TANDON_ROWS, dtype=complex),                         # zero imaginary parts
+    np.array(TANDON_ROWS, dtype=np.complex64),
+    [[1 + 0j, 0], [0, 1]],                                        # nested list of complex
+    np.array([[np.complex128(1), 0], [0, 1]], dtype=object),      # numpy complex in object
+    np.array([[1j, 0], [0, 1]], dtype=object),                    # python complex in object
+])
+def test_square_matrix_refuses_complex_input_naming_the_argument(B):
+    """numpy would drop the imaginary parts with only a ComplexWarning: refused instead."""
+    with pytest.raises(TypeError, match=r"B must be a real matrix .*not complex"):
+        v.check_square_matrix(B, "B")
+
+
+def test_square_matrix_refuses_sympy_imaginary_entries():
+    with pytest.raises(TypeError, match="Bt must be a real matrix"):
+        v.check_square_matrix(sp.Matrix([[sp.I, 0], [0, 1]]), "Bt")
+
+
+@pytest.mark.parametrize("B", [
+    np.array([[Fraction(1, 2), 1, 0], [0, 1, -1], [Fraction(1, 2), 0, 1]], dtype=object),
+    np.array([[sp.Rational(1, 2), 1, 0], [0, 1, -1], [sp.Rational(1, 2), 0, 1]], dtype=object),
+    sp.Matrix([[sp.Rational(1, 2), 1, 0], [0, 1, -1], [sp.Rational(1, 2), 0, 1]]),
+    [[0.5, 1, 0], [0, 1, -1], [0.5, 0, 1]],
+])
+def test_square_matrix_still_accepts_real_and_rational_input(B):
+    out = v.check_square_matrix(B, "B")
+    assert out.dtype == float and out.tolist() == TANDON_ROWS
+
+
+def test_real_array_keeps_any_shape_and_names_the_argument():
+    out = v.check_real_array([[[1, 2]], [[3, 4]]], "Bt")
+    assert out.dtype == float and out.shape == (2, 1, 2)
+    with pytest.raises(TypeError, match="Bt must be a real stack, not complex"):
+        v.check_real_array(np.ones((2, 3, 3), dtype=complex), "Bt", "a real stack")
+    with pytest.raises(TypeError, match="Bt must be a real stack"):
+        v.check_real_array([["a"]], "Bt", "a real stack")
