@@ -415,6 +415,9 @@ def _grid_arg(items: Sequence[str]) -> dict[str, Any]:
         if "=" not in it:
             raise ValueError(f"--grid expects KEY=V1,V2,..., got {it!r}")
         k, v = it.split("=", 1)
+        if k.strip() in grid:
+            raise ValueError(f"--grid {k.strip()} is given twice; list its values once, e.g. "
+                             f"--grid {k.strip()}=6,8")
         vals = []
         for x in v.split(","):
             x = x.strip()

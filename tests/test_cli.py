@@ -68,6 +68,7 @@ def test_version(capsys):
     (["report"], 2),                                  # --out missing
     (["sweep", "--grid", "M=4", "--grid", "s=1"], 2),  # --out missing
     (["validate", "--trials", "0"], 2),
+    (["sweep", "--grid", "M=6", "--grid", "M=8", "--grid", "s=1", "--out", "x"], 2),  # twice
 ])
 def test_errors_are_one_line_and_nonzero(argv, code, capsys):
     assert cli.main(argv) == code
