@@ -644,8 +644,9 @@ class Bound:
         if not np.any(np.isfinite(y)):
             raise ValueError("the bound is not finite at any step size in (0, 1/L]; rescale "
                              "the parameters (e.g. Delta0, sigma2 of order 1)")
+        decade6 = np.logspace(-6, 0, 1201)[:-1]          # six decades below grid[0]
         while int(np.nanargmin(y)) == 0 and grid[0] > 1e-290:
-            lower = np.logspace(-6, 0, 1201)[:-1] * grid[0]
+            lower = decade6 * grid[0]
             grid, y = np.concatenate([lower, grid]), np.concatenate([f(lower), y])
         i = int(np.nanargmin(y))
         lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]

@@ -262,7 +262,7 @@ def cmd_outage(args: argparse.Namespace) -> int:
             from .outage import precision
 
             fn = precision.cogc if d == "standard" else precision.gcplus
-            val = fn(net, rel_tol=1e-10 if args.rel_tol is None else args.rel_tol)
+            val = fn(net) if args.rel_tol is None else fn(net, rel_tol=args.rel_tol)
             results[d] = str(val)
         else:
             fn = outage.cogc if d == "standard" else outage.gcplus
@@ -515,8 +515,10 @@ def cmd_plot(args: argparse.Namespace) -> int:
                if not math.isfinite(v) or (kind == "outage" and not 0.0 <= v <= 1.0)]
         if bad:
             raise CLIError(f"--grid values must be {what}, got {bad[0]:g}")
-    if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= 1000):
-        raise CLIError(f"--rate must be a positive number of bits (at most 1000), got "
+    from .channels import _MAX_RATE
+
+    if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= _MAX_RATE):
+        raise CLIError(f"--rate must be a positive number of bits (at most {_MAX_RATE:g}), got "
                        f"{args.rate:g}")
     stem = _out_stem(args.out)
     sc = _scenario(args)
@@ -615,7 +617,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from . import report
-    from ._io import writable_dir
     from .config import Study, default_study, load_table, quick_study
 
     base = quick_study() if args.quick else default_study()
@@ -636,11 +637,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     # the folder is checked before any work: new, empty, or an earlier report with --overwrite
     report.check_out_dir(args.out, overwrite=args.overwrite, option="--out",
                          flag="--overwrite")
-    try:
-        writable_dir(args.out)
-    except OSError as exc:
-        raise CLIError(f"--out {args.out!r}: cannot write there ({exc.strerror or exc}); "
-                       "choose a writable directory") from None
+    _out_dir(args.out)
     t0 = time.perf_counter()
 
     def progress(msg: str) -> None:

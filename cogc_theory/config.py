@@ -375,8 +375,10 @@ class Study:
         self.train_s = _check_int(self.train_s, "study.train_s", lo=0, hi=self.M - 1)
         self.seed = _check_int(self.seed, "study.seed", lo=0)
         self.rate = _check_number(self.rate, "study.rate (bits per channel use)")
-        if not 0 < self.rate <= 1000:
-            raise ValueError(f"study.rate must lie in (0, 1000] bits, got {self.rate}")
+        from .channels import _MAX_RATE
+
+        if not 0 < self.rate <= _MAX_RATE:
+            raise ValueError(f"study.rate must lie in (0, {_MAX_RATE:g}] bits, got {self.rate}")
         self.problem = _check_str(self.problem, "study.problem")
         self.schemes = [_check_str(v, "study.schemes entry")
                         for v in _check_list(self.schemes, "study.schemes", "scheme names")]

@@ -624,7 +624,7 @@ def _decode_gs(A: np.ndarray, mode: str, rtol: float, atol: float,
 
 
 def _gs_core(At: np.ndarray, mode: str, rtol: float, atol: float, margin: float,
-             maxc: int = MAX_CANDIDATES) -> tuple[dict[str, np.ndarray], np.ndarray]:
+             maxc: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The Gram–Schmidt engine on ``At`` (M, M, N), ``At[i, k, :] = A[:, i, k]``; results
     with the matrices last (``(M, N)`` or ``(N,)``)."""
     M, _, N = At.shape
@@ -737,7 +737,6 @@ def _gs_extra(D: np.ndarray, dk: np.ndarray, cand: np.ndarray, settled: np.ndarr
     along = D[0] * v[0]                                    # along[k] = D_k . v
     for j in range(1, M):
         along += D[j] * v[j]
-    along[~cand] = 0.0
     todo &= ~np.all(~cand | (along > margin * atol), axis=0)
     r = cand.sum(axis=0)
     stands &= ~(todo & (r > maxc))                         # too many: the SVD engine decides
@@ -954,7 +953,7 @@ def _find(keys: np.ndarray | None, uk: np.ndarray) -> tuple[np.ndarray, np.ndarr
 class _Cache:
     """Decoded results per key for one (matrix, mode, tolerances): dense table or sorted keys."""
 
-    def __init__(self, L: int, M: int, trials: int = 1 << 30) -> None:
+    def __init__(self, L: int, M: int, trials: int) -> None:
         # a dense table of 2**L results only pays when a batch is large enough to fill it:
         # one-round calls on distinct matrices (a new cache each) would allocate it every time
         self.dense = L <= _DENSE_BITS and (1 << L) <= max(1024, 64 * trials)

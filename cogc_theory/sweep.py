@@ -896,9 +896,7 @@ class OutageExact:
     name: str = "outage-exact"
 
     def __post_init__(self) -> None:
-        if self.decoder != "both" and self.decoder not in _DECODERS:
-            raise ValueError(f"decoder must be 'standard', 'gcplus' or 'both', "
-                             f"got {self.decoder!r}")
+        self._decoders({})                       # checks the default decoder
 
     def chunks(self, point: dict[str, Any]) -> int:
         _check_keys(point, self.name, ("decoder",))

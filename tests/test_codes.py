@@ -208,6 +208,7 @@ def test_tandon_published_example_tolerates_one_straggler():
     # Tandon et al. (2017), n = 3, s = 1: B = [[1/2, 1, 0], [0, 1, -1], [1/2, 0, 1]]
     half = sp.Rational(1, 2)
     B = sp.Matrix([[half, 1, 0], [0, 1, -1], [half, 0, 1]])
+    assert codes._parse_B(B)[0]                            # taken as exact (rational)
     assert codes.is_gc_matrix(B, 1) and not codes.is_gc_matrix(B, 2)
     assert codes.straggler_tolerance(B) == 1
     Bf = np.array(B.tolist(), dtype=float)

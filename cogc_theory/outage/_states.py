@@ -306,7 +306,7 @@ def _float_table(rows: list[np.ndarray], tol: float, *, prune_full: bool = True,
     return full.reshape(sizes), rank.reshape(sizes), kind.reshape(sizes)
 
 
-def _float_kmax(rows: list[np.ndarray], full: np.ndarray, kind: np.ndarray, tol: float,
+def _float_kmax(rows: list[np.ndarray], full: np.ndarray, tol: float,
                 chunk: int = 2048) -> np.ndarray:
     """Largest :math:`|K|` with :math:`\\mathbf 1_K` in the row space, per pattern (float)."""
     sizes = full.shape
@@ -446,10 +446,17 @@ def decision_table(net: Any, *, method: str = "auto", complete_only: bool = Fals
     rows = state_rows(net, exact=method == "exact", complete_only=complete_only)
     if method == "exact":
         full, rk, kind, km = _exact_table(rows, kmax)
+    elif kmax and not rank:
+        # the max-subset search needs only ``full``: take it (and the individual rule) from
+        # the cached individual table, which gcplus's cost pre-check has already built
+        base = decision_table(net, method="float", complete_only=complete_only,
+                              individual=True, tol=tol)
+        full, rk, kind = base.full, None, base.k_individual
+        km = _float_kmax(rows, full, tol)
     else:
         full, rk, kind = _float_table(rows, tol, prune_full=not rank,
                                       prune_cover=not (rank or individual))
-        km = _float_kmax(rows, full, kind, tol) if kmax else None
+        km = None
     if not rank:
         rk = None
     if not (individual or kmax or method == "exact"):

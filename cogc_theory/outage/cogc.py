@@ -52,6 +52,7 @@ import numpy as np
 import scipy.stats
 import sympy as sp
 
+from .._validate import check_real_array
 from . import _states
 from ._states import check_tol
 
@@ -508,7 +509,6 @@ class _CheckedFunc:
     def __init__(self, expr: sp.Expr, syms: tuple[sp.Symbol, ...], net: Any) -> None:
         self._raw = sp.lambdify(syms, expr, modules="numpy")
         self.__signature__ = inspect.signature(self._raw)
-        self.symbols = syms
         self._names = [str(x) for x in syms]
         erasures: dict[sp.Expr, Callable[..., Any]] = {}
         for e in [sp.sympify(x) for x in net.p] + [sp.sympify(x) for x in
@@ -549,14 +549,9 @@ class _CheckedFunc:
 
 def _real_argument(value: Any, name: str) -> np.ndarray:
     """``value`` as a finite float array, or raise naming ``name``."""
-    if isinstance(value, bool) or np.iscomplexobj(value):
-        raise TypeError(f"{name} must be a real number or array, got {type(value).__name__} "
-                        f"{value!r}")
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a real number or array of real numbers, got "
-                        f"{type(value).__name__} {value!r}") from exc
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a real number or array, got bool {value!r}")
+    arr = check_real_array(value, name, "a real number or array of real numbers")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or infinity), got {value!r}")
     return arr

@@ -102,8 +102,9 @@ def _table(net: Any, method: str, rules: tuple[str, ...], what: str) -> _states.
     want_kmax = "max-subset" in rules
     if want_kmax and (method == "float" or net.B_exact is None
                       or n > _states.EXACT_AUTO_LIMIT):
-        # the individual table (cached) has the same ``full``: a fallback to the individual
-        # rule after the refusal below reuses it instead of enumerating the patterns again
+        # the individual table (cached) has the same ``full``: the max-subset table below, or
+        # a fallback to the individual rule after the refusal, reuses it instead of
+        # enumerating the patterns again
         tab = _states.decision_table(net, method=method, individual=True)
         work = int(np.count_nonzero(~tab.full)) * (1 << net.M)
         if work > MAX_SUBSET_WORK:

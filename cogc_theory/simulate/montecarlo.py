@@ -220,6 +220,13 @@ class StopCriterion:
         return AllOf(self, other)
 
 
+def _check_criteria(criteria: tuple[Any, ...], combiner: str) -> tuple[StopCriterion, ...]:
+    if not criteria:
+        raise ValueError(f"{combiner} needs at least one stop criterion, e.g. "
+                         f"{combiner}(TargetFailures(100), MaxTrials(10**6))")
+    return tuple(_check_criterion(c) for c in criteria)
+
+
 def _check_criterion(c: Any) -> StopCriterion:
     if not isinstance(c, StopCriterion):
         raise TypeError(f"stop criteria must be StopCriterion objects (TargetFailures, "
@@ -231,10 +238,7 @@ class AnyOf(StopCriterion):
     """Stop when any of the criteria fires; the status is the first one's that fired."""
 
     def __init__(self, *criteria: StopCriterion) -> None:
-        if not criteria:
-            raise ValueError("AnyOf needs at least one stop criterion, e.g. "
-                             "AnyOf(TargetFailures(100), MaxTrials(10**6))")
-        self.criteria = tuple(_check_criterion(c) for c in criteria)
+        self.criteria = _check_criteria(criteria, "AnyOf")
 
     def __call__(self, est: OutageEstimate) -> bool:
         return self.reason(est) is not None
@@ -254,10 +258,7 @@ class AllOf(StopCriterion):
     """Stop when all of the criteria fire; the status is the last one's."""
 
     def __init__(self, *criteria: StopCriterion) -> None:
-        if not criteria:
-            raise ValueError("AllOf needs at least one stop criterion, e.g. "
-                             "AllOf(TargetFailures(100), MaxTrials(10**6))")
-        self.criteria = tuple(_check_criterion(c) for c in criteria)
+        self.criteria = _check_criteria(criteria, "AllOf")
 
     def __call__(self, est: OutageEstimate) -> bool:
         return all(c(est) for c in self.criteria)

@@ -220,8 +220,6 @@ class Problem:
     _optimum: tuple[np.ndarray, float] | None = field(default=None, repr=False)
     _consts: dict[str, float] = field(default_factory=dict, repr=False)
     _flat: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False)
-    _run_cache: dict[bytes, tuple[tuple[int, int], ...]] = field(
-        default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.M = check_int(self.M, "M", lo=1)
@@ -454,16 +452,12 @@ class Problem:
             R *= self._sample_scale(cw)[:, None, :]
         tr = np.arange(W.shape[0]) if sel is None else np.asarray(sel)
         nz = cw[tr] != 0
-        whole = nz.all(axis=1)
-        if sel is None and whole.all():
+        if sel is None and nz.all():
             D = np.matmul(R, self.X)                                   # (T, C, p)
         else:
             D = np.empty((tr.size, self.C, self.p))
             X = self.X
             for j, t in enumerate(tr.tolist()):
-                if whole[j]:
-                    np.matmul(R[t], X, out=D[j])
-                    continue
                 runs = self._runs(nz[j])
                 if not runs:
                     D[j] = 0.0
@@ -477,16 +471,10 @@ class Problem:
 
     def _runs(self, nz: np.ndarray) -> tuple[tuple[int, int], ...]:
         """Sample ranges ``(lo, hi)`` of the maximal runs of consecutive clients marked in
-        ``nz`` (M,) (cached by pattern)."""
-        key = nz.tobytes()
-        runs = self._run_cache.get(key)
-        if runs is None:
-            edge = np.diff(np.concatenate([[0], nz.astype(np.int8), [0]]))
-            starts, ends = self.bounds[edge == 1].tolist(), self.bounds[edge == -1].tolist()
-            runs = tuple(zip(starts, ends, strict=True))
-            if len(self._run_cache) < 1 << 16:
-                self._run_cache[key] = runs
-        return runs
+        ``nz`` (M,)."""
+        edge = np.diff(np.concatenate([[0], nz.astype(np.int8), [0]]))
+        starts, ends = self.bounds[edge == 1].tolist(), self.bounds[edge == -1].tolist()
+        return tuple(zip(starts, ends, strict=True))
 
     def _test_metrics(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Test loss (mean, no regulariser) and accuracy (classification), each ``(T,)``."""

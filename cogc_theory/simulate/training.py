@@ -335,14 +335,10 @@ class TrainingRun:
                 f"outage={fr['outage']:.3f})")
 
 
-def _merge(parts: list[tuple[int, int, Outcomes]], R: int, T: int, M: int) -> Outcomes:
-    """The outcomes of all trials from those of contiguous chunks of trials."""
-    code = np.empty((R, T), dtype=np.int8)
-    size = np.empty((R, T), dtype=np.int64)
-    weights = np.empty((R, T, M))
-    for lo, hi, oc in parts:
-        code[:, lo:hi], size[:, lo:hi], weights[:, lo:hi] = oc.code, oc.size, oc.weights
-    return Outcomes(code, size, weights)
+def _merge(parts: list[tuple[int, int, Outcomes]]) -> Outcomes:
+    """The outcomes of all trials from those of consecutive chunks of trials (in order)."""
+    return Outcomes(*(np.concatenate([getattr(oc, f) for *_, oc in parts], axis=1)
+                      for f in ("code", "size", "weights")))
 
 
 def _run(problem: Problem, outcomes: Any, w0: np.ndarray, eta: float, rounds: int,
@@ -379,8 +375,7 @@ def _run(problem: Problem, outcomes: Any, w0: np.ndarray, eta: float, rounds: in
 
             with ThreadPoolExecutor(max_workers=workers) as ex:
                 parts = list(ex.map(one, starts))
-    M = parts[0][2].weights.shape[2]
-    return {"outcomes": _merge(parts, rounds, T, M), "loss": loss.T.copy(),
+    return {"outcomes": _merge(parts), "loss": loss.T.copy(),
             "test_loss": None if tl is None else tl.T.copy(),
             "accuracy": None if acc is None else acc.T.copy(), "w_final": w_final,
             "iterates": its}
