@@ -45,11 +45,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .vocabulary import CODES, DECODERS, RULES
+
 __all__ = ["DEFAULT_STUDY", "QUICK_STUDY", "TABLES", "Scenario", "Study", "load_table", "load_toml"]
 
-CODES = ("cyclic", "fractional")
-DECODERS = ("standard", "gcplus", "both")
-RULES = ("max-subset", "individual", "least-squares")
+#: Decoder choices of a scenario: each decoder, or both side by side.
+DECODER_CHOICES = DECODERS + ("both",)
 
 
 def load_toml(path: str | Path) -> dict[str, Any]:
@@ -245,8 +246,8 @@ class Scenario:
                             hi=self.M - 1)
         if self.code not in CODES:
             raise ValueError(f"code must be one of {CODES}, got {self.code!r}")
-        if self.decoder not in DECODERS:
-            raise ValueError(f"decoder must be one of {DECODERS}, got {self.decoder!r}")
+        if self.decoder not in DECODER_CHOICES:
+            raise ValueError(f"decoder must be one of {DECODER_CHOICES}, got {self.decoder!r}")
         if self.rule not in RULES:
             raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
         self.trials = _check_int(self.trials, "trials", lo=1)

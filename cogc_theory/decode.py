@@ -172,6 +172,7 @@ from ._validate import (
     check_real_array,
     check_square_matrix,
 )
+from .vocabulary import RULES
 
 __all__ = [
     "ATOL",
@@ -186,8 +187,6 @@ __all__ = [
     "standard",
 ]
 
-#: Partial-recovery rules of :func:`gcplus`.
-RULES = ("max-subset", "individual", "least-squares")
 #: Default rank tolerance, relative to the largest singular value of ``A``.
 RTOL = 1e-10
 #: Default membership / certificate tolerance, in units of the target (entries 0 or 1).

@@ -97,6 +97,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from ._validate import check_int
+from .vocabulary import CODES, DECODERS
 
 __all__ = [
     "DaskBackend",
@@ -824,7 +825,6 @@ def _reduce_point(task: Any, out: Path, point: dict[str, Any], key: str,
 # ---------------------------------------------------------------------------- built-in tasks
 _NET_KEYS = ("M", "s", "uplink_erasure", "link_erasure", "p", "eps", "code", "code_seed",
              "exact", "reciprocal")
-_CODES = ("cyclic", "fractional")
 
 
 def network_from_point(point: Mapping[str, Any]) -> Any:
@@ -861,7 +861,7 @@ def network_from_point(point: Mapping[str, Any]) -> Any:
                                          exact=point.get("exact", False), **kw)
     if code == "fractional":
         return CooperativeNetwork.fractional(M, s, uplink_erasure=p, link_erasure=eps, **kw)
-    raise ValueError(f"point['code'] must be one of {_CODES}, got {code!r}")
+    raise ValueError(f"point['code'] must be one of {CODES}, got {code!r}")
 
 
 def _check_keys(point: Mapping[str, Any], task: str, extra: tuple[str, ...]) -> None:
@@ -880,7 +880,6 @@ def _trial_split(trials: int, chunk_trials: int, chunk: int) -> int:
     return min(chunk_trials, trials - chunk * chunk_trials)
 
 
-_DECODERS = ("standard", "gcplus")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -907,8 +906,8 @@ class OutageExact:
     def _decoders(self, point: dict[str, Any]) -> tuple[str, ...]:
         d = point.get("decoder", self.decoder)
         if d == "both":
-            return _DECODERS
-        if d not in _DECODERS:
+            return DECODERS
+        if d not in DECODERS:
             raise ValueError(f"decoder must be 'standard', 'gcplus' or 'both', got {d!r}")
         return (d,)
 
@@ -943,13 +942,13 @@ class OutageMC:
     def __post_init__(self) -> None:
         check_int(self.trials, "trials", lo=1)
         check_int(self.chunk_trials, "chunk_trials", lo=1)
-        if self.decoder not in _DECODERS:
+        if self.decoder not in DECODERS:
             raise ValueError(f"decoder must be 'standard' or 'gcplus', got {self.decoder!r}")
 
     def chunks(self, point: dict[str, Any]) -> int:
         _check_keys(point, self.name, ("decoder", "trials"))
         trials = check_int(point.get("trials", self.trials), "point['trials']", lo=1)
-        if point.get("decoder", self.decoder) not in _DECODERS:
+        if point.get("decoder", self.decoder) not in DECODERS:
             raise ValueError(f"point['decoder'] must be 'standard' or 'gcplus', "
                              f"got {point['decoder']!r}")
         network_from_point(point)
@@ -986,10 +985,10 @@ def _check_train_names(problem: Any, scheme: Any, where: str) -> None:
     before a sweep writes anything (``where``: ``""`` for task options, ``"point"`` for grid
     values)."""
     from .simulate.problems import PROBLEMS
-    from .simulate.training import _ALIASES, SCHEMES
+    from .vocabulary import SCHEME_ALIASES, TRAINING_SCHEMES
 
     for arg, value, valid in (("problem", problem, PROBLEMS),
-                              ("scheme", scheme, SCHEMES + tuple(_ALIASES))):
+                              ("scheme", scheme, TRAINING_SCHEMES + tuple(SCHEME_ALIASES))):
         name = f"{where}[{arg!r}]" if where else arg
         if not isinstance(value, str):
             raise TypeError(f"{name} must be a name, one of {list(valid)}, got {value!r}")

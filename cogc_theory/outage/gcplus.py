@@ -40,13 +40,14 @@ import numpy as np
 import sympy as sp
 
 from .._validate import check_probability
+from ..vocabulary import SUBSET_RULES
 from . import _states
 from .cogc import OutageFormula, _check_net, _CheckedFunc
 
 __all__ = ["GCPlusOutage", "gcplus", "gcplus_distribution", "gcplus_formula",
            "gcplus_polynomial"]
 
-RULES = ("max-subset", "individual")
+RULES = SUBSET_RULES
 _FALLBACK = "ct.simulate.outage(net, decoder='gcplus')"
 #: Largest (non-full patterns) x 2**M work for the max-subset search on the float path.
 MAX_SUBSET_WORK = 2_000_000_000

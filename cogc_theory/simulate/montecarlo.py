@@ -123,6 +123,7 @@ import numpy as np
 
 from .. import decode
 from .._validate import check_int, check_positive
+from ..vocabulary import DECODERS, RULES
 from .links import LinkModel
 
 __all__ = [
@@ -993,7 +994,6 @@ def run_mc(f: Callable[..., Any], points: Sequence[Any] | None = None, *, seed: 
 
 # ----------------------------------------------------------------------------- outage
 #: Decoders of :func:`outage`.
-DECODERS = ("standard", "gcplus")
 
 
 class OutageSystem:
@@ -1022,8 +1022,8 @@ class OutageSystem:
     def __init__(self, net: Any, decoder: str = "standard", rule: str = "individual") -> None:
         if not isinstance(decoder, str) or decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
-        if not isinstance(rule, str) or rule not in decode.RULES:
-            raise ValueError(f"rule must be one of {decode.RULES}, got {rule!r}")
+        if not isinstance(rule, str) or rule not in RULES:
+            raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
         self.model = LinkModel(net)
         self.net = net
         self.decoder = decoder

@@ -82,6 +82,7 @@ import numpy as np
 
 from .. import decode
 from .._validate import check_int
+from ..vocabulary import SCHEME_RULE, TRAINING_SCHEMES, training_scheme
 from .links import LinkDraw, LinkModel
 from .problems import BLOCK, PROBLEMS, Problem, make_problem, single_threaded_blas
 
@@ -98,12 +99,8 @@ __all__ = [
     "train_schemes",
 ]
 
-#: Training schemes.
-SCHEMES = ("ideal", "cogc", "gcplus", "gcplus-individual", "gcplus-least-squares", "fedavg",
-           "gc")
-_ALIASES = {"gcplus-max-subset": "gcplus", "standard": "cogc"}
-_RULE = {"gcplus": "max-subset", "gcplus-individual": "individual",
-         "gcplus-least-squares": "least-squares"}
+#: Training schemes (:data:`cogc_theory.vocabulary.TRAINING_SCHEMES`).
+SCHEMES = TRAINING_SCHEMES
 #: Outcome codes of :attr:`TrainingRun.outcome`.
 OUTAGE, PARTIAL, FULL = 0, 1, 2
 _MAX_BYTES = 8 << 30  # memory a run may plan for its link draws or its results
@@ -112,12 +109,7 @@ _CHUNK = 50  # trials per compute chunk (memory ~ _CHUNK * C * n floats); no eff
 
 # ----------------------------------------------------------------------------- checks
 def _check_scheme(scheme: Any) -> str:
-    if not isinstance(scheme, str):
-        raise TypeError(f"scheme must be a string, one of {SCHEMES}, got {scheme!r}")
-    s = _ALIASES.get(scheme, scheme)
-    if s not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    return s
+    return training_scheme(scheme)
 
 
 def _check_seed(seed: Any) -> np.random.SeedSequence:
@@ -250,7 +242,7 @@ def decode_scheme(net: Any, draws: LinkDraw, scheme: str, *,
         full = K.all(axis=1)
     else:
         Bt = draws.effective(net.B).reshape(R * T, M, M)
-        res = decode.gcplus(Bt, u, rule=_RULE[scheme])
+        res = decode.gcplus(Bt, u, rule=SCHEME_RULE[scheme])
         full, K = res.full, res.recovered
         if scheme == "gcplus-least-squares":
             target = np.where(K, res.target, 0.0)
