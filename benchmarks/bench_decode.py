@@ -35,6 +35,7 @@ import time
 import numpy as np
 
 from cogc_theory import decode
+from cogc_theory.decode import _float
 
 
 def cyclic_B(M: int, s: int, seed: int = 0) -> np.ndarray:
@@ -200,13 +201,13 @@ def main() -> None:
             ratios[(rule, eps, "cold")] = row(f"gcplus {rule}: batched, cold", eps, T_gc, dt,
                                               ref_rate) / ref_rate
             # the same batch through the SVD engine alone (the engine before Gram-Schmidt)
-            fast = decode._FAST_RULES
-            decode._FAST_RULES = ()
+            fast = _float.FAST_RULES
+            _float.FAST_RULES = ()
             try:
                 svd, dt = best_of(reps, decode.gcplus, Bt, arr, rule=rule,
                                   before=decode.clear_cache)
             finally:
-                decode._FAST_RULES = fast
+                _float.FAST_RULES = fast
                 decode.clear_cache()
             assert np.array_equal(svd.recovered, res.recovered), f"{rule}: engines differ"
             ratios[(rule, eps, "svd")] = row(f"gcplus {rule}: batched, SVD only", eps, T_gc,

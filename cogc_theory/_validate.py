@@ -146,10 +146,30 @@ def check_real_array(value: Any, name: str, what: str = "a real array") -> np.nd
             f"{name} must be {what}, not complex ({kind}); pass the real part "
             f"(e.g. np.real({name})) if the imaginary parts are meant to be zero"
         )
+    if _has_text(value):
+        raise TypeError(f"{name} must be {what}, not text (strings or bytes); convert the "
+                        f"entries to numbers first")
     try:
         return np.asarray(value, dtype=float)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be {what}: {exc}") from exc
+
+
+def _has_text(value: Any) -> bool:
+    """Whether ``value`` holds strings or bytes (numpy would parse ``'0.5'`` as a number)."""
+    if isinstance(value, str | bytes):
+        return True
+    raw = value
+    if not isinstance(raw, np.ndarray):
+        try:
+            raw = np.asarray(value, dtype=object)
+        except (TypeError, ValueError):
+            return False
+    if raw.dtype.kind in "USV":
+        return raw.dtype.kind != "V" or raw.dtype.fields is None
+    if raw.dtype == object:
+        return any(isinstance(x, str | bytes) for x in raw.flat)
+    return False
 
 
 def check_square_matrix(B: Any, name: str = "B") -> np.ndarray:

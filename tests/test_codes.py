@@ -15,6 +15,7 @@ import pytest
 import sympy as sp
 
 from cogc_theory import codes
+from cogc_theory.codes import _common
 
 FLOAT_CONSTRUCTIONS = ["optimized", "orthonormal", "gaussian"]
 
@@ -208,7 +209,7 @@ def test_tandon_published_example_tolerates_one_straggler():
     # Tandon et al. (2017), n = 3, s = 1: B = [[1/2, 1, 0], [0, 1, -1], [1/2, 0, 1]]
     half = sp.Rational(1, 2)
     B = sp.Matrix([[half, 1, 0], [0, 1, -1], [half, 0, 1]])
-    assert codes._parse_B(B)[0]                            # taken as exact (rational)
+    assert _common.parse_B(B)[0]                            # taken as exact (rational)
     assert codes.is_gc_matrix(B, 1) and not codes.is_gc_matrix(B, 2)
     assert codes.straggler_tolerance(B) == 1
     Bf = np.array(B.tolist(), dtype=float)
@@ -619,7 +620,7 @@ def test_constructions_refuse_M_beyond_the_memory_cap(call):
 def test_M_up_to_the_cap_is_accepted():
     """MAX_M itself passes the check (building it would take 800 MB, so the test builds a
     smaller code, checked against the closed-form group indicator)."""
-    assert codes._check_M_s(codes.MAX_M, 1) == (codes.MAX_M, 1)
+    assert _common.check_M_s(codes.MAX_M, 1) == (codes.MAX_M, 1)
     B = codes.fractional_repetition(1000, 1)
     assert np.array_equal(np.flatnonzero(B[999]), [998, 999]) and B.sum() == 2 * 1000
 
@@ -649,11 +650,11 @@ def test_beyond_the_optimized_limit_the_other_constructions_and_trivial_s_work()
 
 def test_chunks_of_row_sets_are_bounded_in_memory():
     """A (n, M - s, M) stack holds at most _CHUNK_FLOATS floats (2048 sets for small M)."""
-    assert codes._chunk_sets(3, 4) == codes._CHUNK == 2048
+    assert _common.chunk_sets(3, 4) == _common.CHUNK == 2048
     for M, r in [(1000, 999), (300, 299), (50, 48), (20_000, 19_999)]:
-        n = codes._chunk_sets(r, M)
-        assert n >= 1 and (n == 1 or n * r * M <= codes._CHUNK_FLOATS)
-        assert n * r * M * 8 <= max(codes._CHUNK_FLOATS * 8, r * M * 8)
+        n = _common.chunk_sets(r, M)
+        assert n >= 1 and (n == 1 or n * r * M <= _common.CHUNK_FLOATS)
+        assert n * r * M * 8 <= max(_common.CHUNK_FLOATS * 8, r * M * 8)
 
 
 def test_is_gc_matrix_of_a_large_identity_is_false_within_bounded_memory():
@@ -674,8 +675,8 @@ def test_small_chunks_give_the_same_checks_and_conditioning(monkeypatch):
     """One row set per chunk: the same answers as the independent sympy / numpy oracles."""
     B = codes.cyclic_repetition(8, 2, seed=1, construction="gaussian")
     ref = codes.conditioning(B, 2)
-    monkeypatch.setattr(codes, "_CHUNK_FLOATS", 1)
-    assert codes._chunk_sets(6, 8) == 1
+    monkeypatch.setattr(_common, "CHUNK_FLOATS", 1)
+    assert _common.chunk_sets(6, 8) == 1
     Bx = codes.cyclic_repetition(6, 2, seed=3, exact=True)
     Bf = np.array(Bx.tolist(), dtype=float)
     for s in range(6):

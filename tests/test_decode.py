@@ -15,6 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cogc_theory import decode
+from cogc_theory.decode import _cache, _float
+from cogc_theory.decode._gs import MARGIN, decode_gs
+from cogc_theory.decode._results import FIELDS
 from cogc_theory.testing import (
     apply_links,
     cyclic_exact,
@@ -339,7 +342,7 @@ def test_batched_equals_one_round(B, T, seed):
         assert batch.recovered.shape == batch.weights.shape == batch.target.shape == (T, M)
         for i in range(T):
             a, b = batch[i], one(i)
-            for f in decode._FIELDS:
+            for f in FIELDS:
                 assert np.array_equal(getattr(a, f), getattr(b, f)), f
 
 
@@ -558,7 +561,7 @@ def test_zero_trials_give_an_empty_batch_whatever_the_cache_state(call, rule, wa
 # Every GC+ rule runs a Gram–Schmidt engine first and the SVD engine only where Gram–Schmidt
 # cannot settle a matrix. The SVD engine is the reference (itself checked against the exact
 # oracle above): these tests disable the fast engine through the private switch
-# ``decode._FAST_RULES`` to obtain it.
+# ``cogc_theory.decode._float.FAST_RULES`` to obtain it.
 FAST = ("max-subset", "individual", "least-squares")
 
 
@@ -567,7 +570,7 @@ def decode_both(monkeypatch, Bt, arrived, rule):
     decode.clear_cache()
     fast = decode.gcplus(Bt, arrived, rule=rule)
     with monkeypatch.context() as m:
-        m.setattr(decode, "_FAST_RULES", ())
+        m.setattr(_float, "FAST_RULES", ())
         decode.clear_cache()
         ref = decode.gcplus(Bt, arrived, rule=rule)
     decode.clear_cache()
@@ -669,12 +672,12 @@ def test_gram_schmidt_engine_settles_every_matrix_of_a_well_conditioned_code():
     T = 2000
     A = np.where((rng.random((T, 10, 10)) >= 0.2) & (rng.random((T, 10, 1)) >= 0.1), B, 0.0)
     for rule in FAST:
-        _, settled = decode._decode_gs(A, rule, decode.RTOL, decode.ATOL)
+        _, settled = decode_gs(A, rule, decode.RTOL, decode.ATOL)
         if rule != "max-subset":
             assert settled.all()
             continue
         assert settled.mean() >= 0.98
-        c = decode._GS_MARGIN
+        c = MARGIN
         for a in A[~settled]:
             dist = np.array(list(svd_subset_distances(a).values()))
             assert np.any((dist > decode.ATOL / c) & (dist <= c * decode.ATOL))
@@ -722,7 +725,7 @@ def test_batch_of_one_and_a_matrix_inside_a_large_block_equal_one_round_bit_for_
         one = decode.gcplus(Bt[i], arrived[i], rule=rule)
         decode.clear_cache()
         b1 = decode.gcplus(Bt[i:i + 1], arrived[i:i + 1], rule=rule)
-        for f in decode._FIELDS:
+        for f in FIELDS:
             assert np.array_equal(getattr(one, f), getattr(b1[0], f)), f
             assert np.array_equal(getattr(one, f), getattr(big[i], f)), f
     decode.clear_cache()
@@ -738,7 +741,7 @@ def test_borderline_decisions_are_left_to_the_svd_engine(monkeypatch):
     near_rank = np.array([[1.0, 2.0, 0.0], [1.0, 2.0 + 1e-12, 0.0], [0.0, 0.0, 0.0]])
     for A in (near_member, near_rank):
         for rule in FAST:
-            _, settled = decode._decode_gs(A[None], rule, decode.RTOL, decode.ATOL)
+            _, settled = decode_gs(A[None], rule, decode.RTOL, decode.ATOL)
             assert not settled[0]
             fast, ref = decode_both(monkeypatch, A[None], np.ones((1, 3), bool), rule)
             assert_same_decisions(fast, ref, A[None], np.ones((1, 3), bool))
@@ -759,7 +762,7 @@ def test_borderline_subset_is_left_to_the_svd_engine(monkeypatch, d, K):
     dist = svd_subset_distances(A)
     assert abs(dist[(0, 1)] - d / np.sqrt(2 + 2 * d + d * d)) <= 1e-15
     assert min(v for k, v in dist.items() if k != (0, 1)) > 0.4
-    _, settled = decode._decode_gs(A[None], "max-subset", decode.RTOL, decode.ATOL)
+    _, settled = decode_gs(A[None], "max-subset", decode.RTOL, decode.ATOL)
     assert not settled[0]
     fast, ref = decode_both(monkeypatch, A[None], np.ones((1, 4), bool), "max-subset")
     assert_same_decisions(fast, ref, A[None], np.ones((1, 4), bool))
@@ -778,7 +781,7 @@ def test_borderline_subset_after_the_chosen_one_does_not_unsettle(monkeypatch):
     assert dist[(0, 1)] <= 1e-15
     assert abs(dist[(1, 2)] - d / np.sqrt(2 * (1 + d) ** 2 + 1)) <= 1e-15
     assert min(v for k, v in dist.items() if k not in ((0, 1), (1, 2))) > 0.5
-    res, settled = decode._decode_gs(A[None], "max-subset", decode.RTOL, decode.ATOL)
+    res, settled = decode_gs(A[None], "max-subset", decode.RTOL, decode.ATOL)
     assert settled[0]
     assert res["recovered"][0].tolist() == [True, True, False]
     fast, ref = decode_both(monkeypatch, A[None], np.ones((1, 3), bool), "max-subset")
@@ -792,11 +795,11 @@ def test_too_many_candidates_leave_the_matrix_unsettled_not_raised():
     raises; with max_candidates = 2 Gram–Schmidt settles it with K = {0, 1}."""
     A = np.zeros((1, 4, 4))
     A[0, 0, :2] = 1.0
-    _, settled = decode._decode_gs(A, "max-subset", decode.RTOL, decode.ATOL, 1)
+    _, settled = decode_gs(A, "max-subset", decode.RTOL, decode.ATOL, 1)
     assert not settled[0]
     with pytest.raises(ValueError, match="max_candidates"):
         decode.gcplus(A[0], [True, False, False, False], max_candidates=1)
-    res, settled = decode._decode_gs(A, "max-subset", decode.RTOL, decode.ATOL, 2)
+    res, settled = decode_gs(A, "max-subset", decode.RTOL, decode.ATOL, 2)
     assert settled[0] and res["recovered"][0].tolist() == [True, True, False, False]
 
 
@@ -810,7 +813,7 @@ def test_gram_schmidt_max_subset_for_large_M(monkeypatch):
     A[1, 2:5] = [1.0, -1.0, 1.0]
     A[2, 5:8] = [1.0, 2.0, 3.0]
     arrived = np.arange(M) < 3
-    _, settled = decode._decode_gs(A[None], "max-subset", decode.RTOL, decode.ATOL)
+    _, settled = decode_gs(A[None], "max-subset", decode.RTOL, decode.ATOL)
     assert settled[0]
     fast, ref = decode_both(monkeypatch, A[None], arrived[None], "max-subset")
     assert_same_decisions(fast, ref, A[None], arrived[None])
@@ -843,7 +846,7 @@ def test_gram_schmidt_max_subset_matches_exact_decoding_where_it_beats_individua
     ex = decode.gcplus(A, arrived)
     assert ex.exact and np.flatnonzero(ex.recovered).tolist() == K
     Af = A.astype(float)
-    res, settled = decode._decode_gs(Af[None], "max-subset", decode.RTOL, decode.ATOL)
+    res, settled = decode_gs(Af[None], "max-subset", decode.RTOL, decode.ATOL)
     assert settled[0]
     assert np.flatnonzero(res["recovered"][0]).tolist() == K
     decode.clear_cache()
@@ -876,7 +879,7 @@ def test_gram_schmidt_max_subset_equals_exact_decoding_on_small_integer_rows(row
     assert fl.full == ex.full and fl.rank == ex.rank
     assert np.array_equal(fl.recovered, ex.recovered)
     assert np.allclose(fl.target, ex.target.astype(float), rtol=0, atol=1e-12)
-    _, settled = decode._decode_gs(A[None], "max-subset", decode.RTOL, decode.ATOL)
+    _, settled = decode_gs(A[None], "max-subset", decode.RTOL, decode.ATOL)
     assert settled[0]
 
 
@@ -953,13 +956,13 @@ def test_threads_decode_concurrently(monkeypatch):
 
     B = codes.cyclic_repetition(6, 1, seed=0)
     barrier = threading.Barrier(2, timeout=20)
-    real = decode._decode_stack
+    real = _float.decode_stack
 
     def waiting(*a, **k):
         barrier.wait()
         return real(*a, **k)
 
-    monkeypatch.setattr(decode, "_decode_stack", waiting)
+    monkeypatch.setattr(_float, "decode_stack", waiting)
     decode.clear_cache()
     halves = [np.array([[True] * 5 + [False]]), np.array([[False] + [True] * 5])]
     with ThreadPoolExecutor(max_workers=2) as ex:
@@ -979,10 +982,10 @@ def test_one_round_calls_do_not_build_a_dense_table_for_large_M():
     masks = rng.random((2048, 16)) < 0.9
     decode.clear_cache()
     one = decode.gcplus(B, masks[5], rule="individual")
-    assert [c.dense for c in decode._CACHES.values()] == [False]
+    assert [c.dense for c in _cache.CACHES.values()] == [False]
     decode.clear_cache()
     batch = decode.gcplus(B, masks, rule="individual")
-    assert [c.dense for c in decode._CACHES.values()] == [True]
+    assert [c.dense for c in _cache.CACHES.values()] == [True]
     for f in ("full", "recovered", "weights", "target", "rank"):
         assert np.array_equal(getattr(one, f), getattr(batch[5], f)), f
     decode.clear_cache()

@@ -345,20 +345,22 @@ def test_large_M_threshold_family_by_monotonicity() -> None:
 
 
 # ----------------------------------------------------------------------------- input checks
-def test_decodable_family_checks_net_and_tol() -> None:
+def test_decodable_family_checks_net_and_tolerances() -> None:
     net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
     with pytest.raises(TypeError, match="net"):
         outage.decodable_family(None)
-    for bad in (-1, float("nan"), 5, 0.01, 0.0, 1e-300):
-        with pytest.raises(ValueError, match="tol"):
-            outage.decodable_family(net, tol=bad)
-    for bad in ("a", None, True):
-        with pytest.raises(TypeError, match="tol"):
-            outage.decodable_family(net, tol=bad)
-    # both ends of the accepted range: the cyclic s=1 family is |R| >= M - 1 (closed form)
+    for name, bad in (("rtol", -1), ("rtol", float("nan")), ("rtol", 1.0), ("rtol", 0.0),
+                      ("atol", 0.05), ("atol", 0.0), ("atol", float("inf"))):
+        with pytest.raises(ValueError, match=name):
+            outage.decodable_family(net, **{name: bad})
+    for name in ("rtol", "atol"):
+        for bad in ("a", None, True):
+            with pytest.raises(TypeError, match=name):
+                outage.decodable_family(net, **{name: bad})
+    # the cyclic s=1 family is |R| >= M - 1 (closed form) across the accepted ranges
     sizes = np.indices((2,) * 4).sum(axis=0)
-    for tol in (_states.TOL_MIN, _states.TOL_MAX):
-        fam = outage.decodable_family(net, method="float", tol=tol)
+    for rtol, atol in ((1e-14, 1e-12), (1e-6, 1e-2), (0.5, 1e-8)):
+        fam = outage.decodable_family(net, method="float", rtol=rtol, atol=atol)
         assert np.array_equal(fam.table, sizes >= 3)
 
 

@@ -28,7 +28,6 @@ in arrivals), so the whole subtree is "full recovery".
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -36,18 +35,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-#: Relative tolerance of the float path: a new row counts as independent when its component
-#: orthogonal to the current span exceeds ``TOL`` times its norm; :math:`\mathbf 1` (or
-#: :math:`e_k`) counts as in the span when its orthogonal residual is at most ``TOL`` times
-#: its norm (times 100 for the accumulated residual).
-TOL = 1e-9
-#: Smallest and largest ``tol`` accepted (three decades either side of :data:`TOL`): below
-#: ``TOL_MIN`` rounding errors of the float path start to count as independent directions
-#: (already wrong at ``1e-14`` for the cyclic code with ``M=12, s=5``); above ``TOL_MAX``
-#: nearly dependent rows are merged and vectors near the span count as in it (wrong at
-#: ``1e-6`` for GC+ on an exact cyclic ``M=6, s=3``; ``tol=0.01`` makes every set decodable).
-TOL_MIN = 1e-12
-TOL_MAX = 1e-6
+from .._linalg import (
+    DEFAULT_TOL,
+    Tolerance,
+    complement,
+    gs_extend,
+    ones_in_span,
+    unit_distances,
+)
 
 #: Largest number of state patterns enumerated (beyond: use Monte Carlo).
 MAX_PATTERNS = 60_000_000
@@ -123,19 +118,6 @@ def state_exponents(net: Any) -> list[np.ndarray]:
     return out
 
 
-def check_tol(tol: Any, name: str = "tol") -> float:
-    """Return the float-path tolerance ``tol`` as a float in [:data:`TOL_MIN`, :data:`TOL_MAX`]
-    or raise naming ``name``."""
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real):
-        raise TypeError(f"{name} must be a number (relative tolerance of the float rank "
-                        f"tests, default {TOL:g}), got {type(tol).__name__} {tol!r}")
-    tol = float(tol)
-    if not (np.isfinite(tol) and TOL_MIN <= tol <= TOL_MAX):
-        raise ValueError(f"{name} must be a finite relative tolerance in [{TOL_MIN:g}, "
-                         f"{TOL_MAX:g}] (default {TOL:g}), got {tol}")
-    return tol
-
-
 def n_patterns(net: Any) -> int:
     """Number of state patterns :math:`\\prod_m (1 + 2^{|N_m|})`."""
     out = 1
@@ -177,7 +159,7 @@ class DecisionTable:
         Size of the largest :math:`K` with :math:`\\mathbf 1_K` in the row space (computed on
         request).
     method : str
-        ``"exact"`` (Fractions) or ``"float"`` (tolerance :data:`TOL`).
+        ``"exact"`` (Fractions) or ``"float"`` (the rule of :mod:`cogc_theory._linalg`).
     """
 
     full: np.ndarray
@@ -187,25 +169,7 @@ class DecisionTable:
     method: str
 
 
-def _gs_add(Q: np.ndarray, rank: np.ndarray, res: np.ndarray, rows: np.ndarray,
-            tol: float) -> None:
-    """Add ``rows`` (N, M) to orthonormal bases ``Q`` (N, M, M) in place; update residuals."""
-    r = rows.copy()
-    for _ in range(2):                                     # "twice is enough"
-        c = np.einsum("nij,nj->ni", Q, r)
-        r -= np.einsum("nij,ni->nj", Q, c)
-    nr = np.sqrt(np.einsum("ni,ni->n", r, r))
-    scale = np.sqrt(np.einsum("ni,ni->n", rows, rows))
-    new = nr > tol * np.maximum(scale, 1e-300)
-    idx = np.nonzero(new)[0]
-    if idx.size:
-        q = r[idx] / nr[idx, None]
-        Q[idx, rank[idx]] = q
-        rank[idx] += 1
-        res[idx] -= np.einsum("ni,ni->n", res[idx], q)[:, None] * q
-
-
-def _float_table(rows: list[np.ndarray], tol: float, *, prune_full: bool = True,
+def _float_table(rows: list[np.ndarray], tol: Tolerance, *, prune_full: bool = True,
                  prune_cover: bool = True, leaf: int = 20000) -> tuple[
                      np.ndarray, np.ndarray, np.ndarray]:
     r"""Float decision table ``(full, rank, k_individual)``, shape ``(n_0, ..., n_{M-1})`` each.
@@ -237,7 +201,6 @@ def _float_table(rows: list[np.ndarray], tol: float, *, prune_full: bool = True,
     full = np.zeros(total, dtype=bool)
     rank = np.full(total, -1, dtype=np.int8)
     kind = np.full(total, -1, dtype=np.int8)
-    thr_full = 100 * tol * np.sqrt(M)
     sub = [int(np.prod(sizes[j + 1:])) for j in range(M)]    # patterns below level j
 
     def mark(base: int, fi: np.ndarray, rest: int, value_full: bool) -> None:
@@ -257,13 +220,13 @@ def _float_table(rows: list[np.ndarray], tol: float, *, prune_full: bool = True,
             rk = np.repeat(rk, n)
             res = np.repeat(res, n, axis=0)
             cov = np.repeat(cov, n) | np.tile(bits[m], N)
-            _gs_add(Q, rk, res, np.tile(rows[m], (N, 1)), tol)
+            gs_extend(Q, rk, res, np.tile(rows[m], (N, 1)), tol)
             if m == M - 1:
                 break
             rest = sub[m]
             keep = np.ones(fi.size, dtype=bool)
             if prune_full:
-                f = np.sqrt(np.einsum("ni,ni->n", res, res)) <= thr_full
+                f = ones_in_span(res, tol)
                 if f.any():
                     mark(base, fi[f], rest, True)
                     keep &= ~f
@@ -274,9 +237,8 @@ def _float_table(rows: list[np.ndarray], tol: float, *, prune_full: bool = True,
                 fi, Q, rk, res, cov = fi[keep], Q[keep], rk[keep], res[keep], cov[keep]
                 if fi.size == 0:
                     return
-        f = np.sqrt(np.einsum("ni,ni->n", res, res)) <= thr_full
-        diag = np.einsum("nik,nik->nk", Q, Q)              # squared norm of e_k's projection
-        ki = (diag >= 1 - 100 * tol).sum(axis=1)
+        f = ones_in_span(res, tol)
+        ki = (unit_distances(Q) <= tol.atol).sum(axis=1)
         ki[f] = M
         idx = base + fi
         full[idx] = f
@@ -284,7 +246,7 @@ def _float_table(rows: list[np.ndarray], tol: float, *, prune_full: bool = True,
         kind[idx] = ki
 
     def walk(j: int, base: int, Q0: np.ndarray, r0: int, res0: np.ndarray, cov0: int) -> None:
-        if prune_full and np.sqrt(res0 @ res0) <= thr_full:     # monotone: all full below
+        if prune_full and ones_in_span(res0, tol):              # monotone: all full below
             full[base:base + sub[j - 1]] = True
             kind[base:base + sub[j - 1]] = M
             return
@@ -296,7 +258,7 @@ def _float_table(rows: list[np.ndarray], tol: float, *, prune_full: bool = True,
             return
         for st_, row in enumerate(rows[j]):
             Q, rk, res = Q0[None].copy(), np.array([r0]), res0[None].copy()
-            _gs_add(Q, rk, res, row[None], tol)
+            gs_extend(Q, rk, res, row[None], tol)
             walk(j + 1, base + st_ * sub[j], Q[0], int(rk[0]), res[0], cov0 | int(bits[j][st_]))
 
     if split == 0:
@@ -306,7 +268,7 @@ def _float_table(rows: list[np.ndarray], tol: float, *, prune_full: bool = True,
     return full.reshape(sizes), rank.reshape(sizes), kind.reshape(sizes)
 
 
-def _float_kmax(rows: list[np.ndarray], full: np.ndarray, tol: float,
+def _float_kmax(rows: list[np.ndarray], full: np.ndarray, tol: Tolerance,
                 chunk: int = 2048) -> np.ndarray:
     """Largest :math:`|K|` with :math:`\\mathbf 1_K` in the row space, per pattern (float)."""
     sizes = full.shape
@@ -326,10 +288,10 @@ def _float_kmax(rows: list[np.ndarray], full: np.ndarray, tol: float,
         rk = np.zeros(n, dtype=np.int64)
         res = np.ones((n, M))
         for m in range(M):
-            _gs_add(Q, rk, res, rows[m][states[:, m]], tol)
-        W = np.eye(M)[None] - np.einsum("nik,nil->nkl", Q, Q)    # projector on the kernel
+            gs_extend(Q, rk, res, rows[m][states[:, m]], tol)
+        W = complement(Q)                                         # projector on the kernel
         R = np.einsum("sk,nkl->nsl", S, W)                        # W 1_K for every K
-        ok = np.sqrt(np.einsum("nsl,nsl->ns", R, R)) <= 100 * tol * np.sqrt(ssize)[None]
+        ok = np.sqrt(np.einsum("nsl,nsl->ns", R, R)) <= tol.atol
         first = np.where(ok.any(axis=1), ssize[np.argmax(ok, axis=1)], 0)
         kmax.ravel()[idx] = first.astype(np.int8)
     return kmax
@@ -421,7 +383,7 @@ _CACHE: dict[tuple, DecisionTable] = {}
 
 def decision_table(net: Any, *, method: str = "auto", complete_only: bool = False,
                    kmax: bool = False, rank: bool = False, individual: bool = False,
-                   tol: float = TOL) -> DecisionTable:
+                   tol: Tolerance = DEFAULT_TOL) -> DecisionTable:
     """Decision table of every client-state pattern of ``net`` (cached per ``B`` and options).
 
     ``method``: ``"exact"`` (needs ``net.B_exact``), ``"float"``, or ``"auto"`` (exact when
@@ -429,7 +391,6 @@ def decision_table(net: Any, *, method: str = "auto", complete_only: bool = Fals
     """
     if method not in ("auto", "exact", "float"):
         raise ValueError(f"method must be 'auto', 'exact' or 'float', got {method!r}")
-    tol = check_tol(tol)
     sizes = [2 if complete_only else 1 + (1 << len(net.neighbors(m))) for m in range(net.M)]
     total = int(np.prod(sizes, dtype=object))
     if total > MAX_PATTERNS:
@@ -439,7 +400,7 @@ def decision_table(net: Any, *, method: str = "auto", complete_only: bool = Fals
         method = ("exact" if net.B_exact is not None and total <= EXACT_AUTO_LIMIT
                   else "float")
     key = (net.B.tobytes(), net.B.shape, net.B_exact is not None, method, complete_only,
-           kmax, rank, individual, tol)
+           kmax, rank, individual, tol.rtol, tol.atol)
     hit = _CACHE.get(key)
     if hit is not None:
         return hit

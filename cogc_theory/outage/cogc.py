@@ -40,7 +40,6 @@ References
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import math
 import numbers
@@ -52,9 +51,16 @@ import numpy as np
 import scipy.stats
 import sympy as sp
 
-from .._validate import check_real_array
+from .._linalg import ATOL, RTOL, Tolerance, gs_extend, ones_in_span
 from . import _states
-from ._states import check_tol
+from ._common import (
+    CheckedFunc,
+    check_independent,
+    check_net,
+    pi_polys,
+    poisson_binomial_cdf,
+    shannon,
+)
 
 __all__ = ["DecodableFamily", "OutageFormula", "cogc", "cogc_formula", "decodable_family"]
 
@@ -192,7 +198,7 @@ def _threshold_of(table: np.ndarray) -> int | None:
     return None
 
 
-def _subsets_decodable(net: Any, subsets: list[tuple[int, ...]], tol: float) -> np.ndarray:
+def _subsets_decodable(net: Any, subsets: list[tuple[int, ...]], tol: Tolerance) -> np.ndarray:
     """Float test of :math:`\\mathbf 1\\in\\operatorname{rowspace}(B_R)` for explicit sets."""
     M = net.M
     n = len(subsets)
@@ -203,12 +209,12 @@ def _subsets_decodable(net: Any, subsets: list[tuple[int, ...]], tol: float) -> 
     for i, R in enumerate(subsets):
         mask[i, list(R)] = True
     for m in range(M):
-        _states._gs_add(Q, rk, res, np.where(mask[:, m:m + 1], net.B[m][None, :], 0.0), tol)
-    return np.sqrt(np.einsum("ni,ni->n", res, res)) <= 100 * tol * np.sqrt(M)
+        gs_extend(Q, rk, res, np.where(mask[:, m:m + 1], net.B[m][None, :], 0.0), tol)
+    return ones_in_span(res, tol)
 
 
-def decodable_family(net: Any, *, method: str = "auto", tol: float = _states.TOL
-                     ) -> DecodableFamily:
+def decodable_family(net: Any, *, method: str = "auto", rtol: float = RTOL,
+                     atol: float = ATOL) -> DecodableFamily:
     r"""Find the decodable family :math:`\mathcal D(B)` of the network's GC matrix.
 
     For :math:`M\le` :data:`MAX_TABLE_M` every set is classified (rank tests over the
@@ -223,12 +229,10 @@ def decodable_family(net: Any, *, method: str = "auto", tol: float = _states.TOL
     method : {"auto", "exact", "float"}
         ``"exact"`` uses rational arithmetic on ``net.B_exact``; ``"auto"`` does so when ``B``
         is rational and ``M`` is small.
-    tol : float
-        Relative tolerance of the float path (see :data:`cogc_theory.outage._states.TOL`),
-        a finite number in ``[1e-12, 1e-6]`` (:data:`~cogc_theory.outage._states.TOL_MIN`,
-        :data:`~cogc_theory.outage._states.TOL_MAX`): below it rounding errors count as
-        independent directions, above it nearly dependent rows merge and vectors near the
-        span count as in it.
+    rtol, atol : float
+        Tolerances of the float path, the row-space rule of :mod:`cogc_theory._linalg`
+        shared with the decoders (:class:`~cogc_theory._linalg.Tolerance`: ``rtol`` in
+        :math:`(0, 1)`, ``atol`` in :math:`(0, 10^{-2}]`).
 
     Returns
     -------
@@ -237,10 +241,10 @@ def decodable_family(net: Any, *, method: str = "auto", tol: float = _states.TOL
     Raises
     ------
     TypeError
-        ``net`` is not a :class:`~cogc_theory.network.CooperativeNetwork` or ``tol`` is not
-        a number.
+        ``net`` is not a :class:`~cogc_theory.network.CooperativeNetwork` or a tolerance is
+        not a number.
     ValueError
-        ``tol`` outside ``[1e-12, 1e-6]``, an unknown ``method``, or a family that cannot be
+        A tolerance outside its range, an unknown ``method``, or a family that cannot be
         determined (the message points to ``ct.simulate.outage``).
 
     Examples
@@ -251,8 +255,8 @@ def decodable_family(net: Any, *, method: str = "auto", tol: float = _states.TOL
     >>> fam.threshold is None, sorted(map(sorted, fam.minimal_sets()))
     (True, [[0, 2], [0, 3], [1, 2], [1, 3]])
     """
-    _check_net(net)
-    tol = check_tol(tol)
+    check_net(net)
+    tol = Tolerance(rtol, atol)
     M = net.M
     if M <= MAX_TABLE_M:
         tab = _states.decision_table(net, method=method, complete_only=True, tol=tol)
@@ -283,103 +287,19 @@ def decodable_family(net: Any, *, method: str = "auto", tol: float = _states.TOL
 
 
 # ----------------------------------------------------------------------------- polynomials
-def _generators(exprs: list[sp.Expr]) -> tuple[list[sp.Expr], dict[sp.Expr, sp.Symbol]]:
-    """Replace each distinct non-numeric erasure expression by a fresh generator."""
-    gens: dict[sp.Expr, sp.Symbol] = {}
-    for e in exprs:
-        if e.free_symbols and e not in gens:
-            gens[e] = e if isinstance(e, sp.Symbol) else sp.Dummy(f"x{len(gens)}")
-    return list(gens.values()), gens
 
 
-def _client_polys(net: Any) -> tuple[list[sp.Poly], list[sp.Poly], dict]:
-    """:math:`\\pi_m` and :math:`1-\\pi_m` as polynomials in the erasure generators."""
-    atoms = [sp.sympify(x) for x in net.p] + [sp.sympify(x) for x in net.eps[net.link_used]]
-    gens, table = _generators(atoms)
-    gens = gens or [sp.Dummy("z")]
-
-    def P(e: Any) -> sp.Poly:
-        e = sp.sympify(e)
-        return sp.Poly(table.get(e, e), *gens)
-
-    one = sp.Poly(1, *gens)
-    pis, qs = [], []
-    for m in range(net.M):
-        term = one - P(net.p[m])
-        for k in net.neighbors(m):
-            term = term * (one - P(net.eps[m, k]))
-        pis.append(term)
-        qs.append(one - term)
-    back = {v: k for k, v in table.items() if v is not k}
-    return pis, qs, back
 
 
-def _pi_polys(net: Any) -> tuple[list[sp.Poly], list[sp.Poly], dict]:
-    r""":math:`\pi_m` and :math:`1-\pi_m` as polynomials in one generator per distinct
-    :math:`\pi_m` expression (numbers stay numbers), and the map back."""
-    pis_e = [sp.sympify(x) for x in net.success_probabilities(symbolic=True)]
-    gens_of: dict[sp.Expr, sp.Symbol] = {}
-    for e in pis_e:
-        if e.free_symbols and e not in gens_of:
-            gens_of[e] = sp.Dummy(f"pi{len(gens_of)}")
-    gens = list(gens_of.values()) or [sp.Dummy("z")]
-    pis = [sp.Poly(gens_of.get(e, e), *gens) for e in pis_e]
-    one = sp.Poly(1, *gens)
-    return pis, [one - x for x in pis], {v: k for k, v in gens_of.items()}
 
 
-def _poisson_binomial_cdf(pis: list[Any], qs: list[Any], upto: int, one: Any, zero: Any
-                          ) -> Any:
-    """:math:`\\Pr[X\\le` ``upto`` :math:`]` by the recursion over clients (any ring)."""
-    dist = [one] + [zero] * upto
-    for pi, q in zip(pis, qs, strict=True):
-        new = [d * q for d in dist]
-        for j in range(1, upto + 1):
-            new[j] = new[j] + dist[j - 1] * pi
-        dist = new
-    total = zero
-    for d in dist:
-        total = total + d
-    return total
 
 
-def _shannon(table: np.ndarray, w0: list[Any], w1: list[Any], one: Any, zero: Any) -> Any:
-    """:math:`\\sum_x T(x)\\prod_m w_{x_m}[m]` by Shannon expansion with shared sub-tables.
-
-    Equal sub-tables (same remaining clients, same truth table) are evaluated once, as in a
-    reduced binary decision diagram; a threshold family has :math:`O(M^2)` of them.
-    """
-    memo: dict[tuple[int, bytes], Any] = {}
-
-    def f(i: int, T: np.ndarray) -> Any:
-        if T.all():
-            return one
-        if not T.any():
-            return zero
-        key = (i, T.tobytes())
-        if key not in memo:
-            memo[key] = w0[i] * f(i + 1, T[0]) + w1[i] * f(i + 1, T[1])
-        return memo[key]
-
-    return f(0, np.ascontiguousarray(table))
 
 
 # ----------------------------------------------------------------------------- public API
-def _check_net(net: Any, name: str = "net") -> None:
-    from ..network import CooperativeNetwork
-
-    if not isinstance(net, CooperativeNetwork):
-        raise TypeError(f"{name} must be a CooperativeNetwork (e.g. ct.CooperativeNetwork."
-                        f"cyclic(M, s, uplink_erasure=..., link_erasure=...)), got "
-                        f"{type(net).__name__}")
 
 
-def _check_independent(net: Any, what: str, fallback: str) -> None:
-    if net.reciprocal:
-        raise ValueError(
-            f"{what} assumes independent clients, but net.reciprocal=True couples them "
-            f"(tau[m, k] == tau[k, m]); the Poisson-binomial / reliability formulas do not "
-            f"apply. Estimate it with {fallback}, which samples reciprocal links")
 
 
 def cogc(net: Any, *, symbolic: bool = False, method: str = "auto") -> float | sp.Expr:
@@ -423,8 +343,8 @@ def cogc(net: Any, *, symbolic: bool = False, method: str = "auto") -> float | s
     ...           - (1 - ((1-p)*(1-e))**4 - 4*((1-p)*(1-e))**3*(1-(1-p)*(1-e))))
     0
     """
-    _check_net(net)
-    _check_independent(net, "outage.cogc", "ct.simulate.outage(net, decoder='standard')")
+    check_net(net)
+    check_independent(net, "outage.cogc", "ct.simulate.outage(net, decoder='standard')")
     if not isinstance(symbolic, bool):
         raise TypeError(f"symbolic must be True or False, got {symbolic!r}")
     fam = decodable_family(net, method=method)
@@ -441,7 +361,7 @@ def cogc(net: Any, *, symbolic: bool = False, method: str = "auto") -> float | s
         if t > net.M:
             return 1.0
         return float(scipy.stats.poisson_binom(pi).cdf(t - 1))
-    return float(_shannon(~fam.table, list(1 - pi), list(pi), 1.0, 0.0))
+    return float(shannon(~fam.table, list(1 - pi), list(pi), 1.0, 0.0))
 
 
 def _cogc_symbolic(net: Any, fam: DecodableFamily) -> sp.Expr:
@@ -452,14 +372,14 @@ def _cogc_symbolic(net: Any, fam: DecodableFamily) -> sp.Expr:
         counts = fam.counts
         return sp.Add(*[(math.comb(M, j) - counts[j]) * pi**j * (1 - pi)**(M - j)
                         for j in range(M + 1) if math.comb(M, j) != counts[j]])
-    pis, qs, back = _pi_polys(net)
+    pis, qs, back = pi_polys(net)
     one, zero = pis[0].one, pis[0].zero
     if fam.threshold is not None:
         t = fam.threshold
-        poly = zero if t <= 0 else one if t > M else _poisson_binomial_cdf(
+        poly = zero if t <= 0 else one if t > M else poisson_binomial_cdf(
             pis, qs, t - 1, one, zero)
     else:
-        poly = _shannon(~fam.table, qs, pis, one, zero)
+        poly = shannon(~fam.table, qs, pis, one, zero)
     return sp.sympify(poly.as_expr()).xreplace(back)
 
 
@@ -498,63 +418,8 @@ class OutageFormula:
         return f"${self.latex}$"
 
 
-class _CheckedFunc:
-    """Numeric evaluation of an outage expression whose arguments are checked first.
-
-    ``expr`` is lambdified over ``syms`` (numpy); each call checks that every argument is a
-    finite real number or array and that every erasure probability of ``net`` that depends
-    on the arguments evaluates into :math:`[0, 1]`.
-    """
-
-    def __init__(self, expr: sp.Expr, syms: tuple[sp.Symbol, ...], net: Any) -> None:
-        self._raw = sp.lambdify(syms, expr, modules="numpy")
-        self.__signature__ = inspect.signature(self._raw)
-        self._names = [str(x) for x in syms]
-        erasures: dict[sp.Expr, Callable[..., Any]] = {}
-        for e in [sp.sympify(x) for x in net.p] + [sp.sympify(x) for x in
-                                                    net.eps[net.link_used]]:
-            if e.free_symbols and e.free_symbols <= set(syms) and e not in erasures:
-                erasures[e] = sp.lambdify(syms, e, modules="numpy")
-        # bare-symbol erasures first, in argument order, so the message names the argument
-        order = {x: i for i, x in enumerate(syms)}
-        self._erasures = dict(sorted(erasures.items(), key=lambda kv: order.get(kv[0],
-                                                                                len(syms))))
-
-    def __repr__(self) -> str:
-        return f"<outage function of ({', '.join(self._names)})>"
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        try:
-            bound = self.__signature__.bind(*args, **kwargs)
-        except TypeError as exc:
-            raise TypeError(f"func takes one value for each of ({', '.join(self._names)}), "
-                            f"in this order: {exc}") from exc
-        values = [bound.arguments[k] for k in self.__signature__.parameters]
-        floats = [_real_argument(v, n) for v, n in zip(values, self._names, strict=True)]
-        for e, fn in self._erasures.items():
-            with np.errstate(all="ignore"):
-                val = np.asarray(fn(*floats), dtype=float)
-            bad = ~((val >= 0) & (val <= 1))
-            if bad.any():
-                got = float(val[bad].flat[0])
-                if isinstance(e, sp.Symbol):
-                    raise ValueError(f"{e} is an erasure probability and must lie in [0, 1], "
-                                     f"got {got}")
-                raise ValueError(
-                    f"the values of ({', '.join(self._names)}) make the erasure probability "
-                    f"{e} equal {got}, outside [0, 1]; pass values for which it is a "
-                    f"probability")
-        return self._raw(*bound.args, **bound.kwargs)
 
 
-def _real_argument(value: Any, name: str) -> np.ndarray:
-    """``value`` as a finite float array, or raise naming ``name``."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a real number or array, got bool {value!r}")
-    arr = check_real_array(value, name, "a real number or array of real numbers")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or infinity), got {value!r}")
-    return arr
 
 
 def cogc_formula(net: Any, *, method: str = "auto") -> OutageFormula:
@@ -574,7 +439,7 @@ def cogc_formula(net: Any, *, method: str = "auto") -> OutageFormula:
     >>> f.symbols, bool(abs(f.func(0.2, 0.1) - cogc(net)) < 1e-12)
     ((epsilon, p), True)
     """
-    _check_net(net)
+    check_net(net)
     expr = cogc(net, symbolic=True, method=method)
     closed = expr
     pis = list(net.success_probabilities(symbolic=True))
@@ -588,4 +453,4 @@ def cogc_formula(net: Any, *, method: str = "auto") -> OutageFormula:
                             (j, 0, fam.threshold - 1))
     syms = tuple(sorted(expr.free_symbols, key=lambda x: x.name))
     return OutageFormula(expr=expr, closed_form=closed, latex=sp.latex(closed), symbols=syms,
-                         func=_CheckedFunc(expr, syms, net))
+                         func=CheckedFunc(expr, syms, net))

@@ -29,14 +29,8 @@ import sympy as sp
 from .. import channels
 from .._validate import check_square_matrix
 from . import _states
-from .cogc import (
-    _check_independent,
-    _check_net,
-    _client_polys,
-    _poisson_binomial_cdf,
-    _shannon,
-    decodable_family,
-)
+from ._common import check_independent, check_net, client_polys, poisson_binomial_cdf, shannon
+from .cogc import decodable_family
 
 __all__ = ["SNR", "Diversity", "diversity", "fading_network", "outage_polynomial"]
 
@@ -130,18 +124,18 @@ def outage_polynomial(net: Any, decoder: str = "standard") -> tuple[sp.Poly, dic
     Returns ``(poly, back)`` where ``back`` maps each generator to its erasure expression.
     ``decoder``: ``"standard"`` (CoGC) or ``"gcplus"`` (no full recovery).
     """
-    _check_net(net)
+    check_net(net)
     if decoder == "standard":
-        _check_independent(net, "fading.outage_polynomial", "ct.simulate.outage(net)")
+        check_independent(net, "fading.outage_polynomial", "ct.simulate.outage(net)")
         fam = decodable_family(net)
-        pis, qs, back = _client_polys(net)
+        pis, qs, back = client_polys(net)
         one, zero = pis[0].one, pis[0].zero
         if fam.threshold is not None:
             t = fam.threshold
-            poly = zero if t <= 0 else one if t > net.M else _poisson_binomial_cdf(
+            poly = zero if t <= 0 else one if t > net.M else poisson_binomial_cdf(
                 pis, qs, t - 1, one, zero)
         else:
-            poly = _shannon(~fam.table, qs, pis, one, zero)
+            poly = shannon(~fam.table, qs, pis, one, zero)
         return poly, back
     if decoder != "gcplus":
         raise ValueError(f"decoder must be 'standard' or 'gcplus', got {decoder!r}")
@@ -238,7 +232,7 @@ def diversity(net: Any, decoder: str = "standard", *, snr: sp.Symbol | None = No
     >>> d.order, d.constant                          # C(5, 3) (1 + 2)^3
     (3, 270)
     """
-    _check_net(net)
+    check_net(net)
     syms = net.symbols
     if snr is None:
         if len(syms) != 1:

@@ -42,7 +42,8 @@ import sympy as sp
 from .._validate import check_probability
 from ..vocabulary import SUBSET_RULES
 from . import _states
-from .cogc import OutageFormula, _check_net, _CheckedFunc
+from ._common import CheckedFunc, check_net
+from .cogc import OutageFormula
 
 __all__ = ["GCPlusOutage", "gcplus", "gcplus_distribution", "gcplus_formula",
            "gcplus_polynomial"]
@@ -94,7 +95,7 @@ def _check_rules(rules: Any) -> tuple[str, ...]:
 
 
 def _table(net: Any, method: str, rules: tuple[str, ...], what: str) -> _states.DecisionTable:
-    _check_net(net)
+    check_net(net)
     n = _states.check_enumerable(net, what, _FALLBACK)
     for r in rules:
         if r not in RULES:
@@ -133,8 +134,8 @@ def gcplus(net: Any, *, symbolic: bool = False, method: str = "auto") -> float |
         state probabilities, practical for small ``M``).
     method : {"auto", "exact", "float"}
         Rank decisions in rational arithmetic (needs ``net.B_exact``; ``"auto"`` uses it for
-        at most a few thousand patterns) or in floating point with relative tolerance
-        :data:`cogc_theory.outage._states.TOL`.
+        at most a few thousand patterns) or in floating point with the row-space rule and
+        default tolerance of :mod:`cogc_theory._linalg` (the decoders' rule).
 
     Returns
     -------
@@ -217,7 +218,7 @@ def gcplus_polynomial(net: Any, *, p: Any = None, eps: Any = None, event: str = 
     >>> sp.expand(gcplus_polynomial(net) - (1 - (1-p)**4 - 4*p*(1-p)**3*(1-e)**3))
     0
     """
-    _check_net(net)
+    check_net(net)
     if not net.is_homogeneous:
         raise ValueError("gcplus_polynomial needs a homogeneous network (one uplink and one "
                          "link erasure value); use gcplus(net, symbolic=True) otherwise")
@@ -374,9 +375,9 @@ def gcplus_formula(net: Any, *, method: str = "auto") -> OutageFormula:
     >>> f.symbols, round(float(f.func(0.2, 0.1)), 6)
     ((epsilon, p), 0.194601)
     """
-    _check_net(net)
+    check_net(net)
     expr = (gcplus_polynomial(net, method=method) if net.is_homogeneous
             else gcplus(net, symbolic=True, method=method))
     syms = tuple(sorted(expr.free_symbols, key=lambda x: x.name))
     return OutageFormula(expr=expr, closed_form=expr, latex=sp.latex(expr), symbols=syms,
-                         func=_CheckedFunc(expr, syms, net))
+                         func=CheckedFunc(expr, syms, net))

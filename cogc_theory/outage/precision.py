@@ -26,7 +26,8 @@ import sympy as sp
 
 from .._validate import check_int, check_positive
 from . import _states
-from .cogc import _check_independent, _check_net, _poisson_binomial_cdf, _shannon, decodable_family
+from ._common import check_independent, check_net, poisson_binomial_cdf, shannon
+from .cogc import decodable_family
 
 __all__ = ["DPS_DEFAULT", "DPS_MAX", "DPS_MIN", "cogc", "float64_naive_cogc", "gcplus", "to_mpf"]
 
@@ -130,9 +131,9 @@ def cogc(net: Any, *, rel_tol: float = 1e-10, dps: int | None = None) -> mpmath.
     >>> mpmath.nstr(cogc(net), 12)   # 6 (2e-17)^2 to leading order; float64 gives 0 here
     '2.4e-33'
     """
-    _check_net(net)
+    check_net(net)
     rel_tol, dps = _check_precision(rel_tol, dps)
-    _check_independent(net, "outage.precision.cogc", "ct.simulate.outage(net)")
+    check_independent(net, "outage.precision.cogc", "ct.simulate.outage(net)")
     fam = decodable_family(net)
 
     def run() -> mpmath.mpf:
@@ -144,8 +145,8 @@ def cogc(net: Any, *, rel_tol: float = 1e-10, dps: int | None = None) -> mpmath.
                 return zero
             if t > net.M:
                 return one
-            return _poisson_binomial_cdf(pis, qs, t - 1, one, zero)
-        return _shannon(~fam.table, qs, pis, one, zero)
+            return poisson_binomial_cdf(pis, qs, t - 1, one, zero)
+        return shannon(~fam.table, qs, pis, one, zero)
 
     return _adaptive(run, rel_tol, dps)
 
@@ -190,7 +191,7 @@ def gcplus(net: Any, *, rel_tol: float = 1e-10, dps: int | None = None,
     >>> mpmath.nstr(gcplus(net), 12)  # two absent, or one absent and one incomplete
     '1.8e-33'
     """
-    _check_net(net)
+    check_net(net)
     rel_tol, dps = _check_precision(rel_tol, dps)
     _states.check_enumerable(net, "outage.precision.gcplus",
                              "ct.simulate.outage(net, decoder='gcplus')")
@@ -231,8 +232,8 @@ def float64_naive_cogc(net: Any) -> float:
     ValueError
         Reciprocal links, a symbolic network, or a family that cannot be determined.
     """
-    _check_net(net)
-    _check_independent(net, "outage.precision.float64_naive_cogc", "ct.simulate.outage(net)")
+    check_net(net)
+    check_independent(net, "outage.precision.float64_naive_cogc", "ct.simulate.outage(net)")
     if net.is_symbolic:
         raise ValueError("outage.precision.float64_naive_cogc: the network is symbolic; "
                          "substitute numbers with net.subs({...})")
@@ -240,13 +241,13 @@ def float64_naive_cogc(net: Any) -> float:
     pi = np.asarray(net.success_probabilities(), dtype=float)
     q = 1.0 - pi
     if fam.table is not None:
-        ok = _shannon(fam.table, list(q), list(pi), 1.0, 0.0)
+        ok = shannon(fam.table, list(q), list(pi), 1.0, 0.0)
     else:
         # P(X >= t) = P(at most M - t clients fail to contribute): the lower tail of the
         # Poisson-binomial count of failures, roles of pi and 1 - pi swapped
         t = fam.threshold
         ok = (1.0 if t <= 0 else 0.0 if t > net.M
-              else _poisson_binomial_cdf(list(q), list(pi), net.M - t, 1.0, 0.0))
+              else poisson_binomial_cdf(list(q), list(pi), net.M - t, 1.0, 0.0))
     return float(1.0 - ok)
 
 

@@ -60,7 +60,7 @@ import sympy as sp
 
 from .._validate import check_int
 from . import _states
-from .cogc import _check_net
+from ._common import check_net
 
 __all__ = [
     "GCPlusStructure",
@@ -90,7 +90,7 @@ def state_label(net: Any, m: int, state: int) -> str:
     ValueError
         ``m`` outside ``0..M-1`` or ``state`` outside ``0..2**|N_m|``.
     """
-    _check_net(net)
+    check_net(net)
     m = check_int(m, "m", lo=0, hi=net.M - 1)
     nb = net.neighbors(m)
     state = check_int(state, "state")
@@ -228,7 +228,7 @@ def gcplus_structure(net: Any, *, method: str = "auto") -> GCPlusStructure:
     >>> S.n_patterns, int(S.table.full.sum()), len(S.minimal_full_patterns())
     (81, 20, 15)
     """
-    _check_net(net)
+    check_net(net)
     _states.check_enumerable(net, "outage.structure", "ct.simulate.outage(net, 'gcplus')",
                              limit=2_000_000)
     tab = _states.decision_table(net, method=method, rank=True, individual=True)
@@ -256,7 +256,7 @@ def compare_constructions(nets: list[Any], *, method: str = "auto") -> dict[str,
     if len(nets) < 2:
         raise ValueError("compare_constructions needs at least two networks")
     for i, n in enumerate(nets):
-        _check_net(n, f"nets[{i}]")
+        check_net(n, f"nets[{i}]")
     sup = nets[0].support
     for n in nets[1:]:
         if not np.array_equal(n.support, sup):
@@ -281,7 +281,7 @@ def _is_ring_s1(net: Any) -> bool:
 
 
 def _require_ring(net: Any) -> None:
-    _check_net(net)
+    check_net(net)
     if not _is_ring_s1(net):
         raise ValueError("this result is for the cyclic ring with s = 1: B must have support "
                          "exactly {m, m+1 mod M} in every row (e.g. codes.cyclic_repetition(M, 1))")

@@ -1,0 +1,227 @@
+"""The public decoders :func:`standard` and :func:`gcplus`: argument checks and dispatch to the
+exact or float path (see the package docstring)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .. import exact as _exact
+from .._linalg import ATOL, RTOL, check_tolerance
+from .._validate import check_bool_array, check_int, check_real_array, check_square_matrix
+from ..vocabulary import RULES
+from . import _cache
+from ._float import float_decode
+from ._rational import exact_decode
+from ._results import BatchDecodeResult, DecodeResult
+
+__all__ = ["MAX_CANDIDATES", "clear_cache", "gcplus", "standard"]
+
+#: Default cap on the candidate columns enumerated by ``rule="max-subset"``.
+MAX_CANDIDATES = 16
+
+
+def parse_matrix(X: Any, name: str, allow_batch: bool) -> tuple[bool, np.ndarray]:
+    """Return ``(is_exact, array)``: Fraction object array or float array, (M, M) or (T, M, M)."""
+    if isinstance(X, sp.MatrixBase):
+        if X.free_symbols:
+            names = sorted(map(str, X.free_symbols))
+            raise TypeError(f"{name} must contain numbers, not symbols {names}; substitute "
+                            "values first")
+        if _exact.is_exact_array(X):
+            arr = np.array(X.tolist(), dtype=object)
+            return True, to_fraction_array(arr, name)
+        return False, check_square_matrix(X, name)
+    if isinstance(X, np.ndarray) and X.dtype == object and _exact.is_exact_array(X):
+        if X.ndim not in ((2, 3) if allow_batch else (2,)):
+            raise ValueError(f"{name} must have shape (M, M)"
+                             + (" or (trials, M, M)" if allow_batch else "")
+                             + f", got {X.shape}")
+        check_square_shape(X.shape, name)
+        return True, to_fraction_array(X, name)
+    arr = check_real_array(X, name, "a real matrix (array-like of numbers, a sympy Matrix of "
+                                    "rationals, or an object array of Fractions)")
+    if arr.ndim == 2:
+        arr = check_square_matrix(arr, name)
+    elif arr.ndim == 3 and allow_batch:
+        check_square_shape(arr.shape, name)
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} must be finite; it contains NaN or infinity")
+    else:
+        want = "(M, M) or (trials, M, M)" if allow_batch else "(M, M)"
+        raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+    tiny = np.abs(arr[arr != 0]).min(initial=np.inf)
+    if tiny < np.finfo(float).tiny:
+        raise ValueError(
+            f"{name} has subnormal entries (smallest nonzero |entry| {tiny:.3g} < "
+            f"{np.finfo(float).tiny:.3g}), whose float arithmetic loses precision and whose "
+            f"certificate weights would overflow; multiply {name} by a power of two (decoding "
+            f"is invariant to scaling rows), or pass exact rationals")
+    return False, arr
+
+
+def check_square_shape(shape: tuple[int, ...], name: str) -> None:
+    if shape[-1] != shape[-2] or shape[-1] < 1:
+        raise ValueError(f"{name} must be square in its last two axes (..., M, M), got {shape}")
+
+
+def to_fraction_array(arr: np.ndarray, name: str) -> np.ndarray:
+    out = np.empty(arr.shape, dtype=object)
+    for idx in np.ndindex(*arr.shape):
+        out[idx] = _exact.as_fraction(arr[idx], f"{name}[{', '.join(map(str, idx))}]")
+    return out
+
+
+def parse_mask(mask: Any, name: str, M: int) -> np.ndarray:
+    if isinstance(mask, np.ndarray) and mask.dtype.kind == "f" and np.any(np.isnan(mask)):
+        raise TypeError(f"{name} must be a boolean array, it contains NaN")
+    return check_bool_array(mask, name, (M,), batch=True)
+
+
+def batch_shape(mat: np.ndarray, mask: np.ndarray, mat_name: str, mask_name: str) -> int | None:
+    """Number of trials, or None for one round."""
+    tm = mat.shape[0] if mat.ndim == 3 else None
+    tk = mask.shape[0] if mask.ndim == 2 else None
+    if tm is not None and tk is not None and tm != tk:
+        raise ValueError(f"{mask_name} has {tk} trials but {mat_name} has {tm}; give both the "
+                         "same leading trials axis (or a shared (M, M) matrix)")
+    return tm if tm is not None else tk
+
+
+def standard(B: Any, received: Any, *, rtol: float = RTOL,
+             atol: float = ATOL) -> DecodeResult | BatchDecodeResult:
+    r"""Standard GC decoding (CoGC): decode from the complete partial sums that arrived.
+
+    With :math:`R=\{m: \text{received}_m\}` (row :math:`m` complete *and* delivered), decoding
+    succeeds iff
+
+    .. math:: \mathbf 1 \in \operatorname{rowspace}(B_R),
+
+    and then ``weights`` :math:`a` (zero off :math:`R`) satisfy :math:`a^\top B = \mathbf 1^\top`,
+    so the server obtains :math:`\sum_k g_k = \sum_{m\in R} a_m c_m`. Otherwise the round is an
+    outage (``target = 0``). The outcome is binary: ``recovered`` is all True or all False.
+
+    Parameters
+    ----------
+    B : array_like (M, M), sympy.Matrix or object array of rationals
+        The GC matrix. Rational input selects the exact path.
+    received : array_like of bool, (M,) or (T, M)
+        Which rows are complete and arrived; a leading axis gives a batch of ``T`` rounds.
+    rtol, atol : float
+        Rank and certificate tolerances of the float path (see the module docstring):
+        ``rtol`` in :math:`(0, 1)`, ``atol`` in :math:`(0, 10^{-2}]`.
+
+    Returns
+    -------
+    DecodeResult or BatchDecodeResult
+        ``rule == "standard"``. With zero trials (``received`` of shape ``(0, M)``) an empty
+        :class:`BatchDecodeResult`.
+
+    Raises
+    ------
+    TypeError
+        ``B`` not a real matrix (complex entries, symbols, non-numbers) or ``received`` not
+        boolean (or 0/1).
+    ValueError
+        Wrong shapes, NaN or infinity in ``B``, or ``rtol`` / ``atol`` outside their ranges.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> B = np.array([[0.5, 1, 0], [0, 1, -1], [0.5, 0, 1]])
+    >>> r = standard(B, np.array([[True, False, True], [True, False, False]]))
+    >>> r.full.tolist(), r[0].weights.round(12).tolist()
+    ([True, False], [1.0, 0.0, 1.0])
+    """
+    tol = check_tolerance(rtol, atol)
+    rtol, atol = tol.rtol, tol.atol
+    is_exact, Bm = parse_matrix(B, "B", allow_batch=False)
+    M = Bm.shape[-1]
+    R = parse_mask(received, "received", M)
+    batch = batch_shape(Bm, R, "B", "received")
+    if is_exact:
+        return exact_decode(Bm, R, "standard", MAX_CANDIDATES, batch)
+    return float_decode(Bm, R, "standard", rtol, atol, MAX_CANDIDATES, batch)
+
+
+def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTOL,
+           atol: float = ATOL,
+           max_candidates: int = MAX_CANDIDATES) -> DecodeResult | BatchDecodeResult:
+    r"""GC+ decoding: use every partial sum that arrived, complete or not.
+
+    With :math:`A` the rows of the effective matrix :math:`\tilde B` that arrived, the round is a
+    **full recovery** iff :math:`\mathbf 1\in\operatorname{rowspace}(A)`. Otherwise ``rule``
+    decides the partial recovery:
+
+    * ``"max-subset"`` — the largest :math:`K` with :math:`\mathbf 1_K \in
+      \operatorname{rowspace}(A)`; ties go to the lexicographically smallest sorted ``K``;
+    * ``"individual"`` — :math:`K = \{k : e_k \in \operatorname{rowspace}(A)\}`;
+    * ``"least-squares"`` — :math:`t = \operatorname{proj}_{\operatorname{rowspace}(A)}
+      \mathbf 1`, ``recovered`` its support, ``residual`` :math:`\lVert \mathbf 1-t\rVert_2`.
+
+    :math:`K=\emptyset` is a total outage. The certificate ``weights`` :math:`a` is zero on rows
+    not used and :math:`a^\top \tilde B = t^\top`.
+
+    Parameters
+    ----------
+    Bt : array_like (M, M) or (T, M, M), sympy.Matrix, or object array of rationals
+        Effective matrix :math:`\tilde B = B\circ\tau` (a shared ``(M, M)`` matrix is broadcast
+        over the trials of ``arrived``). Rational input selects the exact path.
+    arrived : array_like of bool, (M,) or (T, M)
+        Which partial sums reached the server.
+    rule : {"max-subset", "individual", "least-squares"}
+    rtol, atol : float
+        Rank and membership/certificate tolerances of the float path: ``rtol`` in
+        :math:`(0, 1)`, ``atol`` in :math:`(0, 10^{-2}]` (see the module docstring).
+    max_candidates : int
+        Cap on the enumerated candidate columns of ``"max-subset"`` (:math:`2^{r}` subsets
+        per distinct matrix); at most 20.
+
+    Returns
+    -------
+    DecodeResult or BatchDecodeResult
+        With zero trials (``arrived`` of shape ``(0, M)`` or ``Bt`` of shape ``(0, M, M)``)
+        an empty :class:`BatchDecodeResult`.
+
+    Raises
+    ------
+    TypeError
+        ``Bt`` not a real matrix (complex entries, symbols, non-numbers), ``arrived`` not
+        boolean (or 0/1), or ``max_candidates`` not an integer.
+    ValueError
+        Unknown ``rule``, wrong shapes, NaN in ``Bt``, ``rtol`` / ``atol`` outside their
+        ranges, or a max-subset search that would
+        enumerate more than ``max_candidates`` candidate columns (a search that the
+        separation or screening tests settle without enumerating does not raise; see the
+        module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> B = np.array([[0.5, 1, 0], [0, 1, -1], [0.5, 0, 1]])
+    >>> Bt = B * np.array([[1, 0, 1], [1, 1, 1], [0, 1, 1]])   # clients 0 and 2 missed a link
+    >>> gcplus(Bt, [True, False, True]).recovered.tolist()
+    [True, False, True]
+    >>> r = gcplus(Bt, [True, False, True], rule="least-squares")
+    >>> r.full, r.target.round(12).tolist()
+    (False, [1.0, 0.0, 1.0])
+    """
+    if not isinstance(rule, str) or rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    tol = check_tolerance(rtol, atol)
+    rtol, atol = tol.rtol, tol.atol
+    max_candidates = check_int(max_candidates, "max_candidates", lo=0, hi=20)
+    is_exact, Bm = parse_matrix(Bt, "Bt", allow_batch=True)
+    M = Bm.shape[-1]
+    U = parse_mask(arrived, "arrived", M)
+    batch = batch_shape(Bm, U, "Bt", "arrived")
+    if is_exact:
+        return exact_decode(Bm, U, rule, max_candidates, batch)
+    return float_decode(Bm, U, rule, rtol, atol, max_candidates, batch)
+
+
+def clear_cache() -> None:
+    """Forget every cached decoding (the caches are keyed by matrix, rule and tolerances)."""
+    _cache.clear()

@@ -1,0 +1,109 @@
+"""The float path: trials keyed and cached, each distinct matrix decoded once by the
+Gram–Schmidt engine, and by the SVD engine where that result does not stand."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._linalg import scale_rows
+from ._cache import get_cache, pack, unpack
+from ._gs import decode_gs
+from ._results import BatchDecodeResult, DecodeResult, empty_batch
+from ._svd import decode_svd
+
+__all__ = ["FAST_RULES", "decode_stack", "float_decode"]
+
+FAST_RULES = ("max-subset", "individual", "least-squares")   # Gram–Schmidt first
+_GS_BLOCK = 2048          # matrices per Gram–Schmidt block
+
+
+def decode_stack(A: np.ndarray, mode: str, rtol: float, atol: float,
+                 maxc: int) -> dict[str, np.ndarray]:
+    """Decode a stack of used-row matrices ``A`` (n, M, M); unused rows are zero.
+
+    The rows are scaled by exact powers of two (:func:`cogc_theory._linalg.scale_rows`), so
+    every decision is invariant to scaling rows; the weights are scaled back and the
+    certificate is verified against the given rows: a claim whose weights are not finite or
+    miss the target by more than ``atol`` is downgraded to a total outage.
+    """
+    As, e = scale_rows(A)
+    res = _decode_scaled(As, mode, rtol, atol, maxc)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        w = np.ldexp(res["weights"], -e)                  # a_i = a_s,i 2^-e_i
+        cert = np.abs((w[:, :, None] * A).sum(axis=1) - res["target"]).max(axis=1,
+                                                                           initial=0.0)
+    bad = ~(np.isfinite(w).all(axis=1) & (cert <= atol))
+    res["weights"], res["cert_error"] = w, cert
+    if bad.any():
+        res["target"][bad] = 0.0
+        res["weights"][bad] = 0.0
+        res["cert_error"][bad] = 0.0
+        res["full"] = res["full"] & ~bad
+        res["recovered"][bad] = False
+        res["residual"][bad] = np.sqrt(A.shape[-1])
+        res["downgraded"] = res["downgraded"] | bad
+    return res
+
+
+def _decode_scaled(A: np.ndarray, mode: str, rtol: float, atol: float,
+                   maxc: int) -> dict[str, np.ndarray]:
+    """Rules in ``FAST_RULES`` go through :func:`decode_gs` and the SVD engine only for the
+    matrices whose Gram–Schmidt result does not stand; the other rules through
+    :func:`decode_svd`."""
+    n = A.shape[0]
+    if mode not in FAST_RULES or n == 0:
+        return decode_svd(A, mode, rtol, atol, maxc)
+    parts = [decode_gs(A[lo:lo + _GS_BLOCK], mode, rtol, atol, maxc)
+             for lo in range(0, n, _GS_BLOCK)]              # blocks of matrices, not trials
+    res = {f: np.concatenate([p[0][f] for p in parts]) for f in parts[0][0]}
+    redo = np.flatnonzero(~np.concatenate([p[1] for p in parts]))
+    if redo.size:
+        sub = decode_svd(A[redo], mode, rtol, atol, maxc)
+        for f, v in res.items():
+            v[redo] = sub[f]
+    return res
+
+
+def float_decode(Bm: np.ndarray, mask: np.ndarray, mode: str, rtol: float, atol: float,
+                  maxc: int, batch: int | None) -> DecodeResult | BatchDecodeResult:
+    M = Bm.shape[-1]
+    T = 1 if batch is None else batch
+    if T == 0:
+        return empty_batch(M, mode)
+    masks = np.broadcast_to(mask, (T, M))
+    params = (mode, rtol, atol, maxc)
+    if Bm.ndim == 2:
+        # A depends on the trial only through the mask: key = mask bits
+        base = np.ascontiguousarray(Bm)
+        keys = pack(masks)
+        cache = get_cache(("shared", M, base.tobytes()) + params, M, M, T)
+
+        def compute(k: np.ndarray) -> dict[str, np.ndarray]:
+            m = unpack(k, M)
+            return decode_stack(np.where(m[:, :, None], base, 0.0), mode, rtol, atol, maxc)
+    else:
+        Bs = np.broadcast_to(Bm, (T, M, M))
+        nz = (Bs != 0) & masks[:, :, None]
+        first = np.argmax(nz, axis=0)                               # a trial where nonzero
+        base = np.take_along_axis(Bs, first[None], axis=0)[0]
+        base = np.where(np.any(nz, axis=0), base, 0.0)
+        if np.all((Bs == base) | ~nz):
+            # every trial is base with entries zeroed: key = nonzero pattern of A
+            L = M * M
+            keys = pack(nz.reshape(T, L))
+            cache = get_cache(("pattern", M, base.tobytes()) + params, L, M, T)
+
+            def compute(k: np.ndarray) -> dict[str, np.ndarray]:
+                pat = unpack(k, L).reshape(-1, M, M)
+                return decode_stack(np.where(pat, base, 0.0), mode, rtol, atol, maxc)
+        else:
+            A = np.ascontiguousarray(np.where(nz, Bs, 0.0))
+            keys = A.reshape(T, M * M).view(f"V{8 * M * M}").ravel()
+            cache = get_cache(("raw", M) + params, 8 * M * M * 8, M, T)
+
+            def compute(k: np.ndarray) -> dict[str, np.ndarray]:
+                Ak = np.ascontiguousarray(k).view(np.float64).reshape(-1, M, M)
+                return decode_stack(Ak.copy(), mode, rtol, atol, maxc)
+    res = cache.lookup(keys, compute)
+    out = BatchDecodeResult(**res, rule=mode, exact=False)
+    return out if batch is not None else out[0]

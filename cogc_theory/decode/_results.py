@@ -1,0 +1,137 @@
+"""Result objects of the decoders: one round (:class:`DecodeResult`) and batched
+(:class:`BatchDecodeResult`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["FIELDS", "BatchDecodeResult", "DecodeResult", "empty_batch"]
+
+
+@dataclass(frozen=True, eq=False)
+class DecodeResult:
+    r"""Outcome of decoding one round.
+
+    Attributes
+    ----------
+    full : bool
+        :math:`\mathbf 1 \in \operatorname{rowspace}(A)`: the whole sum :math:`\sum_k g_k`.
+    recovered : ndarray of bool, (M,)
+        The set :math:`K` whose gradients enter the recovered sum (all on full recovery, none
+        on outage; for ``"least-squares"`` the support of ``target``).
+    weights : ndarray (M,)
+        Certificate :math:`a`, zero on rows not used, with ``weights @ Bt == target``.
+        Float, or object array of :class:`~fractions.Fraction` on the exact path.
+    target : ndarray (M,)
+        :math:`t`: all ones (full), :math:`\mathbf 1_K` (subset rules, standard), or the
+        projection of :math:`\mathbf 1` (least-squares). The server obtains :math:`t^\top g`.
+    rank : int
+        Rank of the matrix of used rows.
+    residual : float
+        :math:`\lVert \mathbf 1 - t\rVert_2` (0 on full recovery).
+    cert_error : float
+        :math:`\max_k|(a^\top A - t)_k|` as computed (0 on the exact path).
+    downgraded : bool
+        The float path found a recovery whose certificate failed and reported an outage.
+    rule : str
+        ``"standard"`` or the GC+ rule.
+    exact : bool
+        Whether exact rational arithmetic was used.
+    """
+
+    full: bool
+    recovered: np.ndarray
+    weights: np.ndarray
+    target: np.ndarray
+    rank: int
+    residual: float
+    cert_error: float
+    downgraded: bool
+    rule: str
+    exact: bool
+
+    @property
+    def size(self) -> int:
+        """:math:`|K|`, the number of gradients in the recovered sum."""
+        return int(np.count_nonzero(self.recovered))
+
+    @property
+    def outage(self) -> bool:
+        """Total outage: nothing recovered (:math:`K=\\emptyset`)."""
+        return not bool(np.any(self.recovered))
+
+    def __repr__(self) -> str:
+        K = np.flatnonzero(self.recovered).tolist()
+        return (f"DecodeResult(rule={self.rule!r}, full={self.full}, K={K}, rank={self.rank}, "
+                f"residual={self.residual:.3g}, exact={self.exact})")
+
+
+@dataclass(frozen=True, eq=False)
+class BatchDecodeResult:
+    """Outcomes of decoding ``T`` rounds: the fields of :class:`DecodeResult` with a leading axis.
+
+    ``full`` (T,), ``recovered`` (T, M), ``weights`` (T, M), ``target`` (T, M), ``rank`` (T,),
+    ``residual`` (T,), ``cert_error`` (T,), ``downgraded`` (T,). ``len(r)`` is ``T`` and
+    ``r[i]`` is the :class:`DecodeResult` of trial ``i``.
+    """
+
+    full: np.ndarray
+    recovered: np.ndarray
+    weights: np.ndarray
+    target: np.ndarray
+    rank: np.ndarray
+    residual: np.ndarray
+    cert_error: np.ndarray
+    downgraded: np.ndarray
+    rule: str
+    exact: bool
+
+    @property
+    def size(self) -> np.ndarray:
+        """:math:`|K|` per trial, int (T,)."""
+        return np.count_nonzero(self.recovered, axis=1)
+
+    @property
+    def outage(self) -> np.ndarray:
+        """Total outage per trial, bool (T,)."""
+        return ~np.any(self.recovered, axis=1)
+
+    def __len__(self) -> int:
+        return int(self.full.shape[0])
+
+    def __getitem__(self, i: int) -> DecodeResult:
+        if not isinstance(i, int | np.integer):
+            raise TypeError(f"index must be an integer, got {type(i).__name__}")
+        i = int(i)
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"trial index {i} out of range for {len(self)} trials")
+        return DecodeResult(
+            full=bool(self.full[i]), recovered=self.recovered[i], weights=self.weights[i],
+            target=self.target[i], rank=int(self.rank[i]), residual=float(self.residual[i]),
+            cert_error=float(self.cert_error[i]), downgraded=bool(self.downgraded[i]),
+            rule=self.rule, exact=self.exact)
+
+    def __iter__(self) -> Iterator[DecodeResult]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __repr__(self) -> str:
+        return (f"BatchDecodeResult(rule={self.rule!r}, trials={len(self)}, "
+                f"full={int(self.full.sum())}, outage={int(self.outage.sum())}, "
+                f"exact={self.exact})")
+
+
+FIELDS = ("full", "recovered", "weights", "target", "rank", "residual", "cert_error",
+           "downgraded")
+
+
+def empty_batch(M: int, mode: str) -> BatchDecodeResult:
+    """The float path's result for zero trials (no cache involved)."""
+    return BatchDecodeResult(
+        full=np.zeros(0, dtype=bool), recovered=np.zeros((0, M), dtype=bool),
+        weights=np.zeros((0, M)), target=np.zeros((0, M)), rank=np.zeros(0, dtype=np.int64),
+        residual=np.zeros(0), cert_error=np.zeros(0), downgraded=np.zeros(0, dtype=bool),
+        rule=mode, exact=False)

@@ -1,0 +1,94 @@
+"""The SVD engine: the reference decoder of the float path (one stacked SVD per block).
+
+Rank, kernel and membership follow :mod:`cogc_theory._linalg` (the rows arrive scaled by
+:func:`cogc_theory._linalg.scale_rows`); the certificate is :math:`a = tA_r^+`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._linalg import Tolerance, svd_kernel
+from ._subsets import subset_order, too_many
+
+__all__ = ["decode_svd"]
+
+_CHUNK = 1 << 22          # floats per enumeration block
+
+
+def decode_svd(A: np.ndarray, mode: str, rtol: float, atol: float,
+                maxc: int) -> dict[str, np.ndarray]:
+    """Decode a stack of scaled used-row matrices ``A`` (n, M, M) via stacked SVDs."""
+    n, M, _ = A.shape
+    used = np.any(A != 0, axis=2)
+    U, S, Vh, nonzero, rank, N = svd_kernel(A, Tolerance(rtol, atol))   # N[:, k, j]: col j
+    d1 = N.sum(axis=1)                                     # 1^T N, (n, M)
+    full = np.sqrt(np.einsum("nj,nj->n", d1, d1)) <= atol
+    if mode == "standard":
+        target = np.repeat(full[:, None], M, axis=1).astype(float)
+    elif mode == "least-squares":
+        proj = 1.0 - np.einsum("nj,nkj->nk", d1, N)
+        target = np.where(full[:, None], 1.0, proj)
+    else:
+        K = np.sqrt(np.einsum("nkj,nkj->nk", N, N)) <= atol    # individually recoverable
+        if mode == "max-subset":
+            cand = ~K & np.any(A != 0, axis=1) & ~full[:, None]
+            K |= _max_subset_extra(N, cand, rank, atol, maxc)
+        K[full] = True
+        target = K.astype(float)
+    inv_s = np.divide(1.0, S, out=np.zeros_like(S), where=nonzero)
+    coef = np.einsum("nk,njk->nj", target, Vh) * inv_s
+    w = np.einsum("nj,nij->ni", coef, U) * used
+    cert = np.abs(np.einsum("ni,nik->nk", w, A) - target).max(axis=1)
+    bad = ~(cert <= atol)                                  # NaN is never a certificate
+    if np.any(bad):
+        target[bad] = 0.0
+        w[bad] = 0.0
+        cert[bad] = 0.0
+        full = full & ~bad
+    if mode == "least-squares":
+        recovered = np.abs(target) > atol
+    else:
+        recovered = target > 0.5
+    residual = np.sqrt(np.einsum("nk,nk->n", 1.0 - target, 1.0 - target))
+    return {"full": full, "recovered": recovered, "weights": w, "target": target,
+            "rank": rank.astype(np.int64), "residual": residual, "cert_error": cert,
+            "downgraded": bad}
+
+
+def _max_subset_extra(N: np.ndarray, cand: np.ndarray, rank: np.ndarray, atol: float,
+                      maxc: int) -> np.ndarray:
+    """The best subset of the candidate columns, per matrix; bool (n, M)."""
+    n, M, _ = N.shape
+    extra = np.zeros((n, M), dtype=bool)
+    if n == 0 or not cand.any():
+        return extra
+    # Separation test: if some unit v has N[k] . v > atol for every candidate k, every
+    # nonempty candidate subset sums to a vector of norm > atol, so only the empty set fits.
+    # Try v along the sum of the normalised candidate rows (exact for one kernel dimension).
+    norms = np.sqrt(np.einsum("nkj,nkj->nk", N, N))
+    unit = N / np.where(norms > 0, norms, 1.0)[:, :, None]
+    v = np.einsum("nkj,nk->nj", unit, cand)
+    v /= np.maximum(np.sqrt(np.einsum("nj,nj->n", v, v)), 1e-300)[:, None]
+    along = np.einsum("nkj,nj->nk", N, v)
+    separated = np.all(~cand | (along > atol), axis=1)
+    cand = cand & ~separated[:, None]
+    r = cand.sum(axis=1)
+    if r.max() == 0:
+        return extra
+    if r.max() > maxc:
+        raise too_many(int(r.max()), maxc)
+    for rv in np.unique(r[r > 0]).tolist():
+        idx = np.flatnonzero(r == rv)
+        d = int(M - rank[idx].min())                       # kernel columns are the last d
+        masks = subset_order(rv)
+        maskf = masks.astype(float)
+        cols = np.argsort(~cand[idx], axis=1, kind="stable")[:, :rv]
+        Nc = np.take_along_axis(N[idx][:, :, M - d:], cols[:, :, None], axis=1)  # (m, rv, d)
+        step = max(1, _CHUNK // ((1 << rv) * d))
+        for lo in range(0, idx.size, step):                # blocks of matrices, not trials
+            sums = np.matmul(maskf, Nc[lo:lo + step])          # (c, 2**rv, d)
+            ok = np.einsum("csd,csd->cs", sums, sums) <= atol * atol
+            first = ok.argmax(axis=1)                           # the empty set always fits
+            extra[idx[lo:lo + step, None], cols[lo:lo + step]] = masks[first]
+    return extra
