@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from cogc_theory import codes
-from cogc_theory.codes import _spans_ones_float
+from cogc_theory._linalg import Tolerance, span_contains
 
 GRID = [(10, 1), (10, 2), (10, 3), (20, 4), (40, 8)]
 
@@ -80,7 +80,7 @@ def extra_decodable_sets(B: np.ndarray, s: int) -> int:
     n = 0
     for r in range(1, M - s):
         keep = np.array(list(itertools.combinations(range(M), r)))
-        n += int(_spans_ones_float(B[keep], codes.RTOL, codes.ATOL).sum())
+        n += int(span_contains(B[keep], None, Tolerance(codes.RTOL, codes.ATOL)).sum())
     return n
 
 
@@ -103,7 +103,7 @@ def gcplus_decisions(B: np.ndarray, s: int) -> np.ndarray:
     A = np.stack([per_client[m][idx[:, m]] for m in range(M)], axis=1)  # (n, M, M)
     out = np.empty(A.shape[0], dtype=bool)
     for i in range(0, A.shape[0], 8192):
-        out[i:i + 8192] = _spans_ones_float(A[i:i + 8192], codes.RTOL, codes.ATOL)
+        out[i:i + 8192] = span_contains(A[i:i + 8192], None, Tolerance(codes.RTOL, codes.ATOL))
     return out
 
 

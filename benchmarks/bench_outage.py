@@ -54,12 +54,12 @@ def main() -> None:
     n_naive = 2 ** (args.M + links)
     n_states = _states.n_patterns(net)
 
-    _states._CACHE.clear()
+    _states.CACHE.clear()
     t0 = time.perf_counter()
     val = ct.outage.gcplus(net)
     t_exact = time.perf_counter() - t0
 
-    _states._CACHE.clear()
+    _states.CACHE.clear()
     t0 = time.perf_counter()
     d = ct.outage.gcplus_distribution(net, rules=("individual",))
     t_dist = time.perf_counter() - t0

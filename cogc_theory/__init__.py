@@ -10,6 +10,10 @@ The public API (see ``SPEC.md`` section 7 and the README)::
     ct.simulate.outage(net, decoder="standard", trials=100_000, seed=0)
     ct.simulate.train(net, problem="digits", scheme="gcplus", rounds=200, trials=20, seed=0)
 
+**What is public** is decided here, in one place: ``CooperativeNetwork`` and the modules in
+``__all__`` (each re-exports its public names; SPEC section 7 names the stable core). The
+``cogc`` command is :mod:`cogc_theory.cli` (``cli.main(argv)`` runs it from Python).
+Modules whose names start with an underscore are internal (see ``ARCHITECTURE.md``).
 Submodules are imported lazily so that ``import cogc_theory`` stays fast.
 """
 
@@ -20,13 +24,31 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"codes", "decode", "exact", "outage", "simulate", "bounds", "testing", "sweep",
-               "plots", "channels"}
+#: The public modules (imported on first use).
+MODULES = ("bounds", "channels", "codes", "config", "decode", "exact", "network", "outage",
+           "plots", "proofs", "report", "simulate", "sweep", "testing", "validation",
+           "vocabulary")
+_LAZY = set(MODULES) | {"cli"}
 
-__all__ = ["CooperativeNetwork", "codes", "decode", "outage", "simulate", "bounds", "__version__"]
+__all__ = ["CooperativeNetwork", "__version__", *MODULES]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import bounds, codes, decode, outage, simulate  # noqa: F401
+    from . import (  # noqa: F401
+        bounds,
+        channels,
+        codes,
+        config,
+        decode,
+        exact,
+        network,
+        outage,
+        plots,
+        report,
+        simulate,
+        sweep,
+        testing,
+        vocabulary,
+    )
     from .network import CooperativeNetwork  # noqa: F401
 
 
@@ -35,10 +57,10 @@ def __getattr__(name: str) -> Any:
         from .network import CooperativeNetwork
 
         return CooperativeNetwork
-    if name in _SUBMODULES:
+    if name in _LAZY:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'cogc_theory' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(__all__) | _SUBMODULES)
+    return sorted(set(__all__) | _LAZY)

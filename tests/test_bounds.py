@@ -682,10 +682,10 @@ def test_auto_rule_falls_back_to_individual_reusing_one_enumeration(monkeypatch)
     net = ct.CooperativeNetwork(Bx, float(p), float(e))
     monkeypatch.setattr(gmod, "MAX_SUBSET_WORK", 0)          # refuse every max-subset search
     monkeypatch.setattr(_states, "EXACT_AUTO_LIMIT", 0)      # float decisions (as at M = 10)
-    monkeypatch.setattr(_states, "_CACHE", {})
+    monkeypatch.setattr(_states, "CACHE", {})
     calls = []
-    real = _states._float_table
-    monkeypatch.setattr(_states, "_float_table",
+    real = _states.float_table
+    monkeypatch.setattr(_states, "float_table",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
     pmf, used = bounds._gcplus_pmf(net, "auto")
     assert used == "individual"

@@ -169,7 +169,7 @@ class DecisionTable:
     method: str
 
 
-def _float_table(rows: list[np.ndarray], tol: Tolerance, *, prune_full: bool = True,
+def float_table(rows: list[np.ndarray], tol: Tolerance, *, prune_full: bool = True,
                  prune_cover: bool = True, leaf: int = 20000) -> tuple[
                      np.ndarray, np.ndarray, np.ndarray]:
     r"""Float decision table ``(full, rank, k_individual)``, shape ``(n_0, ..., n_{M-1})`` each.
@@ -378,7 +378,7 @@ def _exact_table(rows: list[list[list[Fraction]]], want_kmax: bool) -> tuple[
 
 
 # ----------------------------------------------------------------------------- public entry
-_CACHE: dict[tuple, DecisionTable] = {}
+CACHE: dict[tuple, DecisionTable] = {}
 
 
 def decision_table(net: Any, *, method: str = "auto", complete_only: bool = False,
@@ -401,7 +401,7 @@ def decision_table(net: Any, *, method: str = "auto", complete_only: bool = Fals
                   else "float")
     key = (net.B.tobytes(), net.B.shape, net.B_exact is not None, method, complete_only,
            kmax, rank, individual, tol.rtol, tol.atol)
-    hit = _CACHE.get(key)
+    hit = CACHE.get(key)
     if hit is not None:
         return hit
     rows = state_rows(net, exact=method == "exact", complete_only=complete_only)
@@ -415,7 +415,7 @@ def decision_table(net: Any, *, method: str = "auto", complete_only: bool = Fals
         full, rk, kind = base.full, None, base.k_individual
         km = _float_kmax(rows, full, tol)
     else:
-        full, rk, kind = _float_table(rows, tol, prune_full=not rank,
+        full, rk, kind = float_table(rows, tol, prune_full=not rank,
                                       prune_cover=not (rank or individual))
         km = None
     if not rank:
@@ -426,9 +426,9 @@ def decision_table(net: Any, *, method: str = "auto", complete_only: bool = Fals
         if a is not None:
             a.setflags(write=False)
     table = DecisionTable(full=full, rank=rk, k_individual=kind, k_max=km, method=method)
-    if len(_CACHE) > 16:
-        _CACHE.clear()
-    _CACHE[key] = table
+    if len(CACHE) > 16:
+        CACHE.clear()
+    CACHE[key] = table
     return table
 
 
