@@ -196,6 +196,10 @@ class CooperativeNetwork:
             self.B_exact = sp.ImmutableMatrix(B)
         self.s: int | None = None
         """Straggler tolerance of ``B`` when the network was built from a named code."""
+        self.threshold: int | None = None
+        """``t`` when the code's construction guarantees (by a theorem, not by rank tests)
+        that exactly the client sets of size ``>= t`` decode; ``None``: not known, verified
+        where needed (:func:`cogc_theory.outage.decodable_family`)."""
         B_float = check_square_matrix(B, "B")
         B_float.setflags(write=False)
         self.B: np.ndarray = B_float
@@ -379,7 +383,7 @@ class CooperativeNetwork:
             eps[m, k] = sub(self.eps[m, k])
         B = self.B_exact if self.B_exact is not None else self.B
         net = type(self)(B, p, eps, reciprocal=self.reciprocal, memory=self.memory)
-        net.s = self.s
+        net.s, net.threshold = self.s, self.threshold
         return net
 
     def with_erasures(self, *, uplink_erasure: Any = None,
@@ -389,7 +393,7 @@ class CooperativeNetwork:
         p = self.p if uplink_erasure is None else uplink_erasure
         eps = self.eps if link_erasure is None else link_erasure
         net = type(self)(B, p, eps, reciprocal=self.reciprocal, memory=self.memory)
-        net.s = self.s
+        net.s, net.threshold = self.s, self.threshold
         return net
 
     def success_probabilities(self, *, symbolic: bool = False) -> np.ndarray:

@@ -678,7 +678,7 @@ def test_auto_rule_falls_back_to_individual_reusing_one_enumeration(monkeypatch)
     gmod = importlib.import_module("cogc_theory.outage.gcplus")  # the module, not the function
 
     p, e = Fraction(1, 10), Fraction(1, 5)
-    Bx = cyclic_exact(4, 1, seed=0)                            # rational B: exact oracle
+    Bx = cyclic_exact(5, 2, seed=0)         # rational B: exact oracle (no structured route)
     net = ct.CooperativeNetwork(Bx, float(p), float(e))
     monkeypatch.setattr(gmod, "MAX_SUBSET_WORK", 0)          # refuse every max-subset search
     monkeypatch.setattr(_states, "EXACT_AUTO_LIMIT", 0)      # float decisions (as at M = 10)
@@ -690,9 +690,9 @@ def test_auto_rule_falls_back_to_individual_reusing_one_enumeration(monkeypatch)
     pmf, used = bounds._gcplus_pmf(net, "auto")
     assert used == "individual"
     assert len(calls) == 1
-    B = [[Fraction(int(x.p), int(x.q)) for x in Bx.row(m)] for m in range(4)]
-    eps = {(m, k): e for m in range(4) for k in net.neighbors(m)}
-    ref = brute_force(B, [p] * 4, eps)["size_individual"]
+    B = [[Fraction(int(x.p), int(x.q)) for x in Bx.row(m)] for m in range(5)]
+    eps = {(m, k): e for m in range(5) for k in net.neighbors(m)}
+    ref = brute_force(B, [p] * 5, eps)["size_individual"]
     assert [float(x) for x in pmf] == pytest.approx([float(x) for x in ref], rel=1e-12,
                                                     abs=1e-15)
     with pytest.raises(ValueError, match="max-subset"):

@@ -75,12 +75,13 @@ def test_closed_forms_equal_brute_force_reference(case: dict) -> None:
 
 @pytest.mark.parametrize("case", _ref_cases(), ids=lambda c: c["name"])
 def test_float_decisions_equal_reference(case: dict) -> None:
-    """The float path (tolerance TOL) on the float copy of B gives the same probabilities."""
+    """The float path (the row-space rule of _linalg) on the float copy of B, enumerating
+    the client states, gives the same probabilities."""
     net = _net_of(case)
     Bf = np.array(net.B, dtype=float)
     p, eps = net.numeric()
     netf = ct.CooperativeNetwork(Bf, p, eps)
-    d = outage.gcplus_distribution(netf, method="float")
+    d = outage.gcplus_distribution(netf, method="float", route="enumeration")
     assert d.method == "float"
     assert d.no_full == pytest.approx(float(_fr(case["gcplus"])), rel=1e-12)
     np.testing.assert_allclose(d.size_pmf["max-subset"],

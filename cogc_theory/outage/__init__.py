@@ -6,6 +6,9 @@ r"""Exact outage analysis of CoGC and GC+ (SPEC section 4, items 1–4).
 * :func:`gcplus` — :math:`P(\text{no full recovery})` under GC+, exact by enumeration of
   client states; :func:`gcplus_distribution` adds partial recovery, total outage and the law
   of :math:`|K|` for each partial rule (:mod:`.gcplus`).
+* :func:`explain` — which exact route a call takes (independent blocks, a threshold family,
+  the s = 1 ring's closed form, or enumeration), why, and its cost as :math:`M` grows
+  (:mod:`._routes`); every function above takes ``route="auto"`` or a route's name.
 * :mod:`.structure` — which client-state patterns leave :math:`\mathbf 1` in the row space,
   minimal patterns, rank distribution, and the cyclic ring with :math:`s=1` solved for any
   :math:`M` by a transfer matrix.
@@ -24,6 +27,7 @@ True
 """
 
 from . import fading, precision, structure
+from ._routes import Route, explain
 from .cogc import DecodableFamily, OutageFormula, cogc, cogc_formula, decodable_family
 from .gcplus import (
     GCPlusOutage,
@@ -37,9 +41,11 @@ __all__ = [
     "DecodableFamily",
     "GCPlusOutage",
     "OutageFormula",
+    "Route",
     "cogc",
     "cogc_formula",
     "decodable_family",
+    "explain",
     "gcplus",
     "gcplus_distribution",
     "gcplus_formula",

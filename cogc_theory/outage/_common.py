@@ -12,8 +12,8 @@ import sympy as sp
 
 from .._validate import check_real_array
 
-__all__ = ["CheckedFunc", "check_independent", "check_net", "client_polys", "generators",
-           "pi_polys", "poisson_binomial_cdf", "real_argument", "shannon"]
+__all__ = ["CheckedFunc", "check_independent", "check_method", "check_net", "client_polys",
+           "generators", "pi_polys", "poisson_binomial_cdf", "real_argument", "shannon"]
 
 
 def generators(exprs: list[sp.Expr]) -> tuple[list[sp.Expr], dict[sp.Expr, sp.Symbol]]:
@@ -171,3 +171,10 @@ def real_argument(value: Any, name: str) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or infinity), got {value!r}")
     return arr
+
+
+def check_method(method: Any) -> str:
+    """``method`` of the decision tables: ``"auto"``, ``"exact"`` or ``"float"``."""
+    if not isinstance(method, str) or method not in ("auto", "exact", "float"):
+        raise ValueError(f"method must be 'auto', 'exact' or 'float', got {method!r}")
+    return method

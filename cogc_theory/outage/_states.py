@@ -170,7 +170,8 @@ class DecisionTable:
 
 
 def float_table(rows: list[np.ndarray], tol: Tolerance, *, prune_full: bool = True,
-                 prune_cover: bool = True, leaf: int = 20000) -> tuple[
+                prune_cover: bool = True, raw_individual: bool = False,
+                leaf: int = 20000) -> tuple[
                      np.ndarray, np.ndarray, np.ndarray]:
     r"""Float decision table ``(full, rank, k_individual)``, shape ``(n_0, ..., n_{M-1})`` each.
 
@@ -182,6 +183,9 @@ def float_table(rows: list[np.ndarray], tol: Tolerance, *, prune_full: bool = Tr
     * ``prune_cover``: a coordinate that no arrived row touches and that no later client's
       support contains can never be reached, so the subtree is not full (``rank`` and
       ``k_individual`` are then left at -1).
+
+    With ``raw_individual`` (needs ``prune_full=False``) ``k_individual`` counts the
+    :math:`e_k` in the span even where :math:`\mathbf 1` is (instead of ``M``).
     """
     M = len(rows)
     sizes = [r.shape[0] for r in rows]
@@ -239,7 +243,8 @@ def float_table(rows: list[np.ndarray], tol: Tolerance, *, prune_full: bool = Tr
                     return
         f = ones_in_span(res, tol)
         ki = (unit_distances(Q) <= tol.atol).sum(axis=1)
-        ki[f] = M
+        if not raw_individual:
+            ki[f] = M
         idx = base + fi
         full[idx] = f
         rank[idx] = rk
@@ -338,7 +343,8 @@ def _exact_kernel(basis: list[tuple[int, list[Fraction]]], M: int) -> list[list[
     return out
 
 
-def _exact_table(rows: list[list[list[Fraction]]], want_kmax: bool) -> tuple[
+def _exact_table(rows: list[list[list[Fraction]]], want_kmax: bool,
+                 raw_individual: bool = False) -> tuple[
         np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     M = len(rows)
     sizes = [len(r) for r in rows]
@@ -355,7 +361,7 @@ def _exact_table(rows: list[list[list[Fraction]]], want_kmax: bool) -> tuple[
             in1 = not any(_reduce(basis, ones))
             full[prefix] = in1
             rank[prefix] = len(basis)
-            if in1:
+            if in1 and not raw_individual:
                 kind[prefix] = M
                 if kmax is not None:
                     kmax[prefix] = M
@@ -383,11 +389,14 @@ CACHE: dict[tuple, DecisionTable] = {}
 
 def decision_table(net: Any, *, method: str = "auto", complete_only: bool = False,
                    kmax: bool = False, rank: bool = False, individual: bool = False,
+                   raw_individual: bool = False,
                    tol: Tolerance = DEFAULT_TOL) -> DecisionTable:
     """Decision table of every client-state pattern of ``net`` (cached per ``B`` and options).
 
     ``method``: ``"exact"`` (needs ``net.B_exact``), ``"float"``, or ``"auto"`` (exact when
-    ``B`` is rational and there are at most :data:`EXACT_AUTO_LIMIT` patterns).
+    ``B`` is rational and there are at most :data:`EXACT_AUTO_LIMIT` patterns). With
+    ``raw_individual`` the ``k_individual`` table counts the :math:`e_k` in the row space
+    also on full patterns (instead of ``M``): the blocks route combines it across blocks.
     """
     if method not in ("auto", "exact", "float"):
         raise ValueError(f"method must be 'auto', 'exact' or 'float', got {method!r}")
@@ -400,13 +409,17 @@ def decision_table(net: Any, *, method: str = "auto", complete_only: bool = Fals
         method = ("exact" if net.B_exact is not None and total <= EXACT_AUTO_LIMIT
                   else "float")
     key = (net.B.tobytes(), net.B.shape, net.B_exact is not None, method, complete_only,
-           kmax, rank, individual, tol.rtol, tol.atol)
+           kmax, rank, individual, raw_individual, tol.rtol, tol.atol)
     hit = CACHE.get(key)
     if hit is not None:
         return hit
     rows = state_rows(net, exact=method == "exact", complete_only=complete_only)
     if method == "exact":
-        full, rk, kind, km = _exact_table(rows, kmax)
+        full, rk, kind, km = _exact_table(rows, kmax, raw_individual)
+    elif raw_individual:
+        full, rk, kind = float_table(rows, tol, prune_full=False, prune_cover=False,
+                                     raw_individual=True)
+        km = _float_kmax(rows, full, tol) if kmax else None
     elif kmax and not rank:
         # the max-subset search needs only ``full``: take it (and the individual rule) from
         # the cached individual table, which gcplus's cost pre-check has already built
@@ -420,7 +433,7 @@ def decision_table(net: Any, *, method: str = "auto", complete_only: bool = Fals
         km = None
     if not rank:
         rk = None
-    if not (individual or kmax or method == "exact"):
+    if not (individual or raw_individual or kmax or method == "exact"):
         kind = None
     for a in (full, rk, kind, km):
         if a is not None:

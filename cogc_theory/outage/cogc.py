@@ -52,10 +52,11 @@ import scipy.stats
 import sympy as sp
 
 from .._linalg import ATOL, RTOL, Tolerance, gs_extend, ones_in_span
-from . import _states
+from . import _routes, _states
 from ._common import (
     CheckedFunc,
     check_independent,
+    check_method,
     check_net,
     pi_polys,
     poisson_binomial_cdf,
@@ -302,7 +303,8 @@ def decodable_family(net: Any, *, method: str = "auto", rtol: float = RTOL,
 
 
 
-def cogc(net: Any, *, symbolic: bool = False, method: str = "auto") -> float | sp.Expr:
+def cogc(net: Any, *, symbolic: bool = False, method: str = "auto",
+         route: str = "auto") -> float | sp.Expr:
     r"""Probability that standard GC decoding fails in one round, exactly.
 
     .. math:: P_\mathrm{out} = \sum_{R\notin\mathcal D(B)}\prod_{m\in R}\pi_m
@@ -321,6 +323,11 @@ def cogc(net: Any, *, symbolic: bool = False, method: str = "auto") -> float | s
         erasures are rationals) instead of a float.
     method : {"auto", "exact", "float"}
         How the decodable family is found (see :func:`decodable_family`).
+    route : {"auto", "blocks", "threshold", "family"}
+        The exact method (:mod:`cogc_theory.outage._routes`): ``"auto"`` takes the cheapest
+        that applies — independent blocks of the support (a product over blocks), a threshold
+        family known by construction or verified (Poisson binomial, :math:`O(M^2)`), or the
+        tabulated family (:math:`M\le 22`). :func:`explain` says which one a call takes.
 
     Returns
     -------
@@ -347,21 +354,38 @@ def cogc(net: Any, *, symbolic: bool = False, method: str = "auto") -> float | s
     check_independent(net, "outage.cogc", "ct.simulate.outage(net, decoder='standard')")
     if not isinstance(symbolic, bool):
         raise TypeError(f"symbolic must be True or False, got {symbolic!r}")
-    fam = decodable_family(net, method=method)
-    if symbolic:
-        return _cogc_symbolic(net, fam)
-    if net.is_symbolic:
+    check_method(method)
+    if net.is_symbolic and not symbolic:
         raise ValueError("outage.cogc: the network is symbolic; pass symbolic=True or "
                          "substitute numbers with net.subs({...})")
-    pi = np.clip(net.success_probabilities(), 0.0, 1.0)
-    if fam.threshold is not None:
+    return _cogc_route(net, _routes.choose(net, "cogc", route), symbolic, method)
+
+
+def _cogc_route(net: Any, r: Any, symbolic: bool, method: str) -> float | sp.Expr:
+    """Evaluate the CoGC outage of ``net`` by the chosen route ``r``."""
+    if r.name == "blocks":
+        parts = [_cogc_route(b, _routes.choose(b, "cogc"), symbolic, method)
+                 for b in _routes.block_networks(net)]
+        return _routes.union_of_failures(parts, symbolic)
+    if r.name == "threshold" and net.threshold is not None:
+        t = net.threshold
+    else:
+        fam = decodable_family(net, method=method)
+        if symbolic:
+            return _cogc_symbolic(net, fam)
         t = fam.threshold
-        if t <= 0:
-            return 0.0
-        if t > net.M:
-            return 1.0
-        return float(scipy.stats.poisson_binom(pi).cdf(t - 1))
-    return float(shannon(~fam.table, list(1 - pi), list(pi), 1.0, 0.0))
+        if t is None:
+            pi = np.clip(net.success_probabilities(), 0.0, 1.0)
+            return float(shannon(~fam.table, list(1 - pi), list(pi), 1.0, 0.0))
+    if symbolic:
+        return _cogc_symbolic(net, DecodableFamily(M=net.M, table=None, threshold=t,
+                                                   method="construction"))
+    if t <= 0:
+        return 0.0
+    if t > net.M:
+        return 1.0
+    pi = np.clip(net.success_probabilities(), 0.0, 1.0)
+    return float(scipy.stats.poisson_binom(pi).cdf(t - 1))
 
 
 def _cogc_symbolic(net: Any, fam: DecodableFamily) -> sp.Expr:

@@ -41,8 +41,8 @@ import sympy as sp
 
 from .._validate import check_probability
 from ..vocabulary import SUBSET_RULES
-from . import _states
-from ._common import CheckedFunc, check_net
+from . import _routes, _states, structure
+from ._common import CheckedFunc, check_method, check_net
 from .cogc import OutageFormula
 
 __all__ = ["GCPlusOutage", "gcplus", "gcplus_distribution", "gcplus_formula",
@@ -118,7 +118,8 @@ def _table(net: Any, method: str, rules: tuple[str, ...], what: str) -> _states.
                                   individual="individual" in rules)
 
 
-def gcplus(net: Any, *, symbolic: bool = False, method: str = "auto") -> float | sp.Expr:
+def gcplus(net: Any, *, symbolic: bool = False, method: str = "auto",
+           route: str = "auto") -> float | sp.Expr:
     r"""Probability that GC+ does not fully recover :math:`\sum_k g_k`, exactly.
 
     .. math:: P_\mathrm{out}^{+} = \Pr\big[\mathbf 1\notin\operatorname{rowspace}(\tilde B_U)
@@ -136,6 +137,11 @@ def gcplus(net: Any, *, symbolic: bool = False, method: str = "auto") -> float |
         Rank decisions in rational arithmetic (needs ``net.B_exact``; ``"auto"`` uses it for
         at most a few thousand patterns) or in floating point with the row-space rule and
         default tolerance of :mod:`cogc_theory._linalg` (the decoders' rule).
+    route : {"auto", "blocks", "ring-s1", "enumeration"}
+        The exact method (:mod:`cogc_theory.outage._routes`): ``"auto"`` takes the cheapest
+        that applies — independent blocks of the support (a product over blocks), the s = 1
+        ring's closed form (:math:`O(M)`, any ``M``), or enumeration of client states.
+        :func:`explain` says which one a call takes.
 
     Returns
     -------
@@ -157,6 +163,25 @@ def gcplus(net: Any, *, symbolic: bool = False, method: str = "auto") -> float |
     """
     if not isinstance(symbolic, bool):
         raise TypeError(f"symbolic must be True or False, got {symbolic!r}")
+    check_net(net)
+    check_method(method)
+    if net.reciprocal:
+        _states.check_enumerable(net, "outage.gcplus", _FALLBACK)   # raises, naming MC
+    if net.is_symbolic and not symbolic:
+        _weights(net, "float")                                       # raises with the fix
+    return _gcplus_route(net, _routes.choose(net, "gcplus", route), symbolic, method)
+
+
+def _gcplus_route(net: Any, r: Any, symbolic: bool, method: str) -> float | sp.Expr:
+    """Evaluate the GC+ outage of ``net`` by the chosen route ``r``."""
+    if r.name == "blocks":
+        parts = [_gcplus_route(b, _routes.choose(b, "gcplus"), symbolic, method)
+                 for b in _routes.block_networks(net)]
+        return _routes.union_of_failures(parts, symbolic)
+    if r.name == "ring-s1":
+        if symbolic:
+            return sp.expand(structure.ring_s1_outage(net))
+        return float(structure.ring_s1_no_full(net))
     tab = _table(net, method, (), "outage.gcplus")
     if symbolic:
         if net.is_homogeneous:
@@ -252,7 +277,10 @@ class GCPlusOutage:
     size_pmf : dict rule -> ndarray (M + 1,)
         :math:`P(|K|=k)`, ``k = 0..M`` (object array of Fractions when exact).
     method : str
-        How rank decisions were made (``"exact"`` or ``"float"``).
+        How rank decisions were made (``"exact"`` or ``"float"``; ``"structure"`` for a
+        characterisation by structure; joined by ``+`` over blocks).
+    route : str
+        The route taken (:func:`~cogc_theory.outage.explain`).
     """
 
     M: int
@@ -262,6 +290,7 @@ class GCPlusOutage:
     total: dict[str, Any]
     size_pmf: dict[str, np.ndarray]
     method: str
+    route: str = "enumeration"
 
     def mean_size(self, rule: str | None = None) -> Any:
         """:math:`E|K|` under ``rule``.
@@ -298,7 +327,7 @@ class GCPlusOutage:
 
 
 def gcplus_distribution(net: Any, *, rules: tuple[str, ...] = RULES, method: str = "auto",
-                        exact: bool = False) -> GCPlusOutage:
+                        exact: bool = False, route: str = "auto") -> GCPlusOutage:
     r"""Full, partial and total-outage probabilities of GC+ and the law of :math:`|K|`.
 
     .. math:: P(|K| = k) = \sum_{x:\ |K(x)| = k}\prod_m q_m(x_m),\qquad k=0,\dots,M,
@@ -315,6 +344,10 @@ def gcplus_distribution(net: Any, *, rules: tuple[str, ...] = RULES, method: str
     exact : bool
         Sum probabilities in rational arithmetic (rational erasures needed) and return
         :class:`fractions.Fraction` values.
+    route : {"auto", "blocks", "ring-s1", "enumeration"}
+        As in :func:`gcplus`; over blocks the law of :math:`|K|` is the convolution of the
+        blocks' laws. The s = 1 ring's transfer matrix gives the individual rule's law at any
+        ``M``, and the max-subset law where the kernel vector is checked zero-sum free.
 
     Returns
     -------
@@ -337,6 +370,73 @@ def gcplus_distribution(net: Any, *, rules: tuple[str, ...] = RULES, method: str
     (0.089884, 1.0)
     """
     rules = _check_rules(rules)
+    for r in rules:
+        if r not in RULES:
+            raise ValueError(f"rules must be drawn from {RULES} (least-squares has no finite "
+                             f"recovered set), got {r!r}")
+    check_net(net)
+    check_method(method)
+    if exact:
+        _weights(net, "exact")                             # rational erasures, or raise
+    if net.reciprocal:
+        _states.check_enumerable(net, "outage.gcplus_distribution", _FALLBACK)
+    return _distribution_route(net, _routes.choose(net, "distribution", route, rules), rules,
+                               method, exact)
+
+
+def _individual_joint(net: Any, method: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(f, g)``: :math:`f_j = P(\text{not full}, |K_\\mathrm{raw}|=j)` and
+    :math:`g_j = P(\text{full}, |K_\\mathrm{raw}|=j)` of one block by enumeration, where
+    :math:`K_\\mathrm{raw}=\\{k: e_k\\in\\operatorname{rowspace}\\}` without the full override."""
+    _states.check_enumerable(net, "outage.gcplus_distribution (a block)", _FALLBACK)
+    tab = _states.decision_table(net, method=method, raw_individual=True)
+    w = _weights(net, "exact" if exact else "float")
+
+    def P(T: np.ndarray) -> Any:
+        if exact:
+            return _states.contract(T.astype(object) * 1, w)
+        return float(_states.contract(T.astype(float), w))
+
+    dtype = object if exact else float
+    f = np.array([P(~tab.full & (tab.k_individual == j)) for j in range(net.M + 1)], dtype)
+    g = np.array([P(tab.full & (tab.k_individual == j)) for j in range(net.M + 1)], dtype)
+    return f, g
+
+
+def _distribution_route(net: Any, r: Any, rules: tuple[str, ...], method: str,
+                        exact: bool) -> GCPlusOutage:
+    M = net.M
+    zero = Fraction(0) if exact else 0.0
+    if r.name in ("blocks", "ring-s1"):
+        if r.name == "blocks":
+            parts = [_distribution_route(b, _routes.choose(b, "distribution", rules=rules),
+                                         rules, method, exact)
+                     for b in _routes.block_networks(net)]
+            full = parts[0].full
+            for d in parts[1:]:
+                full = full * d.full
+            pmf = {rl: _routes.convolve([d.size_pmf[rl] for d in parts], exact)
+                   for rl in rules if rl != "individual"}
+            if "individual" in rules:
+                # a full block does not make its e_k recoverable: combine the blocks' raw
+                # individual counts, jointly with their full recovery
+                joint = [_individual_joint(b, method, exact) for b in _routes.block_networks(net)]
+                law = (_routes.convolve([f + g for f, g in joint], exact)
+                       - _routes.convolve([g for _, g in joint], exact))
+                law[M] += full
+                pmf["individual"] = law if exact else np.maximum(law, 0.0)
+                pmf = {rl: pmf[rl] for rl in rules}
+            how = "+".join(sorted({d.method for d in parts}))
+            no_full = (Fraction(1) - full if exact
+                       else _routes.union_of_failures([d.no_full for d in parts], False))
+        else:
+            law = structure.ring_s1_size_pmf(net, exact=exact)
+            full, pmf, how = law[M], {rl: law.copy() for rl in rules}, "structure"
+            no_full = structure.ring_s1_no_full(net, exact=exact)
+        return GCPlusOutage(M=M, full=full, no_full=no_full,
+                            partial={rl: sum(pmf[rl][1:M], zero) for rl in rules},
+                            total={rl: pmf[rl][0] for rl in rules}, size_pmf=pmf, method=how,
+                            route=r.name)
     tab = _table(net, method, rules, "outage.gcplus_distribution")
     w = _weights(net, "exact" if exact else "float")
 
@@ -355,7 +455,7 @@ def gcplus_distribution(net: Any, *, rules: tuple[str, ...] = RULES, method: str
         total[r] = vals[0]
         partial[r] = sum(vals[1:M], Fraction(0) if exact else 0.0)
     return GCPlusOutage(M=M, full=P(tab.full), no_full=P(~tab.full), partial=partial,
-                        total=total, size_pmf=pmf, method=tab.method)
+                        total=total, size_pmf=pmf, method=tab.method, route="enumeration")
 
 
 def gcplus_formula(net: Any, *, method: str = "auto") -> OutageFormula:

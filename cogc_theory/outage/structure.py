@@ -51,8 +51,10 @@ twice by the trace) and the ring that is one path ending at an absent client (st
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -69,7 +71,9 @@ __all__ = [
     "ring_s1_full_table",
     "ring_s1_generic",
     "ring_s1_outage",
+    "ring_s1_no_full",
     "ring_s1_rank_generating_function",
+    "ring_s1_size_pmf",
     "ring_s1_size_generating_function",
     "state_label",
 ]
@@ -448,3 +452,109 @@ def ring_s1_rank_generating_function(net: Any, y: sp.Symbol | None = None) -> sp
     a, c, _ = _ring_weights(net)
     return sp.expand(sp.Mul(*[x + (1 - x) * y for x in a])
                      - (y**net.M - y**(net.M - 1)) * sp.Mul(*c))
+
+
+def _ring_numbers(net: Any, exact: bool) -> tuple[list[Any], list[Any], list[Any]]:
+    """(a, c, i) of :func:`_ring_weights` as floats or Fractions (numeric networks)."""
+    a, c, i = _ring_weights(net)
+    if exact:
+        def conv(x: Any) -> Fraction:
+            if not x.is_Rational:
+                raise ValueError(f"exact=True needs rational erasure probabilities, got {x}; "
+                                 f"pass sympy Rationals or fractions.Fraction")
+            return Fraction(int(x.p), int(x.q))
+    else:
+        def conv(x: Any) -> float:
+            return float(x)
+    return [conv(x) for x in a], [conv(x) for x in c], [conv(x) for x in i]
+
+
+def ring_s1_no_full(net: Any, *, exact: bool = False) -> Any:
+    r"""GC+ :math:`P(\text{no full recovery})` of the generic s = 1 ring in :math:`O(M)`
+    arithmetic (float, or Fraction with ``exact=True``): the closed form of
+    :func:`ring_s1_outage` evaluated with prefix and suffix products.
+
+    Examples
+    --------
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> round(ring_s1_no_full(net), 6)
+    0.194601
+    """
+    _require_ring(net)
+    if net.is_symbolic:
+        raise ValueError("ring_s1_no_full needs numbers; use ring_s1_outage for symbols")
+    a, c, _ = _ring_numbers(net, exact)
+    M = net.M
+    one = Fraction(1) if exact else 1.0
+    pre, suf = [one] * (M + 1), [one] * (M + 1)
+    for m in range(M):
+        pre[m + 1] = pre[m] * c[m]
+        suf[M - 1 - m] = suf[M - m] * c[M - 1 - m]
+    one_absent = sum((a[m] * pre[m] * suf[m + 1] for m in range(M)), 0 * one)
+    if exact:
+        all_arrived = one
+        for x in a:
+            all_arrived *= one - x
+        return one - all_arrived - one_absent
+    all_lost = -math.expm1(math.fsum(math.log1p(-x) if x < 1 else -math.inf for x in a))
+    return max(0.0, all_lost - one_absent)
+
+
+def ring_s1_size_pmf(net: Any, *, exact: bool = False) -> np.ndarray:
+    r"""The law of :math:`|K|` of the generic s = 1 ring, ``(M + 1,)``, by the transfer matrix
+    of :func:`ring_s1_size_generating_function` with numeric polynomial entries.
+
+    Cost :math:`O(M^2)` (the product of :math:`M` :math:`2\times 2` matrices whose entries are
+    polynomials of degree up to :math:`M`). It is the individual rule's law on any ring
+    whose kernel vector has no zero-sum proper arc, and also the max-subset law when no
+    nonempty proper subset of it sums to zero (:func:`ring_s1_generic`).
+
+    Examples
+    --------
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(5, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> pmf = ring_s1_size_pmf(net)
+    >>> round(float(pmf.sum()), 12), round(float(pmf[-1]), 6) == round(1 - ring_s1_no_full(net), 6)
+    (1.0, True)
+    """
+    _require_ring(net)
+    if net.is_symbolic:
+        raise ValueError("ring_s1_size_pmf needs numbers; use "
+                         "ring_s1_size_generating_function for symbols")
+    a, c, i = _ring_numbers(net, exact)
+    M = net.M
+    dtype = object if exact else float
+    zero = Fraction(0) if exact else 0.0
+
+    def poly(*coef: Any) -> np.ndarray:
+        out = np.array([zero] * (M + 1), dtype=dtype)
+        out[:len(coef)] = coef
+        return out
+
+    def shift(x: np.ndarray) -> np.ndarray:                  # multiply by z
+        return np.concatenate([np.array([zero], dtype=dtype), x[:-1]])
+
+    P = [[poly(1), poly(0)], [poly(0), poly(1)]]
+    for m in range(M):
+        T00, T01, T10, T11 = c[m] + i[m], a[m], i[m], c[m] + a[m]   # z on T00, T10
+        P = [[shift(T00 * P[0][0]) + T01 * P[1][0],
+              shift(T00 * P[0][1]) + T01 * P[1][1]],
+             [shift(T10 * P[0][0]) + T11 * P[1][0],
+              shift(T10 * P[0][1]) + T11 * P[1][1]]]
+    G = P[0][0] + P[1][1]
+    allc = Fraction(1) if exact else 1.0
+    for x in c:
+        allc *= x
+    one = Fraction(1) if exact else 1.0
+    pre, suf = [one] * (M + 1), [one] * (M + 1)
+    for m in range(M):
+        pre[m + 1] = pre[m] * c[m]
+        suf[M - 1 - m] = suf[M - m] * c[M - 1 - m]
+    path = sum((a[m] * pre[m] * suf[m + 1] for m in range(M)), zero)
+    G[0] -= allc
+    G[M] += path
+    G[0] -= path
+    if not exact:
+        G = np.maximum(G, 0.0)
+    return G
