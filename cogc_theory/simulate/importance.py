@@ -11,7 +11,7 @@ the likelihood ratio
 gives the unbiased estimator :math:`\hat P=\frac1n\sum_i w(x_i)F(x_i)` of
 :math:`P_\mathrm{out}=E_P[F]`, provided :math:`Q(x)>0` wherever :math:`P(x)>0` (checked:
 :math:`e'_c>0` where :math:`e_c>0` and :math:`e'_c<1` where :math:`e_c<1`). Its standard error is
-estimated from the same weighted sample (:class:`~cogc_theory.simulate.montecarlo.\
+estimated from the same weighted sample (:class:`~cogc_theory.simulate.estimates.\
 ImportanceEstimate`), and the effective sample size
 :math:`(\sum_i w_iF_i)^2/\sum_i (w_iF_i)^2` says how many failing rounds the estimate really
 rests on.
@@ -57,15 +57,11 @@ from typing import Any, TextIO
 import numpy as np
 
 from .._validate import check_int
-from .montecarlo import (
-    ImportanceEstimate,
-    OutageSystem,
-    StopCriterion,
-    _build_stop,
-    _check_common,
-    _drive,
-    _root_seed,
-)
+from ._driver import check_common, drive
+from ._mc import root_seed
+from .estimates import ImportanceEstimate
+from .outage_mc import OutageSystem
+from .stopping import StopCriterion, stop_rule
 
 __all__ = ["choose_tilt", "importance_outage", "likelihood_ratio"]
 
@@ -131,7 +127,7 @@ def choose_tilt(system: OutageSystem, seed: Any = 0, *,
     -------
     (tilt, pilot_trials) : (ndarray (C,), int)
     """
-    root = _root_seed(seed)
+    root = root_seed(seed)
     pilot = check_int(pilot, "pilot", lo=100, hi=10**7)
     e = system.model.erasure
 
@@ -202,7 +198,7 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
     Draws rounds from tilted channel erasure probabilities :math:`e'`, weights them by
     :math:`w=P(x)/Q(x)` and returns :math:`\hat P = \frac1n\sum_i w_iF_i` with a normal
     interval from the weighted sample; chunked and seeded like
-    :func:`~cogc_theory.simulate.montecarlo.outage` (main chunk :math:`i` from
+    :func:`~cogc_theory.simulate.outage_mc.outage` (main chunk :math:`i` from
     :func:`~cogc_theory.simulate.montecarlo.chunk_seed` ``(seed, 0, i)``).
 
     Parameters
@@ -235,7 +231,7 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
     pilot : int
         Rounds per pilot stage of ``tilt="auto"``.
     max_patterns, batch_size, verbose, stream
-        As in :func:`~cogc_theory.simulate.montecarlo.outage`.
+        As in :func:`~cogc_theory.simulate.outage_mc.outage`.
 
     Returns
     -------
@@ -258,10 +254,10 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
     system = OutageSystem(net, decoder, rule)
     trials = check_int(trials, "trials", lo=1)
     cap = trials if max_trials is None else max_trials
-    chunk, cap, batch_size, max_patterns, level = _check_common(
+    chunk, cap, batch_size, max_patterns, level = check_common(
         chunk, cap, batch_size, max_patterns, level)
     min_failures = check_int(min_failures, "min_failures", lo=1)
-    root = _root_seed(seed)
+    root = root_seed(seed)
     e = system.model.erasure
     pilot_trials = 0
     if isinstance(tilt, str):
@@ -280,11 +276,11 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
         t = _check_tilt(tilt, e)
     t = np.array(t, dtype=float)
     t.setflags(write=False)
-    crit = _build_stop(cap, target_failures, rel_error, level, None, stop,
-                       min_failures=min_failures)
-    res = _drive(_evaluator(system, t), [None], seed=root, chunk=chunk, max_trials=cap,
-                 stop=crit, skip_after_zero=False, max_patterns=max_patterns,
-                 batch_size=batch_size, verbose=bool(verbose), stream=stream,
-                 extra_info={"tilt": t, "nominal": e, "pilot_trials": pilot_trials},
-                 weighted=True, display=(level, None))
+    crit = stop_rule(cap, target_failures=target_failures, rel_error=rel_error, level=level,
+                     stop=stop, min_failures=min_failures)
+    res = drive(_evaluator(system, t), [None], seed=root, chunk=chunk, max_trials=cap,
+                stop=crit, skip_after_zero=False, max_patterns=max_patterns,
+                batch_size=batch_size, verbose=bool(verbose), stream=stream,
+                extra_info={"tilt": t, "nominal": e, "pilot_trials": pilot_trials},
+                weighted=True, display=(level, None))
     return res[0]
