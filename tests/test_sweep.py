@@ -402,11 +402,13 @@ def test_plan_over_max_units_refused_before_anything_is_written(tmp_path, monkey
         run_sweep(task, {"M": 4, "s": 1, "p": 0.1, "eps": 0.1}, tmp_path / "big")
     assert time.perf_counter() - t0 < 5
     assert not (tmp_path / "big").exists()
-    monkeypatch.setattr(sweep, "MAX_UNITS", 9)
+    from cogc_theory.sweep import _run           # the module whose run_sweep reads the limit
+
+    monkeypatch.setattr(_run, "MAX_UNITS", 9)
     with pytest.raises(ValueError, match="plans 10 units"):
         run_sweep(Draws(), GRID, tmp_path / "g9", n_workers=1)
     assert not (tmp_path / "g9").exists()
-    monkeypatch.setattr(sweep, "MAX_UNITS", 10)
+    monkeypatch.setattr(_run, "MAX_UNITS", 10)
     assert run_sweep(Draws(), GRID, tmp_path / "g10", n_workers=1).n_units == 10
 
 
@@ -551,7 +553,9 @@ def fake_sim(monkeypatch):
         calls.append(("train", net["p"], (problem, scheme), trials, seed, loss))
         return type("Run", (), {"loss": loss})()
 
-    monkeypatch.setattr(sweep, "network_from_point", lambda point: dict(point))
+    from cogc_theory.sweep import _tasks          # the module whose tasks build the networks
+
+    monkeypatch.setattr(_tasks, "network_from_point", lambda point: dict(point))
     monkeypatch.setattr(cogc_theory.simulate, "outage", outage, raising=False)
     monkeypatch.setattr(cogc_theory.simulate, "train", train, raising=False)
     monkeypatch.setattr(cogc_theory.outage, "cogc", lambda net: net["p"] / 2, raising=False)
@@ -681,7 +685,8 @@ def test_train_task_real_simulator(tmp_path):
     seed (rows equal direct calls, chunk by chunk), and the files are identical with 1 and 2
     workers."""
     from cogc_theory import simulate
-    from cogc_theory.sweep import _int_seed, network_from_point, unit_seed
+    from cogc_theory.sweep import network_from_point, unit_seed
+    from cogc_theory.sweep._tasks import int_seed
 
     task = make_task("train", rounds=6, trials=4, chunk_trials=2, problem="least-squares",
                      scheme="gcplus")
@@ -693,7 +698,7 @@ def test_train_task_real_simulator(tmp_path):
     point = expand_grid(grid)[0]
     direct = np.concatenate([
         simulate.train(network_from_point(point), problem="least-squares", scheme="gcplus",
-                       rounds=6, trials=2, seed=_int_seed(unit_seed(5, point, c))).loss
+                       rounds=6, trials=2, seed=int_seed(unit_seed(5, point, c))).loss
         for c in range(2)])
     assert row["n_trials"] == 4
     np.testing.assert_array_equal(np.asarray(row["loss_mean"]), direct.mean(axis=0))
