@@ -104,9 +104,11 @@ def test_internal_errors_and_interrupts_are_one_line(monkeypatch, capsys):
     def interrupt(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "cmd_outage", boom)
+    from cogc_theory.cli import _analysis  # the module the parser takes cmd_outage from
+
+    monkeypatch.setattr(_analysis, "cmd_outage", boom)
     assert cli.main(["outage"]) == 1
-    monkeypatch.setattr(cli, "cmd_outage", interrupt)
+    monkeypatch.setattr(_analysis, "cmd_outage", interrupt)
     assert cli.main(["outage"]) == 130
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln]
     assert err[0] == "cogc: error: internal error (RuntimeError): something broke"

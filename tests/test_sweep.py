@@ -402,7 +402,7 @@ def test_plan_over_max_units_refused_before_anything_is_written(tmp_path, monkey
         run_sweep(task, {"M": 4, "s": 1, "p": 0.1, "eps": 0.1}, tmp_path / "big")
     assert time.perf_counter() - t0 < 5
     assert not (tmp_path / "big").exists()
-    from cogc_theory.sweep import _run           # the module whose run_sweep reads the limit
+    from cogc_theory.sweep import _run  # the module whose run_sweep reads the limit
 
     monkeypatch.setattr(_run, "MAX_UNITS", 9)
     with pytest.raises(ValueError, match="plans 10 units"):
@@ -553,7 +553,7 @@ def fake_sim(monkeypatch):
         calls.append(("train", net["p"], (problem, scheme), trials, seed, loss))
         return type("Run", (), {"loss": loss})()
 
-    from cogc_theory.sweep import _tasks          # the module whose tasks build the networks
+    from cogc_theory.sweep import _tasks  # the module whose tasks build the networks
 
     monkeypatch.setattr(_tasks, "network_from_point", lambda point: dict(point))
     monkeypatch.setattr(cogc_theory.simulate, "outage", outage, raising=False)
