@@ -91,16 +91,13 @@ class CampaignScenario:
         return p, eps
 
     def network(self) -> Any:
-        from cogc_theory.network import CooperativeNetwork
+        """The network (:class:`~cogc_theory.scenario.NetworkSpec`); cyclic ``B`` is exact
+        (rational), as the brute force needs."""
+        from cogc_theory.scenario import NetworkSpec
 
         p, eps = self.erasures()
-        if self.code == "cyclic":
-            return CooperativeNetwork.cyclic(self.M, self.s, uplink_erasure=p,
-                                             link_erasure=eps, exact=True)
-        if self.code == "fractional":
-            return CooperativeNetwork.fractional(self.M, self.s, uplink_erasure=p,
-                                                 link_erasure=eps)
-        raise ValueError(f"code must be 'cyclic' or 'fractional', got {self.code!r}")
+        return NetworkSpec(self.M, self.s, code=self.code, uplink_erasure=p, link_erasure=eps,
+                           exact=self.code == "cyclic").network()
 
 
 def default_scenarios(quick: bool = False, *, M_study: int | None = 10) -> list[

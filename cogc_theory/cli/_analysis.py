@@ -145,10 +145,10 @@ def _check_plot_options(args: argparse.Namespace) -> None:
                if not math.isfinite(v) or (kind == "outage" and not 0.0 <= v <= 1.0)]
         if bad:
             raise CLIError(f"--grid values must be {what}, got {bad[0]:g}")
-    from ..channels import _MAX_RATE
+    from ..channels import MAX_RATE
 
-    if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= _MAX_RATE):
-        raise CLIError(f"--rate must be a positive number of bits (at most {_MAX_RATE:g}), got "
+    if args.rate is not None and not (math.isfinite(args.rate) and 0 < args.rate <= MAX_RATE):
+        raise CLIError(f"--rate must be a positive number of bits (at most {MAX_RATE:g}), got "
                        f"{args.rate:g}")
 
 
@@ -178,11 +178,10 @@ def _snr_figure(sc: Any, args: argparse.Namespace) -> Any:
     """Outage under Rayleigh fading against the SNR, with the diversity asymptotes."""
     import numpy as np
 
-    from .. import codes, outage, plots
+    from .. import outage, plots
     from ..outage import fading
 
-    B = (codes.cyclic_repetition(sc.M, sc.s, seed=sc.code_seed) if sc.code == "cyclic"
-         else codes.fractional_repetition(sc.M, sc.s))
+    B = sc.network().B                  # the scenario's code; fading replaces its erasures
     net = fading.fading_network(B, rate=1.0 if args.rate is None else args.rate)
     snr_db = np.asarray(args.grid or [0, 5, 10, 15, 20, 25, 30], dtype=float)
     curves, asym = {}, {}

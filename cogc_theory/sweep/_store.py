@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from .._io import write_text
 from ._grid import dumps
 
 __all__ = ["FORMAT", "LOCK", "MANIFEST", "TMP_PREFIX", "acquire_lock", "atomic_write",
@@ -22,18 +22,14 @@ __all__ = ["FORMAT", "LOCK", "MANIFEST", "TMP_PREFIX", "acquire_lock", "atomic_w
 
 FORMAT = "cogc-sweep/1"
 MANIFEST = "manifest.json"
+#: Start of the name of a sweep's temporary files (cleaned up when a sweep resumes).
 TMP_PREFIX = ".tmp-"
+
+
 def atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a sweep file whole (:func:`cogc_theory._io.write_text`); its temporary name starts
+    with :data:`TMP_PREFIX`, which :func:`prepare_dir` removes after a killed run."""
+    write_text(path, text, temp_prefix=TMP_PREFIX)
 
 
 def read_json(path: Path) -> Any:

@@ -14,7 +14,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from .._validate import check_int
-from ..vocabulary import CODES, DECODERS
+from ..scenario import NetworkSpec
+from ..vocabulary import DECODERS
 from ._grid import jsonable
 
 __all__ = ["TASKS", "OutageExact", "OutageMC", "Task", "Train", "check_task", "int_seed",
@@ -62,52 +63,29 @@ def check_task(task: Any) -> Any:
     return task
 
 
-_NET_KEYS = ("M", "s", "uplink_erasure", "link_erasure", "p", "eps", "code", "code_seed",
-             "exact", "reciprocal")
-
-
 def network_from_point(point: Mapping[str, Any]) -> Any:
     """Build the :class:`~cogc_theory.network.CooperativeNetwork` a point describes.
 
-    Keys: ``M``, ``s`` (required); ``uplink_erasure`` (alias ``p``) and ``link_erasure``
-    (alias ``eps``), scalars or lists (length ``M`` / ``M x M``), default 0; ``code``:
-    ``"cyclic"`` (default) or ``"fractional"``; for cyclic codes ``code_seed`` (default 0) and
-    ``exact`` (default False); ``reciprocal`` (default False). Other keys are ignored here.
+    The keys of :class:`~cogc_theory.scenario.NetworkSpec`: ``M``, ``s`` (required);
+    ``uplink_erasure`` (alias ``p``) and ``link_erasure`` (alias ``eps``), scalars or lists
+    (length ``M`` / ``M x M``), default 0 in a sweep point; ``code``: ``"cyclic"`` (default) or
+    ``"fractional"``; for cyclic codes ``code_seed`` (default 0), ``exact`` (default False)
+    and ``construction``; ``reciprocal`` (default False). Other keys are ignored here.
 
+    Examples
+    --------
     >>> net = network_from_point({"M": 4, "s": 1, "p": 0.1, "eps": 0.2})
     >>> net.M, net.s, net.neighbors(0)
     (4, 1, (1,))
     """
-    from ..network import CooperativeNetwork
-
-    for a, b in (("uplink_erasure", "p"), ("link_erasure", "eps")):
-        if a in point and b in point:
-            raise ValueError(f"point gives both {a!r} and its alias {b!r}; keep one")
-    if "M" not in point or "s" not in point:
-        raise ValueError(f"point {dict(point)} must give the number of clients 'M' and the "
-                         f"straggler tolerance 's'")
-    M = check_int(point["M"], "point['M']", lo=1)
-    s = check_int(point["s"], "point['s']", lo=0, hi=M - 1)
-    p = point.get("uplink_erasure", point.get("p", 0.0))
-    eps = point.get("link_erasure", point.get("eps", 0.0))
-    p = np.asarray(p, dtype=float) if isinstance(p, list) else p
-    eps = np.asarray(eps, dtype=float) if isinstance(eps, list) else eps
-    code = point.get("code", "cyclic")
-    kw = {"reciprocal": point.get("reciprocal", False)}
-    if code == "cyclic":
-        return CooperativeNetwork.cyclic(M, s, uplink_erasure=p, link_erasure=eps,
-                                         seed=point.get("code_seed", 0),
-                                         exact=point.get("exact", False), **kw)
-    if code == "fractional":
-        return CooperativeNetwork.fractional(M, s, uplink_erasure=p, link_erasure=eps, **kw)
-    raise ValueError(f"point['code'] must be one of {CODES}, got {code!r}")
+    return NetworkSpec.from_mapping(point, name="point").network()
 
 
 def _check_keys(point: Mapping[str, Any], task: str, extra: tuple[str, ...]) -> None:
-    unknown = sorted(set(point) - set(_NET_KEYS) - set(extra))
+    unknown = sorted(set(point) - set(NetworkSpec.keys()) - set(extra))
     if unknown:
         raise ValueError(f"task {task!r} does not know grid parameters {unknown}; "
-                         f"known: {sorted(set(_NET_KEYS) | set(extra))}")
+                         f"known: {sorted(set(NetworkSpec.keys()) | set(extra))}")
 
 
 def int_seed(ss: np.random.SeedSequence) -> int:
