@@ -263,6 +263,41 @@ def test_simulate_ctrl_c_labels_partial_estimate_and_stops(monkeypatch, capsys):
     assert full["monte_carlo"]["standard"]["failures"] == r["failures"]
 
 
+def test_simulate_refuses_absurd_trials_at_once(capsys):
+    """Issue 14: --trials 10**15 ran until killed. Refused in one line (exit 2) naming the
+    limit, why, and the option to change, before any simulation."""
+    import time
+
+    t0 = time.perf_counter()
+    assert cli.main(["simulate", "-M", "10", "-s", "2", "--trials", "1000000000000000"]) == 2
+    assert time.perf_counter() - t0 < 5
+    cap = _one_error(capsys, "--trials 1,000,000,000,000,000", "MAX_TRIALS = 10**12", "days",
+                     "fewer --trials")
+    assert cap.out == ""
+
+
+def test_simulate_shows_progress_of_a_long_run(monkeypatch, capsys):
+    """A run longer than PROGRESS_SECONDS prints progress lines to stderr (here the interval
+    is 0, so one per batch of chunks); the result on stdout is that of a quiet run."""
+    from cogc_theory.cli import _simulate
+
+    argv = ["simulate", "-M", "4", "-s", "1", "--decoder", "standard", "--trials", "90000",
+            "--json"]
+    monkeypatch.setattr(_simulate, "PROGRESS_SECONDS", 0.0)
+    assert cli.main(argv) == 0
+    cap = capsys.readouterr()
+    lines = cap.err.splitlines()
+    assert [ln.split(":")[1].split(" of ")[0].strip() for ln in lines] == ["40,000", "80,000"]
+    assert all("of 90,000 trials" in ln and "Ctrl-C stops" in ln for ln in lines)
+    monkeypatch.setattr(_simulate, "PROGRESS_SECONDS", 3600.0)
+    assert cli.main(argv) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == ""
+    strip = [{k: v for k, v in json.loads(c.out)["monte_carlo"]["standard"].items()
+              if k != "seconds"} for c in (cap, quiet)]
+    assert strip[0] == strip[1]
+
+
 def test_simulate_ctrl_c_text_output_is_labelled(monkeypatch, capsys):
     _ctrl_c_in_decoding(monkeypatch, after=0)       # before any chunk finished: no estimate
     assert cli.main(["simulate", "-M", "4", "-s", "1", "--decoder", "gcplus", "--trials",

@@ -412,6 +412,17 @@ def test_plan_over_max_units_refused_before_anything_is_written(tmp_path, monkey
     assert run_sweep(Draws(), GRID, tmp_path / "g10", n_workers=1).n_units == 10
 
 
+def test_outage_mc_trials_share_the_simulator_limit(tmp_path):
+    """An outage-mc task or point asking for more than MAX_TRIALS trials is refused with the
+    simulator's own message (consistent limits), before anything is written."""
+    with pytest.raises(ValueError, match=r"trials = 10,000,000,000,000 is more than MAX_TRIALS"):
+        make_task("outage-mc", trials=10**13, chunk_trials=10**7)
+    task = make_task("outage-mc", chunk_trials=10**7)
+    with pytest.raises(ValueError, match=r"point\['trials'\] = .* is more than MAX_TRIALS"):
+        run_sweep(task, {"M": 4, "s": 1, "trials": 10**13}, tmp_path / "w")
+    assert not (tmp_path / "w").exists()
+
+
 @pytest.mark.parametrize("options, exc, match", [
     ({"scheme": "x"}, ValueError, r"scheme must be one of \[.*'gcplus'.*\], got 'x'"),
     ({"problem": "x"}, ValueError, r"problem must be one of \[.*'digits'.*\], got 'x'"),

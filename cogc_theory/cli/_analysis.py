@@ -17,9 +17,9 @@ def cmd_outage(args: argparse.Namespace) -> int:
 
     if args.symbolic:
         refuse(given(("-p", args.p), ("-e", args.eps), ("--precise", args.precise),
-                       ("--rel-tol", args.rel_tol)),
-                "cannot be combined with --symbolic, which gives the formula in the symbols p "
-                "and epsilon (the same for every link)")
+                     ("--rel-tol", args.rel_tol)),
+               "cannot be combined with --symbolic, which gives the formula in the symbols p "
+               "and epsilon (the same for every link)")
     elif args.rel_tol is not None and not args.precise:
         raise CLIError("--rel-tol applies to --precise only; add --precise or drop --rel-tol")
     sc = scenario(args)

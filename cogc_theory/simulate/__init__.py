@@ -25,7 +25,7 @@ Examples
 True
 """
 
-from ._mc import chunk_rng, chunk_seed
+from ._mc import MAX_TRIALS, chunk_rng, chunk_seed
 from .estimates import FailurePatterns, ImportanceEstimate, MonteCarloResult, OutageEstimate
 from .importance import choose_tilt, importance_outage, likelihood_ratio
 from .links import LinkDraw, LinkModel, sample_rayleigh
@@ -56,6 +56,7 @@ __all__ = [
     "ImportanceEstimate",
     "LinkDraw",
     "LinkModel",
+    "MAX_TRIALS",
     "MaxTrials",
     "MonteCarloResult",
     "OutageEstimate",

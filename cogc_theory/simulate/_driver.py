@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from .._validate import check_int
-from ._mc import MAX_CHUNK, check_level, chunk_seed
+from ._mc import MAX_CHUNK, check_level, check_trials, chunk_seed
 from .estimates import HEADER, FailurePatterns, ImportanceEstimate, MonteCarloResult, OutageEstimate
 from .stopping import StopCriterion
 
@@ -158,11 +158,16 @@ def drive(evaluate: BatchEvaluator, points: Sequence[Any], *, seed: np.random.Se
           chunk: int, max_trials: int, stop: StopCriterion, skip_after_zero: bool,
           max_patterns: int, batch_size: int, verbose: bool, stream: TextIO | None,
           extra_info: dict[str, Any] | None = None, weighted: bool | None = None,
-          display: tuple[float, str | None] = (0.95, None)) -> MonteCarloResult:
+          display: tuple[float, str | None] = (0.95, None),
+          progress: Callable[[OutageEstimate], None] | None = None) -> MonteCarloResult:
     """Run every point in order (chunks seeded by :func:`chunk_seed` ``(seed, j, i)``) until
     ``stop`` fires or Ctrl-C; one estimate per point. ``extra_info`` is stored on each
     estimate, ``weighted`` forces (or, if None, detects) importance weights, ``display`` is the
-    ``(level, method)`` of the verbose rows."""
+    ``(level, method)`` of the verbose rows, ``progress`` is called with the running estimate
+    (status ``"running"``) after every batch of chunks."""
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable taking the running estimate, got "
+                        f"{type(progress).__name__}")
     stream = sys.stderr if stream is None else stream
     if verbose and not callable(getattr(stream, "write", None)):
         raise TypeError(f"stream must be a text stream with a write() method (default "
@@ -181,7 +186,8 @@ def drive(evaluate: BatchEvaluator, points: Sequence[Any], *, seed: np.random.Se
         else:
             t0 = time.perf_counter()
             status = _run_point(evaluate, point, j, acc, info, seed=seed, chunk=chunk,
-                                max_trials=max_trials, stop=stop, batch_size=batch_size)
+                                max_trials=max_trials, stop=stop, batch_size=batch_size,
+                                progress=progress, t0=t0)
             interrupted = status == "interrupted"
             skipping = skip_after_zero and status == "no failures"
             est = acc.snapshot(status, time.perf_counter() - t0, point, info, patterns=True)
@@ -193,7 +199,8 @@ def drive(evaluate: BatchEvaluator, points: Sequence[Any], *, seed: np.random.Se
 
 def _run_point(evaluate: BatchEvaluator, point: Any, j: int, acc: Accumulator,
                info: dict[str, Any], *, seed: np.random.SeedSequence, chunk: int,
-               max_trials: int, stop: StopCriterion, batch_size: int) -> str:
+               max_trials: int, stop: StopCriterion, batch_size: int,
+               progress: Callable[[OutageEstimate], None] | None, t0: float) -> str:
     """Run point ``j``'s chunks in batches into ``acc`` until ``stop`` fires; its status."""
     n_chunks = -(-max_trials // chunk)
     status = None
@@ -214,6 +221,8 @@ def _run_point(evaluate: BatchEvaluator, point: Any, j: int, acc: Accumulator,
                 if close is not None:
                     close()
             i += batch_size
+            if progress is not None and status is None:
+                progress(acc.snapshot("running", time.perf_counter() - t0, point, info))
     except KeyboardInterrupt:
         return "interrupted"
     if status is None or (status == "max trials" and acc.k == 0):
@@ -226,7 +235,7 @@ def check_common(chunk: Any, max_trials: Any, batch_size: Any, max_patterns: Any
     """The driver's common arguments, checked: ``(chunk, max_trials, batch_size,
     max_patterns, level)``."""
     return (check_int(chunk, "chunk", lo=1, hi=MAX_CHUNK),
-            check_int(max_trials, "max_trials", lo=1),
+            check_trials(max_trials, "max_trials"),
             check_int(batch_size, "batch_size", lo=1),
             check_int(max_patterns, "max_patterns", lo=0), check_level(level))
 

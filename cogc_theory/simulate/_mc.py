@@ -12,12 +12,18 @@ import numpy as np
 
 from .._validate import check_int
 
-__all__ = ["CI_METHODS", "MAX_CHUNK", "STATUSES", "check_level", "check_method", "chunk_rng",
-           "chunk_seed", "root_seed"]
+__all__ = ["CI_METHODS", "MAX_CHUNK", "MAX_TRIALS", "STATUSES", "check_level", "check_method",
+           "check_trials", "chunk_rng", "chunk_seed", "root_seed"]
 
 #: Largest number of trials evaluated in one call of the system (memory grows with it; the
 #: results do not depend on the chunk).
 MAX_CHUNK = 10**7
+
+#: Most trials one estimate may plan (checked before any work). The fastest networks run a few
+#: million trials per second on one core (cyclic M = 4 to 10), so 10**12 trials are days of
+#: computing and more is a typo or a job for importance sampling; a sweep spreads at most
+#: ``MAX_UNITS`` = 10**6 units of ``chunk_trials`` each (10**10 trials at the default 10**4).
+MAX_TRIALS = 10**12
 
 #: Interval methods of :meth:`OutageEstimate.ci` (``"exact"`` is Clopper–Pearson).
 CI_METHODS = ("wilson", "wilsoncc", "clopper-pearson", "exact")
@@ -65,6 +71,28 @@ def chunk_seed(seed: Any, point: int, chunk: int) -> np.random.SeedSequence:
 def chunk_rng(seed: Any, point: int, chunk: int) -> np.random.Generator:
     """A fresh generator for chunk ``chunk`` of point number ``point`` (see :func:`chunk_seed`)."""
     return np.random.default_rng(chunk_seed(seed, point, chunk))
+
+
+def check_trials(value: Any, name: str = "trials") -> int:
+    """A number of Monte Carlo trials in ``[1, MAX_TRIALS]``; the refusal says why and what
+    to do instead.
+
+    Examples
+    --------
+    >>> check_trials(10**15)
+    Traceback (most recent call last):
+    ...
+    ValueError: trials = 1,000,000,000,000,000 is more than MAX_TRIALS = 10**12 ...
+    """
+    n = check_int(value, name, lo=1)
+    if n > MAX_TRIALS:
+        raise ValueError(
+            f"{name} = {n:,} is more than MAX_TRIALS = 10**12 Monte Carlo trials per estimate: "
+            f"at a few million trials per second (the fastest networks, on one core) that is "
+            f"days to years of computing. Ask for fewer trials, stop at a target "
+            f"(target_failures=, rel_error=), or estimate a rare outage by importance "
+            f"sampling (ct.simulate.importance_outage)")
+    return n
 
 
 def check_level(level: Any) -> float:

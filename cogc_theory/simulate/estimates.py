@@ -85,7 +85,8 @@ class OutageEstimate:
     status : str
         Why the point stopped: ``"target failures"``, ``"rel. error"``, ``"max trials"``,
         ``"no failures"`` (cap reached with :math:`k=0`), ``"skipped"``, ``"interrupted"``,
-        ``"not run"`` or ``"stopped"`` (a user criterion).
+        ``"not run"`` or ``"stopped"`` (a user criterion); ``"running"`` in the estimates
+        given to a ``progress`` callable during a run.
     chunks : int
         Chunks run.
     time : float

@@ -51,14 +51,14 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import numpy as np
 
 from .._validate import check_int
 from ._driver import check_common, drive
-from ._mc import root_seed
+from ._mc import check_trials, root_seed
 from .estimates import ImportanceEstimate
 from .outage_mc import OutageSystem
 from .stopping import StopCriterion, stop_rule
@@ -192,7 +192,9 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
                       stop: StopCriterion | None = None, level: float = 0.95,
                       min_failures: int = 50, pilot: int = 5_000, max_patterns: int = 100,
                       batch_size: int = 4, verbose: bool = False,
-                      stream: TextIO | None = None) -> ImportanceEstimate:
+                      stream: TextIO | None = None,
+                      progress: Callable[[ImportanceEstimate], None] | None = None
+                      ) -> ImportanceEstimate:
     r"""Importance-sampling estimate of the one-round outage probability of ``net``.
 
     Draws rounds from tilted channel erasure probabilities :math:`e'`, weights them by
@@ -207,7 +209,7 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
         Numeric network (reciprocal links and memory marginals as in ``outage``).
     decoder : {"standard", "gcplus"}
     trials : int
-        Rounds when no target is given (and default cap).
+        Rounds when no target is given (and default cap); at most ``MAX_TRIALS`` (10**12).
     seed : int or numpy.random.SeedSequence
     tilt : "auto", float or array_like (C,)
         ``"auto"``: pilot-chosen (module docstring); a float :math:`\lambda\ge1`: the scaling
@@ -230,7 +232,7 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
         Failing rounds required before ``rel_error`` may stop the run.
     pilot : int
         Rounds per pilot stage of ``tilt="auto"``.
-    max_patterns, batch_size, verbose, stream
+    max_patterns, batch_size, verbose, stream, progress
         As in :func:`~cogc_theory.simulate.outage_mc.outage`.
 
     Returns
@@ -252,7 +254,7 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
     True
     """
     system = OutageSystem(net, decoder, rule)
-    trials = check_int(trials, "trials", lo=1)
+    trials = check_trials(trials)
     cap = trials if max_trials is None else max_trials
     chunk, cap, batch_size, max_patterns, level = check_common(
         chunk, cap, batch_size, max_patterns, level)
@@ -282,5 +284,5 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
                 stop=crit, skip_after_zero=False, max_patterns=max_patterns,
                 batch_size=batch_size, verbose=bool(verbose), stream=stream,
                 extra_info={"tilt": t, "nominal": e, "pilot_trials": pilot_trials},
-                weighted=True, display=(level, None))
+                weighted=True, display=(level, None), progress=progress)
     return res[0]

@@ -103,7 +103,7 @@ import numpy as np
 
 from .._validate import check_int
 from ._driver import BatchEvaluator, check_common, drive
-from ._mc import CI_METHODS, STATUSES, check_method, chunk_rng, chunk_seed, root_seed
+from ._mc import CI_METHODS, MAX_TRIALS, STATUSES, check_method, chunk_rng, chunk_seed, root_seed
 from .estimates import FailurePatterns, ImportanceEstimate, MonteCarloResult, OutageEstimate
 from .outage_mc import OutageSystem, outage
 from .stopping import (
@@ -122,6 +122,7 @@ __all__ = [
     "CI_METHODS",
     "FailurePatterns",
     "ImportanceEstimate",
+    "MAX_TRIALS",
     "MaxTrials",
     "MonteCarloResult",
     "OutageEstimate",
@@ -170,8 +171,8 @@ def run_mc(f: Callable[..., Any], points: Sequence[Any] | None = None, *, seed: 
            rel_error: float | None = None, level: float = 0.95, ci_method: str = "wilson",
            stop: StopCriterion | None = None, skip_after_zero: bool = False,
            max_patterns: int = 100, batch_size: int = 1, workers: int = 1,
-           executor: Any = None, verbose: bool = False,
-           stream: TextIO | None = None) -> MonteCarloResult:
+           executor: Any = None, verbose: bool = False, stream: TextIO | None = None,
+           progress: Callable[[OutageEstimate], None] | None = None) -> MonteCarloResult:
     r"""Estimate a failure probability at each point by chunked, seeded Monte Carlo.
 
     For point :math:`j`, chunks :math:`i=0,1,\dots` of ``chunk`` trials run
@@ -194,7 +195,8 @@ def run_mc(f: Callable[..., Any], points: Sequence[Any] | None = None, *, seed: 
     chunk : int
         Trials per chunk — the unit of seeding and of stopping decisions.
     max_trials : int
-        Cap on the trials per point (the last chunk is shortened to meet it).
+        Cap on the trials per point (the last chunk is shortened to meet it); at most
+        :data:`MAX_TRIALS` (10**12), refused up front.
     target_failures : int, optional
     rel_error : float, optional
         Target relative half-width :math:`(hi-lo)/(2\hat P)`, checked after 10 failures.
@@ -219,6 +221,9 @@ def run_mc(f: Callable[..., Any], points: Sequence[Any] | None = None, *, seed: 
     verbose : bool
         Print a header and one row per point (point | estimate | CI | failures | trials |
         time | status) to ``stream`` (default ``sys.stderr``).
+    progress : callable, optional
+        Called after every batch of chunks with the running estimate of the current point
+        (status ``"running"``).
 
     Returns
     -------
@@ -266,7 +271,7 @@ def run_mc(f: Callable[..., Any], points: Sequence[Any] | None = None, *, seed: 
         return drive(evaluate, pts, seed=root, chunk=chunk, max_trials=max_trials, stop=crit,
                      skip_after_zero=bool(skip_after_zero), max_patterns=max_patterns,
                      batch_size=batch_size, verbose=bool(verbose), stream=stream,
-                     display=(level, ci_method))
+                     display=(level, ci_method), progress=progress)
     finally:
         if own is not None:
             own.shutdown(wait=True, cancel_futures=True)

@@ -34,16 +34,15 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import numpy as np
 
 from .. import decode
-from .._validate import check_int
 from ..vocabulary import DECODERS, RULES
 from ._driver import BatchEvaluator, check_common, drive
-from ._mc import check_method, root_seed
+from ._mc import check_method, check_trials, root_seed
 from .estimates import OutageEstimate
 from .links import LinkModel
 from .stopping import StopCriterion, stop_rule
@@ -132,7 +131,8 @@ def outage(net: Any, decoder: str = "standard", trials: int = 100_000, seed: Any
            rel_error: float | None = None, max_trials: int | None = None,
            stop: StopCriterion | None = None, level: float = 0.95, ci_method: str = "wilson",
            max_patterns: int = 100, batch_size: int = 4, verbose: bool = False,
-           stream: TextIO | None = None) -> OutageEstimate:
+           stream: TextIO | None = None,
+           progress: Callable[[OutageEstimate], None] | None = None) -> OutageEstimate:
     r"""Monte Carlo estimate of the one-round outage probability of ``net``.
 
     Runs chunks of ``chunk`` rounds (chunk :math:`i` seeded by
@@ -147,7 +147,9 @@ def outage(net: Any, decoder: str = "standard", trials: int = 100_000, seed: Any
     decoder : {"standard", "gcplus"}
         ``"gcplus"`` fails when there is no full recovery.
     trials : int
-        Number of rounds when no target is given.
+        Number of rounds when no target is given; at most
+        :data:`~cogc_theory.simulate.MAX_TRIALS` (10**12, refused up front: days of
+        computing at the fastest rates).
     seed : int or numpy.random.SeedSequence
     rule : {"individual", "max-subset", "least-squares"}
         GC+ partial rule for the extras ``est.mean("recovered_size")`` and
@@ -159,7 +161,7 @@ def outage(net: Any, decoder: str = "standard", trials: int = 100_000, seed: Any
     rel_error : float, optional
         Stop once the relative half-width of the ``level`` interval is at most this.
     max_trials : int, optional
-        Cap when a target is given (default ``trials``).
+        Cap when a target is given (default ``trials``; at most ``MAX_TRIALS``).
     stop : StopCriterion, optional
         Further stopping rule.
     level, ci_method
@@ -170,6 +172,10 @@ def outage(net: Any, decoder: str = "standard", trials: int = 100_000, seed: Any
         Chunks decoded together (speed only).
     verbose : bool
         Print the progress row to ``stream`` (default stderr).
+    progress : callable, optional
+        Called after every batch of chunks with the running estimate (status
+        ``"running"``), e.g. to report a long run; it may raise :class:`KeyboardInterrupt`
+        to stop the run (then the estimate holds the chunks finished so far).
 
     Returns
     -------
@@ -186,7 +192,7 @@ def outage(net: Any, decoder: str = "standard", trials: int = 100_000, seed: Any
     ('target failures', True, 0)
     """
     system = OutageSystem(net, decoder, rule)
-    trials = check_int(trials, "trials", lo=1)
+    trials = check_trials(trials)
     cap = trials if max_trials is None else max_trials
     chunk, cap, batch_size, max_patterns, level = check_common(
         chunk, cap, batch_size, max_patterns, level)
@@ -197,5 +203,5 @@ def outage(net: Any, decoder: str = "standard", trials: int = 100_000, seed: Any
     res = drive(_evaluator(system), [None], seed=root, chunk=chunk, max_trials=cap,
                 stop=crit, skip_after_zero=False, max_patterns=max_patterns,
                 batch_size=batch_size, verbose=bool(verbose), stream=stream,
-                display=(level, ci_method))
+                display=(level, ci_method), progress=progress)
     return res[0]

@@ -145,6 +145,9 @@ class OutageExact:
 class OutageMC:
     """Monte Carlo outage (``ct.simulate.outage``), ``chunk_trials`` trials per unit.
 
+    ``trials`` (here or in a point) is at most :data:`cogc_theory.simulate.MAX_TRIALS`, the
+    limit of ``ct.simulate.outage`` (checked before a sweep writes anything).
+
     Point keys: the network keys, and ``decoder``, ``trials`` (override the task's). The
     number of chunks is :math:`\\lceil \\mathrm{trials} / \\mathrm{chunk\\_trials}\\rceil`.
     Row: ``failures``, ``n_trials``, ``estimate`` and the 95% Wilson interval
@@ -157,14 +160,18 @@ class OutageMC:
     name: str = "outage-mc"
 
     def __post_init__(self) -> None:
-        check_int(self.trials, "trials", lo=1)
+        from ..simulate._mc import check_trials
+
+        check_trials(self.trials)                    # the limit of ct.simulate.outage
         check_int(self.chunk_trials, "chunk_trials", lo=1)
         if self.decoder not in DECODERS:
             raise ValueError(f"decoder must be 'standard' or 'gcplus', got {self.decoder!r}")
 
     def chunks(self, point: dict[str, Any]) -> int:
         _check_keys(point, self.name, ("decoder", "trials"))
-        trials = check_int(point.get("trials", self.trials), "point['trials']", lo=1)
+        from ..simulate._mc import check_trials
+
+        trials = check_trials(point.get("trials", self.trials), "point['trials']")
         if point.get("decoder", self.decoder) not in DECODERS:
             raise ValueError(f"point['decoder'] must be 'standard' or 'gcplus', "
                              f"got {point['decoder']!r}")
