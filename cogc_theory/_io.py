@@ -20,13 +20,14 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import secrets
 from collections.abc import Iterator
 from typing import IO, Any
 
-__all__ = ["atomic_open", "temp_files", "writable_dir", "write_text"]
+__all__ = ["atomic_open", "creatable_dir", "temp_files", "writable_dir", "write_text"]
 
 
 def _temp_name(path: str, prefix: str = ".") -> str:
@@ -110,3 +111,32 @@ def writable_dir(path: str | os.PathLike[str]) -> None:
     with open(probe, "xb"):
         pass
     os.unlink(probe)
+
+
+def creatable_dir(path: str | os.PathLike[str]) -> None:
+    """Check, creating nothing, that ``path`` is a writable directory or could be created: its
+    nearest existing ancestor is a directory this process may write in.
+
+    Raises
+    ------
+    OSError
+        An ancestor is a file (``ENOTDIR``) or not writable (``EACCES``).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> creatable_dir(os.path.join(d, "new", "deeper"))
+    >>> os.listdir(d)
+    []
+    """
+    p = os.path.abspath(os.fspath(path) or ".")
+    while not os.path.exists(p):
+        parent = os.path.dirname(p)
+        if parent == p:
+            break
+        p = parent
+    if not os.path.isdir(p):
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), p)
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), p)

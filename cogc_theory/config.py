@@ -24,6 +24,17 @@ values below. A file may hold a ``[scenario]`` table (used by ``cogc outage``, `
     s_values = [1, 2, 3]
     p_grid = [0.02, 0.05, 0.1, 0.2, 0.3]
 
+    [sweep]
+    task = "outage-exact"
+    out = "results/sw"       # relative to this file's folder
+    [sweep.grid]
+    M = [10]
+    s = [1, 2]
+
+**Paths** in a config file (the ``[sweep]`` table's ``out``) are relative to the folder of the
+file, so a config means the same wherever the command runs; paths given on the command line
+(``--out``) are relative to the working directory.
+
 Examples
 --------
 >>> sc = Scenario.from_mapping({"M": 4, "s": 1, "p": 0.1, "eps": 0.2})
@@ -68,7 +79,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     Raises
     ------
     ValueError
-        The file is missing, a directory, unreadable, not UTF-8 or not valid TOML.
+        The file is missing, a directory, unreadable, not UTF-8, not valid TOML, or nested
+        too deeply for the parser.
     """
     path = Path(path)
     try:
@@ -76,6 +88,11 @@ def load_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively (a few hundred levels)
+        raise ValueError(f"config file {str(path)!r} nests arrays or tables too deeply to be "
+                         "read (hundreds of levels); a configuration needs at most two (an "
+                         "M x M matrix)") from None
     except UnicodeDecodeError as exc:
         raise ValueError(f"config file {str(path)!r} is not UTF-8 text ({exc.reason} at byte "
                          f"{exc.start}); save it as UTF-8 TOML") from None

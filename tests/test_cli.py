@@ -558,6 +558,69 @@ def test_bad_scenario_config_names_the_table_or_key(toml, words, tmp_path, capsy
     assert _one_error(capsys, *words).out == ""
 
 
+@pytest.mark.parametrize("depth", [400, 5000])    # within tomllib's recursion, and beyond it
+@pytest.mark.parametrize("argv, table, key", [
+    (["outage", "--decoder", "standard"], "scenario", "p"),
+    (["report", "--quick", "--out", "r"], "study", "p_grid"),
+    (["sweep", "--out", "sw"], "sweep.grid", "p"),
+])
+def test_deeply_nested_config_is_a_clean_error(no_work, argv, table, key, depth, capsys):
+    """Issue 14: a deeply nested TOML value gave 'internal error (RecursionError)', exit 1.
+    Every table reader answers with one line and exit 2, and nothing is written."""
+    extra = "[sweep.grid]\nM = 4\ns = 1\n" if table == "sweep.grid" else f"[{table}]\n"
+    (no_work / "deep.toml").write_text(extra + f"{key} = " + "[" * depth + "]" * depth + "\n")
+    assert cli.main(argv + ["--config", "deep.toml"]) == 2
+    cap = _one_error(capsys, *(["nests arrays or tables too deeply"] if depth > 1000 else []))
+    assert cap.out == "" and "RecursionError" not in cap.err
+    assert sorted(p.name for p in no_work.iterdir()) == ["adir", "afile", "deep.toml"]
+
+
+SW7 = ["sweep", "--task", "outage-mc", "--grid", "M=4", "--grid", "s=1", "--grid", "p=0.1",
+       "--grid", "eps=0.1", "--grid", "decoder=standard"]
+
+
+@pytest.mark.parametrize("argv, config, words", [
+    (SW7 + ["--trials", "1000000000000000"], None, ["MAX_TRIALS"]),     # issue 14's reproducer
+    (SW7 + ["--trials", "1000000000000"], None, ["MAX_UNITS"]),          # 10**8 units
+    (SW7 + ["--grid", "trails=3"], None, ["does not know grid parameters ['trails']"]),
+    (["sweep", "--grid", "M=4", "--grid", "s=9"], None, ["point['s'] must be <= 3"]),
+    (["sweep", "--grid", "M=4", "--grid", "s=1", "--grid", "p=2"], None, ["probability"]),
+    (["sweep", "--grid", "M=4", "--grid", "s=1"], '[sweep]\nworkers = "2"\n',
+     ["n_workers must be an integer"]),
+    (["sweep", "--grid", "M=4", "--grid", "s=1"], '[sweep]\nworkers = 2\nscheduler = "tcp://x:1"\n',
+     ["n_workers applies to the local backend"]),
+    (SW7, '[sweep]\nchunk_trials = 0\n', ["chunk_trials must be >= 1"]),
+])
+def test_refused_sweep_writes_nothing(no_work, argv, config, words, capsys):
+    """Issue 14: a refused sweep left an empty --out folder. Every input is checked before the
+    folder (or its parents) is created."""
+    if config is not None:
+        (no_work / "c.toml").write_text(config)
+        argv = argv + ["--config", "c.toml"]
+    assert cli.main(argv + ["--out", "new/sw7"]) == 2
+    _one_error(capsys, *words)
+    assert sorted(p.name for p in no_work.iterdir()) == sorted(
+        ["adir", "afile"] + (["c.toml"] if config else []))
+
+
+def test_relative_out_in_a_config_is_relative_to_the_config_file(tmp_path, monkeypatch,
+                                                                 capsys):
+    """[sweep] out = "sw" in cfg/sweep.toml writes cfg/sw whatever the working directory
+    (the documented rule); --out on the command line stays relative to the working directory."""
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "run").mkdir()
+    (tmp_path / "cfg" / "sweep.toml").write_text(
+        '[sweep]\ntask = "outage-exact"\nout = "sw"\nworkers = 1\n'
+        '[sweep.grid]\nM = [4]\ns = [1]\ndecoder = ["standard"]\n')
+    monkeypatch.chdir(tmp_path / "run")
+    assert cli.main(["sweep", "--config", "../cfg/sweep.toml", "--quiet"]) == 0
+    assert (tmp_path / "cfg" / "sw" / "manifest.json").is_file()
+    assert list((tmp_path / "run").iterdir()) == []
+    assert cli.main(["sweep", "--config", "../cfg/sweep.toml", "--quiet", "--out", "here"]) == 0
+    assert (tmp_path / "run" / "here" / "manifest.json").is_file()
+    capsys.readouterr()
+
+
 def test_config_file_errors_name_the_file(tmp_path, capsys):
     binary = tmp_path / "latin1.toml"
     binary.write_bytes("[scenario]\nconstruction = 'caf\u00e9'\n".encode("latin-1"))

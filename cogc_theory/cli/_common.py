@@ -62,9 +62,11 @@ def refuse(given: list[str], why: str) -> None:
         raise CLIError(f"{', '.join(given)} {why}")
 
 
-def out_dir(path: str) -> Path:
-    """Check a directory ``--out`` before any work: create it (with parents), probe a write."""
-    from .._io import writable_dir
+def out_dir(path: str, *, create: bool = True) -> Path:
+    """Check a directory ``--out`` before any work: create it (with parents) and probe a
+    write, or with ``create=False`` only check that it exists writable or can be created
+    (for a command that creates it itself once everything else is checked)."""
+    from .._io import creatable_dir, writable_dir
 
     if not path.strip():
         raise CLIError("--out is empty; give a directory, e.g. --out results")
@@ -73,7 +75,7 @@ def out_dir(path: str) -> Path:
         raise CLIError(f"--out {path!r} is an existing file, not a directory; give a new or "
                        "existing directory")
     try:
-        writable_dir(out)
+        (writable_dir if create else creatable_dir)(out)
     except OSError as exc:
         raise CLIError(f"--out {path!r}: cannot write there ({exc.strerror or exc}); choose "
                        "a writable directory") from None

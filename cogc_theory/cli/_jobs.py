@@ -41,6 +41,36 @@ def _grid_arg(items: Sequence[str]) -> dict[str, Any]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    """``cogc sweep``: everything is checked before ``--out`` is created (the task and its
+    options, every grid point, the unit limit, the backend, the folder), so a refused sweep
+    writes nothing."""
+    from .. import sweep
+
+    task, grid, out, seed, scheduler, workers = _sweep_spec(args)
+    plan = sweep.plan_sweep(task, grid, seed=seed)
+    sweep.check_backend(scheduler, workers)
+    out_dir(str(out), create=False)
+    plan.check_dir(out)
+    t0 = time.perf_counter()
+    try:
+        res = sweep.run_sweep(task, grid, out, seed=seed, scheduler=scheduler,
+                              n_workers=workers, progress=None if args.quiet else sys.stderr)
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(f"the finished points are kept in {out}; rerun the same "
+                                "command to resume") from None
+    for row in res.rows:
+        print(json.dumps({k: (v if not hasattr(v, "tolist") else v.tolist())
+                          for k, v in row.items()
+                          if not (isinstance(v, list) and len(v) > 8)}))
+    err(f"cogc sweep: {len(res.rows)} points in {time.perf_counter() - t0:.1f} s; "
+        f"results in {out}")
+    return 0
+
+
+def _sweep_spec(args: argparse.Namespace) -> tuple[Any, dict[str, Any], Path, Any, Any, Any]:
+    """The sweep the options and the ``[sweep]`` table describe (options win): ``(task,
+    grid, out, seed, scheduler, workers)``. A relative ``out`` read from a config file is
+    relative to the file's folder; ``--out`` to the working directory."""
     from .. import sweep
     from ..config import load_table
 
@@ -55,7 +85,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     grid.update(_grid_arg(args.grid or []))
     task_name = args.task or spec.pop("task", "outage-exact")
     spec.pop("task", None)
-    out = args.out or spec.pop("out", None)
+    out: Any = args.out
+    if out is None and spec.get("out") is not None:
+        out = spec["out"]
+        if not isinstance(out, str):
+            raise ValueError(f"[sweep] out in {args.config!r} must be a directory name (a "
+                             f"string), got {out!r}")
+        out = Path(args.config).parent / out       # relative to the config file's folder
     spec.pop("out", None)
     if not out:
         raise ValueError("cogc sweep needs --out DIR (where finished points are written)")
@@ -70,23 +106,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.chunk_trials is not None:
         opts["chunk_trials"] = args.chunk_trials
     task = sweep.make_task(task_name, **opts)
-    scheduler = args.scheduler or spec.get("scheduler")
-    out_dir(str(out))
-    t0 = time.perf_counter()
-    try:
-        res = sweep.run_sweep(task, grid, out, seed=seed, scheduler=scheduler,
-                              n_workers=args.workers or spec.get("workers"),
-                              progress=None if args.quiet else sys.stderr)
-    except KeyboardInterrupt:
-        raise KeyboardInterrupt(f"the finished points are kept in {out}; rerun the same "
-                                "command to resume") from None
-    for row in res.rows:
-        print(json.dumps({k: (v if not hasattr(v, "tolist") else v.tolist())
-                          for k, v in row.items()
-                          if not (isinstance(v, list) and len(v) > 8)}))
-    err(f"cogc sweep: {len(res.rows)} points in {time.perf_counter() - t0:.1f} s; "
-         f"results in {out}")
-    return 0
+    return (task, grid, Path(out), seed, args.scheduler or spec.get("scheduler"),
+            args.workers or spec.get("workers"))
 
 
 def cmd_prove(args: argparse.Namespace) -> int:

@@ -70,7 +70,8 @@ def _add_config(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE.toml",
                    help="read parameters from a TOML file: its [scenario] table (outage, "
                         "bound, simulate, plot), [study] (report) or [sweep] (sweep); other "
-                        "tables are refused; command-line options override it")
+                        "tables are refused; command-line options override it; a relative "
+                        "path in the file is relative to the file's folder")
 
 
 def _add_network(p: argparse.ArgumentParser) -> None:
@@ -243,7 +244,8 @@ def _build_sweep(sub: Any, fmt: type) -> None:
     p.add_argument("--task", choices=("outage-exact", "outage-mc", "train"))
     p.add_argument("--grid", action="append", metavar="KEY=V1,V2",
                    help="grid axis (repeat); keys: M, s, p, eps, code, decoder, trials, ...")
-    p.add_argument("--out", help="output directory (rerun to resume)")
+    p.add_argument("--out", help="output directory (rerun to resume; created only once every "
+                                 "input is checked)")
     p.add_argument("--seed", type=_nonneg_int)
     p.add_argument("--trials", type=_positive_int, help="Monte Carlo / training trials")
     p.add_argument("--chunk-trials", type=_positive_int, help="trials per unit of work")

@@ -77,7 +77,7 @@ True
 0
 """
 
-from ._backends import DaskBackend, LocalBackend
+from ._backends import DaskBackend, LocalBackend, check_backend
 from ._grid import expand_grid, point_key, unit_seed
 from ._run import MAX_UNITS, SweepPlan, SweepProgress, SweepResult, plan_sweep, run_sweep
 from ._store import load_results
@@ -94,6 +94,7 @@ __all__ = [
     "SweepResult",
     "Task",
     "Train",
+    "check_backend",
     "expand_grid",
     "load_results",
     "make_task",

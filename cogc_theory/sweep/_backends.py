@@ -8,30 +8,76 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from .._validate import check_int
 
-__all__ = ["DaskBackend", "LocalBackend", "make_backend"]
+__all__ = ["WATCH_SECONDS", "DaskBackend", "LocalBackend", "check_backend", "make_backend"]
 
 _DASK_HINT = "pip install 'cogc-theory[dask]'"
 
 
-def _limit_threads(n: int) -> None:
-    """Worker initializer: at most ``n`` BLAS/OpenMP threads per process (no oversubscription)."""
+#: How often a local worker checks that the sweep process that started it is alive.
+WATCH_SECONDS = 0.5
+
+
+def _init_worker(n_threads: int, sweep_pid: int) -> None:
+    """Worker initializer: at most ``n_threads`` BLAS/OpenMP threads per process (no
+    oversubscription), and a watchdog that ends the worker when the sweep process dies."""
+    _watch_parent(sweep_pid)
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
         return
-    threadpool_limits(n)
+    threadpool_limits(n_threads)
+
+
+def _watch_parent(sweep_pid: int) -> None:
+    """Exit this worker (``os._exit``) soon after the process ``sweep_pid`` that started it
+    dies, even by SIGKILL, which leaves it no chance to stop its pool.
+
+    POSIX: a process whose parent dies is adopted by another (init or a subreaper), so
+    :func:`os.getppid` changes; a daemon thread checks it every :data:`WATCH_SECONDS`. When
+    the worker's parent is not the sweep process itself (a ``forkserver`` start, or a parent
+    already dead at start), the thread also checks that ``sweep_pid`` still exists. Workers
+    hold no file of the sweep (the sweep process writes every file), so ending them loses
+    only unfinished units, which a rerun recomputes. Elsewhere (Windows) there is no
+    watchdog.
+    """
+    if os.name != "posix":        # pragma: no cover - os.kill(pid, 0) would end the process
+        return
+    ppid = os.getppid()
+
+    def orphaned() -> bool:
+        if os.getppid() != ppid:
+            return True
+        if ppid == sweep_pid:
+            return False
+        try:
+            os.kill(sweep_pid, 0)                 # signal 0: an existence check only
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+    def watch() -> None:
+        while not orphaned():
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="cogc-sweep-parent-watchdog", daemon=True).start()
 
 
 class LocalBackend:
     """The local machine: a process pool of ``n_workers``, or the calling process if 1.
 
     Each worker process is limited to ``cpu_count // n_workers`` BLAS/OpenMP threads (with
-    :mod:`threadpoolctl`), so that ``n_workers`` processes do not oversubscribe the cores.
+    :mod:`threadpoolctl`), so that ``n_workers`` processes do not oversubscribe the cores, and
+    exits on its own when the sweep process dies (even killed by SIGKILL, on POSIX systems).
     """
 
     def __init__(self, n_workers: int | None = None) -> None:
@@ -44,8 +90,9 @@ class LocalBackend:
         self._pool = None
         if self.n_workers > 1:
             cores = os.cpu_count() or 1
-            self._pool = cf.ProcessPoolExecutor(self.n_workers, initializer=_limit_threads,
-                                                initargs=(max(1, cores // self.n_workers),))
+            self._pool = cf.ProcessPoolExecutor(
+                self.n_workers, initializer=_init_worker,
+                initargs=(max(1, cores // self.n_workers), os.getpid()))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
         if self._pool is not None:
@@ -107,12 +154,48 @@ class DaskBackend:
             self.client.close()
 
 
-def make_backend(scheduler: Any, n_workers: int | None) -> Any:
+def check_backend(scheduler: Any, n_workers: Any) -> None:
+    """Check the backend arguments without starting anything (run before a sweep writes).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``n_workers`` not an integer >= 1, ``n_workers`` with a Dask scheduler, or a
+        scheduler that is neither an address string, a Dask client nor a backend object.
+    ImportError
+        A Dask scheduler without Dask installed (with the install hint).
+
+    Examples
+    --------
+    >>> check_backend(None, 2)
+    >>> check_backend("tcp://10.0.0.1:8786", 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_workers applies to the local backend only; ...
+    """
     if scheduler is None:
-        return LocalBackend(n_workers)
+        if n_workers is not None:
+            check_int(n_workers, "n_workers", lo=1)
+        return
     if n_workers is not None:
         raise ValueError("n_workers applies to the local backend only; the size of a Dask "
                          "cluster is set where the cluster is started (leave n_workers=None)")
+    if hasattr(scheduler, "submit") and hasattr(scheduler, "wait_any"):
+        return                                   # a backend object of the user's own
+    try:
+        import distributed
+    except ImportError as exc:
+        raise ImportError(f"scheduler={scheduler!r} needs Dask: {_DASK_HINT}") from exc
+    if not isinstance(scheduler, str | distributed.Client):
+        raise TypeError(f"scheduler must be None, an address string such as "
+                        f"'tcp://host:8786' or a dask.distributed.Client, got {scheduler!r}")
+
+
+def make_backend(scheduler: Any, n_workers: int | None) -> Any:
+    """The backend of ``run_sweep(scheduler=..., n_workers=...)`` (checked first)."""
+    check_backend(scheduler, n_workers)
+    if scheduler is None:
+        return LocalBackend(n_workers)
     if hasattr(scheduler, "submit") and hasattr(scheduler, "wait_any"):
         return scheduler  # a backend object of the user's own
     return DaskBackend(scheduler)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_int
-from ._backends import make_backend
+from ._backends import check_backend, make_backend
 from ._grid import dumps, expand_grid, jsonable, point_key
 from ._store import (
     FORMAT,
@@ -170,14 +170,16 @@ def run_sweep(task: Any, grid: Any, out_dir: str | os.PathLike[str], *, seed: in
 
     Raises
     ------
-    ValueError
+    ValueError, TypeError
         Empty grid, duplicate points, a point the task rejects, more than :data:`MAX_UNITS`
-        units in all, or ``out_dir`` holding a different sweep (all checked before anything
-        is written). The error of a failing unit (or a ``KeyboardInterrupt``) propagates,
+        units in all, bad ``scheduler`` / ``n_workers`` / ``progress``, or ``out_dir`` holding
+        a different sweep: all checked before anything is written (``out_dir`` is not even
+        created; :func:`plan_sweep` and :meth:`SweepPlan.check_dir` run the same checks
+        alone). The error of a failing unit (or a ``KeyboardInterrupt``) propagates,
         with a note naming the unit; units finished before it stay written, so
         :func:`load_results` shows the partial table and a rerun resumes.
     ImportError
-        A Dask scheduler without Dask installed.
+        A Dask scheduler without Dask installed (also before anything is written).
 
     Examples
     --------
@@ -194,8 +196,9 @@ def run_sweep(task: Any, grid: Any, out_dir: str | os.PathLike[str], *, seed: in
     t0 = time.perf_counter()
     plan = plan_sweep(task, grid, seed=seed)
     emit = _progress_fn(progress)
+    check_backend(scheduler, n_workers)
     out = Path(out_dir)
-    check_dir(out, plan.manifest())
+    plan.check_dir(out)
     out.mkdir(parents=True, exist_ok=True)
     lock = acquire_lock(out)
     try:
@@ -221,6 +224,11 @@ class SweepPlan:
     def n_units(self) -> int:
         """Units ``(point, chunk)`` in the sweep."""
         return sum(self.chunks)
+
+    def check_dir(self, out_dir: str | os.PathLike[str]) -> None:
+        """Raise :class:`ValueError` unless ``out_dir`` is new, empty, or holds this very sweep
+        (reading only: nothing is created)."""
+        check_dir(Path(out_dir), self.manifest())
 
     def manifest(self) -> dict[str, Any]:
         """The specification recorded in (and compared with) ``manifest.json``."""
