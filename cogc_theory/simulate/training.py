@@ -449,6 +449,31 @@ def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, round
     w_final[lo:hi] = problem.from_internal(W)
 
 
+def _check_step(eta: Any, L: float) -> float:
+    """The step size: default :math:`1/L`, else a real number in :math:`(0, 2/L)`."""
+    if eta is None:
+        return 1.0 / L
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not math.isfinite(eta) \
+            or not 0 < eta < 2.0 / L:
+        raise ValueError(f"eta must be a step size in (0, 2/L) = (0, {2.0 / L:.6g}) (default "
+                         f"1/L; gradient descent on this L-smooth problem may diverge beyond "
+                         f"2/L), got {eta!r}")
+    return float(eta)
+
+
+def _initial_models(w0: Any, trials: int, d: int) -> np.ndarray:
+    """``w0`` as ``(trials, d)`` (zeros by default; one ``(d,)`` model broadcast)."""
+    if w0 is None:
+        return np.zeros((trials, d))
+    w0 = np.asarray(w0, dtype=float)
+    if w0.shape == (d,):
+        w0 = np.broadcast_to(w0, (trials, d))
+    if w0.shape != (trials, d) or not np.all(np.isfinite(w0)):
+        raise ValueError(f"w0 must be finite with shape ({d},) or ({trials}, {d}), got "
+                         f"{w0.shape}")
+    return w0
+
+
 def train_schemes(net: Any, schemes: Any = ("ideal", "cogc", "gcplus", "fedavg", "gc"), *,
                   problem: Any = "digits", rounds: int = 200, trials: int = 20, seed: Any = 0,
                   eta: float | None = None, renormalize: bool = True, split: str = "iid",
@@ -483,29 +508,14 @@ def train_schemes(net: Any, schemes: Any = ("ideal", "cogc", "gcplus", "fedavg",
     alpha = check_positive(alpha, "alpha", "Dirichlet concentration")
     prob = _get_problem(problem, net.M, split, alpha, data_seed, problem_options)
     L = prob.smoothness()
-    if eta is None:
-        eta = 1.0 / L
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not math.isfinite(eta) \
-            or not 0 < eta < 2.0 / L:
-        raise ValueError(f"eta must be a step size in (0, 2/L) = (0, {2.0 / L:.6g}) (default "
-                         f"1/L; gradient descent on this L-smooth problem may diverge beyond "
-                         f"2/L), got {eta!r}")
-    eta = float(eta)
+    eta = _check_step(eta, L)
     # everything a run keeps, checked before the first allocation (w0 is (trials, d))
     per_trial_round = 8 * (3 + len(names) * (net.M + 2)) \
         + (8 * prob.d * len(names) if keep_iterates else 0)
     per_trial = 8 * prob.d * (1 + len(names)) + 8 * 3 * len(names)      # w0, w_final, t = 0
     _check_memory(trials * (rounds * per_trial_round + per_trial), "the results", rounds,
                   trials)
-    if w0 is None:
-        w0 = np.zeros((trials, prob.d))
-    else:
-        w0 = np.asarray(w0, dtype=float)
-        if w0.shape == (prob.d,):
-            w0 = np.broadcast_to(w0, (trials, prob.d))
-        if w0.shape != (trials, prob.d) or not np.all(np.isfinite(w0)):
-            raise ValueError(f"w0 must be finite with shape ({prob.d},) or ({trials}, "
-                             f"{prob.d}), got {w0.shape}")
+    w0 = _initial_models(w0, trials, prob.d)
     needs_links = any(s != "ideal" for s in names)
     draws = link_draws(net, rounds, trials, seed) if needs_links else None
     out = {}
