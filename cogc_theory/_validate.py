@@ -87,21 +87,35 @@ def check_real(value: Any, name: str, *, lo: float | None = None, hi: float | No
 
 
 def check_bool(value: Any, name: str) -> bool:
-    """Return ``value`` if it is a bool (python or numpy), else raise :class:`TypeError`."""
+    """Return ``value`` if it is a bool (python or numpy), else raise :class:`TypeError`.
+
+    >>> check_bool(1, "exact")
+    Traceback (most recent call last):
+    ...
+    TypeError: exact must be true or false (a bool), got 1
+    """
     if not isinstance(value, bool | np.bool_):
         raise TypeError(f"{name} must be true or false (a bool), got {value!r}")
     return bool(value)
 
 
 def check_str(value: Any, name: str) -> str:
-    """Return ``value`` if it is a non-empty string, else raise :class:`TypeError`."""
+    """Return ``value`` if it is a non-empty string, else raise :class:`TypeError`.
+
+    >>> check_str("digits", "problem")
+    'digits'
+    """
     if not isinstance(value, str) or not value:
         raise TypeError(f"{name} must be a non-empty string, got {value!r}")
     return value
 
 
 def check_list(value: Any, name: str, what: str) -> list[Any]:
-    """Return a non-empty list or tuple of ``what`` (described in messages) as a list."""
+    """Return a non-empty list or tuple of ``what`` (described in messages) as a list.
+
+    >>> check_list((1, 2), "s_values", "integers")
+    [1, 2]
+    """
     if not isinstance(value, list | tuple):
         raise TypeError(f"{name} must be a list of {what}, e.g. [1, 2], got {value!r}")
     if not value:

@@ -7,6 +7,8 @@ r"""Vectorized Monte Carlo simulation of the whole system (SPEC section 5).
   :mod:`.stopping`, its results (Wilson / Clopper–Pearson intervals) in :mod:`.estimates`.
 * :mod:`.outage_mc` — the outage of a network by Monte Carlo, the driver's simple face
   :func:`outage`.
+
+Every estimator refuses more than :data:`MAX_TRIALS` (10**12) trials up front.
 * :mod:`.importance` — rare outages by tilting the erasure probabilities
   (:func:`importance_outage`).
 * :mod:`.problems` — least squares, logistic and softmax regression on synthetic data and on

@@ -20,18 +20,21 @@ Nothing is lost. Before any work, ``out_dir/manifest.json`` records the sweep's 
 as its last chunk is in; every file is written to a temporary name and moved into place with
 :func:`os.replace`, so a killed sweep leaves only whole files. Rerunning the same sweep in the
 same directory skips the finished units and ends with exactly the files an uninterrupted run
-writes; a different specification in the same directory raises :class:`ValueError`. A sweep
-has at most :data:`MAX_UNITS` (one million) units, checked before anything is written: each
-unit is a file, so a larger plan (e.g. ``trials=10**12`` in chunks of ``10**4``) is refused
-with a :class:`ValueError` (use fewer trials or points, or larger ``chunk_trials``). A lock
-file (``out_dir/.lock``: host and process id) keeps a second sweep out of a directory in use; a
+writes; a different specification in the same directory raises :class:`ValueError`.
+Every input is checked before anything is written, ``out_dir`` itself included
+(:func:`plan_sweep`, :func:`check_backend` and :meth:`SweepPlan.check_dir` run those checks
+alone). A sweep has at most :data:`MAX_UNITS` (one million) units: each unit is a file, so a
+larger plan (e.g. ``trials=10**12`` in chunks of ``10**4``) is refused with a
+:class:`ValueError` (use fewer trials or points, or larger ``chunk_trials``). A lock file
+(``out_dir/.lock``: host and process id) keeps a second sweep out of a directory in use; a
 lock left by a killed process on the same host is taken over.
 
 Backends (``scheduler=``):
 
 * ``None`` (default): the local machine; ``n_workers`` processes
   (:class:`concurrent.futures.ProcessPoolExecutor`, default one per available core), or in the
-  calling process when ``n_workers=1``;
+  calling process when ``n_workers=1``; the worker processes end on their own when the sweep
+  process dies, even killed by SIGKILL (POSIX);
 * an address string such as ``"tcp://10.0.0.1:8786"``, or a :class:`dask.distributed.Client`:
   a Dask cluster (optional: ``pip install 'cogc-theory[dask]'``). Units are computed on the
   workers; files are written by the calling process, so workers need no shared file system.

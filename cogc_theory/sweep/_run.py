@@ -244,6 +244,21 @@ def plan_sweep(task: Any, grid: Any, *, seed: int = 0) -> SweepPlan:
     Every point is expanded and given to ``task.chunks`` (which validates it), and the plan
     must hold at most :data:`MAX_UNITS` units.
 
+    Parameters
+    ----------
+    task : str or Task
+        As in :func:`run_sweep`.
+    grid : dict of lists or list of dicts
+        As in :func:`run_sweep` (see :func:`~cogc_theory.sweep.expand_grid`).
+    seed : int
+        Sweep seed, ``>= 0``.
+
+    Returns
+    -------
+    SweepPlan
+        The task, points, keys, chunks per point and seed; :meth:`SweepPlan.check_dir` checks
+        an output directory against it.
+
     Raises
     ------
     ValueError, TypeError
