@@ -69,19 +69,11 @@ A coin with failure probability 0.25, two chunks of 500 trials:
 >>> bool(lo < 0.25 < hi)
 True
 
-The outage of a network against its exact value:
-
->>> import cogc_theory as ct
->>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
->>> est = outage(net, "standard", trials=20_000, seed=0)
->>> lo, hi = est.ci(0.999)
->>> bool(lo < ct.outage.cogc(net) < hi)      # 0.313224...
-True
-
 A sweep over the erasure probability :math:`p=\varepsilon` with :func:`run_mc` and
 :class:`OutageSystem`, stopping each point at 100 failures and skipping the points after a
 failure-free one:
 
+>>> import cogc_theory as ct
 >>> def system(n, q, rng):
 ...     net = ct.CooperativeNetwork.cyclic(6, 2, uplink_erasure=q, link_erasure=q)
 ...     s = OutageSystem(net, "gcplus")
