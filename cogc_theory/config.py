@@ -324,6 +324,10 @@ class Study:
                                            kind="probability"))
         for name in ("mc_trials", "rounds", "train_trials", "validation_trials", "mc_points"):
             check_int(getattr(self, name), f"study.{name}", lo=1)
+        from .simulate._mc import check_trials
+
+        for name in ("mc_trials", "validation_trials"):      # the Monte Carlo limit, up front
+            check_trials(getattr(self, name), f"study.{name}")
         self.gcplus_exact_max_s = check_int(self.gcplus_exact_max_s,
                                             "study.gcplus_exact_max_s", lo=0)
         self.train_s = check_int(self.train_s, "study.train_s", lo=0, hi=self.M - 1)
