@@ -13,13 +13,18 @@ import numpy as np
 import sympy as sp
 
 __all__ = [
+    "check_bool",
     "check_bool_array",
+    "check_erasure",
     "check_int",
+    "check_list",
     "check_positive",
     "check_probability",
     "check_probability_array",
+    "check_real",
     "check_real_array",
     "check_square_matrix",
+    "check_str",
     "check_rng",
     "is_symbolic",
 ]
@@ -51,6 +56,108 @@ def check_positive(value: Any, name: str, kind: str = "number") -> float:
     if not (np.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a positive finite {kind}, got {value}")
     return value
+
+
+def check_real(value: Any, name: str, *, lo: float | None = None, hi: float | None = None,
+               kind: str = "number") -> float:
+    """Return a plain finite real number (python or numpy, not bool) as ``float``, within
+    ``[lo, hi]`` when given, or raise naming ``name``; messages call it a ``kind``.
+
+    For values read from files and options; :func:`check_probability` also takes sympy.
+
+    Examples
+    --------
+    >>> check_real(0.25, "p", lo=0, hi=1, kind="probability")
+    0.25
+    >>> check_real(1.5, "p", lo=0, hi=1, kind="probability")
+    Traceback (most recent call last):
+    ...
+    ValueError: p must be a probability in [0, 1], got 1.5
+    """
+    where = (f" in [{lo:g}, {hi:g}]" if lo is not None and hi is not None
+             else f" >= {lo:g}" if lo is not None else f" <= {hi:g}" if hi is not None else "")
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a {kind}{where}, got {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite {kind}{where}, got {value}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValueError(f"{name} must be a {kind}{where}, got {value}")
+    return value
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` if it is a bool (python or numpy), else raise :class:`TypeError`.
+
+    >>> check_bool(1, "exact")
+    Traceback (most recent call last):
+    ...
+    TypeError: exact must be true or false (a bool), got 1
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be true or false (a bool), got {value!r}")
+    return bool(value)
+
+
+def check_str(value: Any, name: str) -> str:
+    """Return ``value`` if it is a non-empty string, else raise :class:`TypeError`.
+
+    >>> check_str("digits", "problem")
+    'digits'
+    """
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
+def check_list(value: Any, name: str, what: str) -> list[Any]:
+    """Return a non-empty list or tuple of ``what`` (described in messages) as a list.
+
+    >>> check_list((1, 2), "s_values", "integers")
+    [1, 2]
+    """
+    if not isinstance(value, list | tuple):
+        raise TypeError(f"{name} must be a list of {what}, e.g. [1, 2], got {value!r}")
+    if not value:
+        raise ValueError(f"{name} must not be empty; give a list of {what}")
+    return list(value)
+
+
+def check_erasure(value: Any, name: str, M: int, *, matrix: bool) -> float | list[Any]:
+    """An erasure probability, ``M`` of them (uplinks) or an ``M x M`` nested list (client
+    links, ``matrix=True``), as a float or (nested) lists of floats.
+
+    Numbers only (numpy arrays and tuples are accepted); errors name ``name`` and the entry.
+
+    Examples
+    --------
+    >>> check_erasure([0.1, 0.2], "p", 2, matrix=False)
+    [0.1, 0.2]
+    >>> check_erasure([[0.1, 0.2], [0.1]], "eps", 2, matrix=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: eps must be a probability or an M x M nested list (M = 2); row 1 is [0.1]
+    """
+    shape = f"an M x M nested list (M = {M})" if matrix else f"a list of M = {M} values"
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real | list | tuple):
+        raise TypeError(f"{name} must be a probability or {shape}, got {value!r}")
+    if isinstance(value, numbers.Real):
+        return check_real(value, name, lo=0, hi=1, kind="probability")
+    if len(value) != M:
+        raise ValueError(f"{name} must be a probability or {shape}; got {len(value)} "
+                         f"{'rows' if matrix else 'values'}")
+    if not matrix:
+        return [check_real(v, f"{name}[{i}]", lo=0, hi=1, kind="probability")
+                for i, v in enumerate(value)]
+    out = []
+    for i, row in enumerate(value):
+        if not isinstance(row, list | tuple) or len(row) != M:
+            raise ValueError(f"{name} must be a probability or {shape}; row {i} is {row!r}")
+        out.append([check_real(v, f"{name}[{i}][{j}]", lo=0, hi=1, kind="probability")
+                    for j, v in enumerate(row)])
+    return out
 
 
 def check_probability(value: Any, name: str) -> float | sp.Expr:

@@ -36,6 +36,7 @@ import sympy as sp
 from ._validate import is_symbolic
 
 __all__ = [
+    "MAX_RATE",
     "erasures_from_positions",
     "mean_snr",
     "path_loss",
@@ -44,7 +45,9 @@ __all__ = [
 ]
 
 
-_MAX_RATE = 1000.0   # bits per channel use; 2**1024 overflows a float
+#: Largest rate (bits per channel use) the functions accept: :math:`2^R` overflows a float
+#: beyond :math:`R = 1024`.
+MAX_RATE = 1000.0
 
 
 def _check_rate(rate: Any) -> Any:
@@ -56,8 +59,8 @@ def _check_rate(rate: Any) -> Any:
         raise TypeError(f"rate must be a positive finite number, got {rate!r}")
     if rate <= 0:
         raise ValueError(f"rate must be positive (bits per channel use), got {rate}")
-    if rate > _MAX_RATE:
-        raise ValueError(f"rate must be at most {_MAX_RATE:g} bits per channel use (2**rate "
+    if rate > MAX_RATE:
+        raise ValueError(f"rate must be at most {MAX_RATE:g} bits per channel use (2**rate "
                          f"overflows a float beyond), got {rate}")
     return rate
 

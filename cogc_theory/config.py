@@ -24,6 +24,17 @@ values below. A file may hold a ``[scenario]`` table (used by ``cogc outage``, `
     s_values = [1, 2, 3]
     p_grid = [0.02, 0.05, 0.1, 0.2, 0.3]
 
+    [sweep]
+    task = "outage-exact"
+    out = "results/sw"       # relative to this file's folder
+    [sweep.grid]
+    M = [10]
+    s = [1, 2]
+
+**Paths** in a config file (the ``[sweep]`` table's ``out``) are relative to the folder of the
+file, so a config means the same wherever the command runs; paths given on the command line
+(``--out``) are relative to the working directory.
+
 Examples
 --------
 >>> sc = Scenario.from_mapping({"M": 4, "s": 1, "p": 0.1, "eps": 0.2})
@@ -39,13 +50,22 @@ unknown scenario key(s) ['sss'] in config
 from __future__ import annotations
 
 import dataclasses
-import math
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .vocabulary import CODES, DECODERS, RULES
+from ._validate import (
+    check_bool,
+    check_erasure,
+    check_int,
+    check_list,
+    check_real,
+    check_str,
+)
+from .channels import MAX_RATE
+from .scenario import NetworkSpec
+from .vocabulary import CODES, DECODERS, RULES, check_choice
 
 __all__ = ["DEFAULT_STUDY", "QUICK_STUDY", "TABLES", "Scenario", "Study", "load_table", "load_toml"]
 
@@ -59,7 +79,8 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     Raises
     ------
     ValueError
-        The file is missing, a directory, unreadable, not UTF-8 or not valid TOML.
+        The file is missing, a directory, unreadable, not UTF-8, not valid TOML, or nested
+        too deeply for the parser.
     """
     path = Path(path)
     try:
@@ -67,6 +88,11 @@ def load_toml(path: str | Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    except RecursionError:
+        # tomllib parses nested arrays and inline tables recursively (a few hundred levels)
+        raise ValueError(f"config file {str(path)!r} nests arrays or tables too deeply to be "
+                         "read (hundreds of levels); a configuration needs at most two (an "
+                         "M x M matrix)") from None
     except UnicodeDecodeError as exc:
         raise ValueError(f"config file {str(path)!r} is not UTF-8 text ({exc.reason} at byte "
                          f"{exc.start}); save it as UTF-8 TOML") from None
@@ -125,73 +151,6 @@ def _check_keys(data: Mapping[str, Any], cls: type, what: str) -> None:
         raise ValueError(f"unknown {what} key(s) {bad} in config; known keys: {known}")
 
 
-def _check_int(x: Any, name: str, lo: int | None = None, hi: int | None = None) -> int:
-    if isinstance(x, bool) or not isinstance(x, int):
-        raise TypeError(f"{name} must be an integer, got {x!r}")
-    if lo is not None and x < lo:
-        raise ValueError(f"{name} must be >= {lo}, got {x}")
-    if hi is not None and x > hi:
-        raise ValueError(f"{name} must be <= {hi}, got {x}")
-    return int(x)
-
-
-def _check_prob(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, int | float):
-        raise TypeError(f"{name} must be a number in [0, 1], got {x!r}")
-    x = float(x)
-    if not 0.0 <= x <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {x}")
-    return x
-
-
-def _check_number(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, int | float):
-        raise TypeError(f"{name} must be a finite number, got {x!r}")
-    if not math.isfinite(x):
-        raise ValueError(f"{name} must be a finite number, got {x!r}")
-    return float(x)
-
-
-def _check_str(x: Any, name: str) -> str:
-    if not isinstance(x, str) or not x:
-        raise TypeError(f"{name} must be a non-empty string, got {x!r}")
-    return x
-
-
-def _check_bool(x: Any, name: str) -> bool:
-    if not isinstance(x, bool):
-        raise TypeError(f"{name} must be true or false, got {x!r}")
-    return x
-
-
-def _check_list(x: Any, name: str, what: str) -> list[Any]:
-    if not isinstance(x, list | tuple):
-        raise TypeError(f"{name} must be a list of {what}, e.g. [1, 2], got {x!r}")
-    if not x:
-        raise ValueError(f"{name} must not be empty; give a list of {what}")
-    return list(x)
-
-
-def _check_erasure(x: Any, name: str, M: int, matrix: bool) -> Any:
-    """A probability, a list of ``M`` (uplinks) or an ``M x M`` nested list (client links)."""
-    shape = f"an M x M nested list (M = {M})" if matrix else f"a list of M = {M} values"
-    if isinstance(x, bool) or not isinstance(x, int | float | list | tuple):
-        raise TypeError(f"{name} must be a probability or {shape}, got {x!r}")
-    if isinstance(x, int | float):
-        return _check_prob(x, name)
-    if len(x) != M:
-        raise ValueError(f"{name} must be a probability or {shape}; got {len(x)} "
-                         f"{'rows' if matrix else 'values'}")
-    if not matrix:
-        return [_check_prob(v, f"{name}[{i}]") for i, v in enumerate(x)]
-    out = []
-    for i, row in enumerate(x):
-        if not isinstance(row, list | tuple) or len(row) != M:
-            raise ValueError(f"{name} must be a probability or {shape}; row {i} is {row!r}")
-        out.append([_check_prob(v, f"{name}[{i}][{j}]") for j, v in enumerate(row)])
-    return out
-
-
 @dataclasses.dataclass
 class Scenario:
     """One network and what to do with it (the CLI's scenario options).
@@ -241,27 +200,25 @@ class Scenario:
     scheme: str = "gcplus"
 
     def __post_init__(self) -> None:
-        self.M = _check_int(self.M, "M", lo=2)
-        self.s = _check_int(self.s, f"s (straggler tolerance; at most M-1 = {self.M - 1})", lo=0,
-                            hi=self.M - 1)
-        if self.code not in CODES:
-            raise ValueError(f"code must be one of {CODES}, got {self.code!r}")
-        if self.decoder not in DECODER_CHOICES:
-            raise ValueError(f"decoder must be one of {DECODER_CHOICES}, got {self.decoder!r}")
-        if self.rule not in RULES:
-            raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
-        self.trials = _check_int(self.trials, "trials", lo=1)
-        self.seed = _check_int(self.seed, "seed", lo=0)
-        self.rounds = _check_int(self.rounds, "rounds", lo=1)
-        self.code_seed = _check_int(self.code_seed, "code_seed", lo=0)
+        self.M = check_int(self.M, "M", lo=2)
+        self.s = check_int(self.s, f"s (straggler tolerance; at most M-1 = {self.M - 1})", lo=0,
+                           hi=self.M - 1)
+        check_choice(self.code, CODES, "code")
+        check_choice(self.decoder, DECODER_CHOICES, "decoder")
+        check_choice(self.rule, RULES, "rule")
+        self.trials = check_int(self.trials, "trials", lo=1)
+        self.seed = check_int(self.seed, "seed", lo=0)
+        self.rounds = check_int(self.rounds, "rounds", lo=1)
+        self.code_seed = check_int(self.code_seed, "code_seed", lo=0)
         if self.construction is not None:
-            self.construction = _check_str(self.construction, "construction")
-        self.exact = _check_bool(self.exact, "exact")
-        self.reciprocal = _check_bool(self.reciprocal, "reciprocal")
-        self.problem = _check_str(self.problem, "problem")
-        self.scheme = _check_str(self.scheme, "scheme")
-        self.p = _check_erasure(self.p, "p (uplink erasure)", self.M, matrix=False)
-        self.eps = _check_erasure(self.eps, "eps (client-link erasure)", self.M, matrix=True)
+            self.construction = check_str(self.construction, "construction")
+        self.exact = check_bool(self.exact, "exact")
+        self.reciprocal = check_bool(self.reciprocal, "reciprocal")
+        self.problem = check_str(self.problem, "problem")
+        self.scheme = check_str(self.scheme, "scheme")
+        self.p = check_erasure(self.p, "p (uplink erasure)", self.M, matrix=False)
+        self.eps = check_erasure(self.eps, "eps (client-link erasure)", self.M, matrix=True)
+        self.spec()                       # the network parameters together (code and M, s)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> Scenario:
@@ -269,25 +226,19 @@ class Scenario:
         _check_keys(data, cls, "scenario")
         return cls(**dict(data))
 
+    def spec(self) -> NetworkSpec:
+        """The network part of the scenario, checked (a :class:`~cogc_theory.scenario.NetworkSpec`).
+
+        >>> Scenario(M=4, s=1, p=0.1, eps=0.2).spec().uplink_erasure
+        0.1
+        """
+        return NetworkSpec(self.M, self.s, code=self.code, uplink_erasure=self.p,
+                           link_erasure=self.eps, code_seed=self.code_seed, exact=self.exact,
+                           construction=self.construction, reciprocal=self.reciprocal)
+
     def network(self) -> Any:
         """The :class:`~cogc_theory.network.CooperativeNetwork` this scenario describes."""
-        import numpy as np
-
-        from .network import CooperativeNetwork
-
-        p = np.asarray(self.p, dtype=float) if isinstance(self.p, list) else self.p
-        eps = np.asarray(self.eps, dtype=float) if isinstance(self.eps, list) else self.eps
-        if self.code == "fractional":
-            if self.M % (self.s + 1):
-                raise ValueError(f"fractional repetition needs (s+1) | M; got M={self.M}, "
-                                 f"s={self.s}: choose s+1 dividing M or use --code cyclic")
-            return CooperativeNetwork.fractional(self.M, self.s, uplink_erasure=p,
-                                                 link_erasure=eps, reciprocal=self.reciprocal)
-        kw: dict[str, Any] = {"reciprocal": self.reciprocal}
-        if self.construction is not None:
-            kw["construction"] = self.construction
-        return CooperativeNetwork.cyclic(self.M, self.s, uplink_erasure=p, link_erasure=eps,
-                                         seed=self.code_seed, exact=self.exact, **kw)
+        return self.spec().network()
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -359,32 +310,36 @@ class Study:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        self.M = _check_int(self.M, "study.M", lo=2)
-        self.s_values = [_check_int(s, "study.s_values entry", lo=0, hi=self.M - 1)
-                         for s in _check_list(self.s_values, "study.s_values", "integers")]
+        self.M = check_int(self.M, "study.M", lo=2)
+        self.s_values = [check_int(s, "study.s_values entry", lo=0, hi=self.M - 1)
+                         for s in check_list(self.s_values, "study.s_values", "integers")]
         for name in ("p_grid", "eps_grid"):
-            vals = _check_list(getattr(self, name), f"study.{name}", "probabilities")
-            setattr(self, name, [_check_prob(v, f"study.{name} entry") for v in vals])
-        self.snr_db = [_check_number(v, "study.snr_db entry")
-                       for v in _check_list(self.snr_db, "study.snr_db", "SNR values in dB")]
+            vals = check_list(getattr(self, name), f"study.{name}", "probabilities")
+            setattr(self, name, [check_real(v, f"study.{name} entry", lo=0, hi=1,
+                                            kind="probability") for v in vals])
+        self.snr_db = [check_real(v, "study.snr_db entry")
+                       for v in check_list(self.snr_db, "study.snr_db", "SNR values in dB")]
         for name in ("p_fixed", "eps_fixed", "train_p", "train_eps"):
-            setattr(self, name, _check_prob(getattr(self, name), f"study.{name}"))
+            setattr(self, name, check_real(getattr(self, name), f"study.{name}", lo=0, hi=1,
+                                           kind="probability"))
         for name in ("mc_trials", "rounds", "train_trials", "validation_trials", "mc_points"):
-            _check_int(getattr(self, name), f"study.{name}", lo=1)
-        self.gcplus_exact_max_s = _check_int(self.gcplus_exact_max_s,
-                                             "study.gcplus_exact_max_s", lo=0)
-        self.train_s = _check_int(self.train_s, "study.train_s", lo=0, hi=self.M - 1)
-        self.seed = _check_int(self.seed, "study.seed", lo=0)
-        self.rate = _check_number(self.rate, "study.rate (bits per channel use)")
-        from .channels import _MAX_RATE
+            check_int(getattr(self, name), f"study.{name}", lo=1)
+        from .simulate._mc import check_trials
 
-        if not 0 < self.rate <= _MAX_RATE:
-            raise ValueError(f"study.rate must lie in (0, {_MAX_RATE:g}] bits, got {self.rate}")
-        self.problem = _check_str(self.problem, "study.problem")
-        self.schemes = [_check_str(v, "study.schemes entry")
-                        for v in _check_list(self.schemes, "study.schemes", "scheme names")]
-        self.validation_quick = _check_bool(self.validation_quick, "study.validation_quick")
-        fwer = _check_number(self.validation_fwer, "study.validation_fwer")
+        for name in ("mc_trials", "validation_trials"):      # the Monte Carlo limit, up front
+            check_trials(getattr(self, name), f"study.{name}")
+        self.gcplus_exact_max_s = check_int(self.gcplus_exact_max_s,
+                                            "study.gcplus_exact_max_s", lo=0)
+        self.train_s = check_int(self.train_s, "study.train_s", lo=0, hi=self.M - 1)
+        self.seed = check_int(self.seed, "study.seed", lo=0)
+        self.rate = check_real(self.rate, "study.rate (bits per channel use)")
+        if not 0 < self.rate <= MAX_RATE:
+            raise ValueError(f"study.rate must lie in (0, {MAX_RATE:g}] bits, got {self.rate}")
+        self.problem = check_str(self.problem, "study.problem")
+        self.schemes = [check_str(v, "study.schemes entry")
+                        for v in check_list(self.schemes, "study.schemes", "scheme names")]
+        self.validation_quick = check_bool(self.validation_quick, "study.validation_quick")
+        fwer = check_real(self.validation_fwer, "study.validation_fwer")
         if not 0 < fwer < 1:
             raise ValueError(f"study.validation_fwer must be in (0, 1), got "
                              f"{self.validation_fwer}")

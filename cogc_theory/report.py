@@ -41,6 +41,7 @@ import numpy as np
 from ._io import atomic_open, temp_files, write_text
 from .config import Study, default_study, quick_study
 from .outage.gcplus import MAX_SUBSET_PATTERNS
+from .scenario import NetworkSpec
 
 __all__ = ["ReportResult", "Section", "check_out_dir", "report_files", "run_report"]
 
@@ -135,9 +136,8 @@ class _Ctx:
 
 # ---------------------------------------------------------------------------- helpers
 def _net(M: int, s: int, p: Any, eps: Any) -> Any:
-    from .network import CooperativeNetwork
-
-    return CooperativeNetwork.cyclic(M, s, uplink_erasure=p, link_erasure=eps, seed=0)
+    """The study's network: cyclic ``B`` (construction seed 0)."""
+    return NetworkSpec(M, s, uplink_erasure=p, link_erasure=eps).network()
 
 
 def _gc_states(M: int, s: int) -> int:
@@ -145,15 +145,22 @@ def _gc_states(M: int, s: int) -> int:
 
 
 def _mc(net: Any, decoder: str, trials: int, seed: int) -> dict[str, Any]:
-    """Monte Carlo outage with a Wilson interval (``ct.simulate.outage`` if available)."""
-    from scipy.stats import binomtest
+    """Monte Carlo outage (``ct.simulate.outage``) with a Wilson 95% interval.
 
-    from .validation.campaigns import _simulate_outage
+    ``simulate.outage`` answers Ctrl-C with a partial estimate (status ``"interrupted"``),
+    which must not become a Monte Carlo point: that raises :class:`KeyboardInterrupt` here,
+    and the section is marked interrupted.
+    """
+    from . import simulate
 
-    k, n, src = _simulate_outage(net, decoder, trials, seed)
-    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return {"failures": k, "trials": n, "estimate": k / n, "ci_low": float(ci.low),
-            "ci_high": float(ci.high), "source": src}
+    est = simulate.outage(net, decoder=decoder, trials=trials, seed=seed)
+    if est.status == "interrupted":
+        raise KeyboardInterrupt(f"the Monte Carlo run stopped after {est.trials:,} of "
+                                f"{trials:,} trials")
+    lo, hi = est.ci(0.95, "wilson")
+    return {"failures": int(est.failures), "trials": int(est.trials),
+            "estimate": float(est.estimate), "ci_low": lo, "ci_high": hi,
+            "source": "ct.simulate.outage"}
 
 
 def _mc_indices(n: int, k: int) -> list[int]:

@@ -104,9 +104,11 @@ def test_internal_errors_and_interrupts_are_one_line(monkeypatch, capsys):
     def interrupt(args):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "cmd_outage", boom)
+    from cogc_theory.cli import _analysis  # the module the parser takes cmd_outage from
+
+    monkeypatch.setattr(_analysis, "cmd_outage", boom)
     assert cli.main(["outage"]) == 1
-    monkeypatch.setattr(cli, "cmd_outage", interrupt)
+    monkeypatch.setattr(_analysis, "cmd_outage", interrupt)
     assert cli.main(["outage"]) == 130
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln]
     assert err[0] == "cogc: error: internal error (RuntimeError): something broke"
@@ -259,6 +261,41 @@ def test_simulate_ctrl_c_labels_partial_estimate_and_stops(monkeypatch, capsys):
     assert full["interrupted"] is False
     assert full["monte_carlo"]["standard"]["status"] == "complete"
     assert full["monte_carlo"]["standard"]["failures"] == r["failures"]
+
+
+def test_simulate_refuses_absurd_trials_at_once(capsys):
+    """Issue 14: --trials 10**15 ran until killed. Refused in one line (exit 2) naming the
+    limit, why, and the option to change, before any simulation."""
+    import time
+
+    t0 = time.perf_counter()
+    assert cli.main(["simulate", "-M", "10", "-s", "2", "--trials", "1000000000000000"]) == 2
+    assert time.perf_counter() - t0 < 5
+    cap = _one_error(capsys, "--trials 1,000,000,000,000,000", "MAX_TRIALS = 10**12", "days",
+                     "fewer --trials")
+    assert cap.out == ""
+
+
+def test_simulate_shows_progress_of_a_long_run(monkeypatch, capsys):
+    """A run longer than PROGRESS_SECONDS prints progress lines to stderr (here the interval
+    is 0, so one per batch of chunks); the result on stdout is that of a quiet run."""
+    from cogc_theory.cli import _simulate
+
+    argv = ["simulate", "-M", "4", "-s", "1", "--decoder", "standard", "--trials", "90000",
+            "--json"]
+    monkeypatch.setattr(_simulate, "PROGRESS_SECONDS", 0.0)
+    assert cli.main(argv) == 0
+    cap = capsys.readouterr()
+    lines = cap.err.splitlines()
+    assert [ln.split(":")[1].split(" of ")[0].strip() for ln in lines] == ["40,000", "80,000"]
+    assert all("of 90,000 trials" in ln and "Ctrl-C stops" in ln for ln in lines)
+    monkeypatch.setattr(_simulate, "PROGRESS_SECONDS", 3600.0)
+    assert cli.main(argv) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == ""
+    strip = [{k: v for k, v in json.loads(c.out)["monte_carlo"]["standard"].items()
+              if k != "seconds"} for c in (cap, quiet)]
+    assert strip[0] == strip[1]
 
 
 def test_simulate_ctrl_c_text_output_is_labelled(monkeypatch, capsys):
@@ -519,6 +556,69 @@ def test_bad_scenario_config_names_the_table_or_key(toml, words, tmp_path, capsy
     cfg.write_text(toml)
     assert cli.main(["outage", "--decoder", "standard", "--config", str(cfg)]) == 2
     assert _one_error(capsys, *words).out == ""
+
+
+@pytest.mark.parametrize("depth", [400, 5000])    # within tomllib's recursion, and beyond it
+@pytest.mark.parametrize("argv, table, key", [
+    (["outage", "--decoder", "standard"], "scenario", "p"),
+    (["report", "--quick", "--out", "r"], "study", "p_grid"),
+    (["sweep", "--out", "sw"], "sweep.grid", "p"),
+])
+def test_deeply_nested_config_is_a_clean_error(no_work, argv, table, key, depth, capsys):
+    """Issue 14: a deeply nested TOML value gave 'internal error (RecursionError)', exit 1.
+    Every table reader answers with one line and exit 2, and nothing is written."""
+    extra = "[sweep.grid]\nM = 4\ns = 1\n" if table == "sweep.grid" else f"[{table}]\n"
+    (no_work / "deep.toml").write_text(extra + f"{key} = " + "[" * depth + "]" * depth + "\n")
+    assert cli.main(argv + ["--config", "deep.toml"]) == 2
+    cap = _one_error(capsys, *(["nests arrays or tables too deeply"] if depth > 1000 else []))
+    assert cap.out == "" and "RecursionError" not in cap.err
+    assert sorted(p.name for p in no_work.iterdir()) == ["adir", "afile", "deep.toml"]
+
+
+SW7 = ["sweep", "--task", "outage-mc", "--grid", "M=4", "--grid", "s=1", "--grid", "p=0.1",
+       "--grid", "eps=0.1", "--grid", "decoder=standard"]
+
+
+@pytest.mark.parametrize("argv, config, words", [
+    (SW7 + ["--trials", "1000000000000000"], None, ["MAX_TRIALS"]),     # issue 14's reproducer
+    (SW7 + ["--trials", "1000000000000"], None, ["MAX_UNITS"]),          # 10**8 units
+    (SW7 + ["--grid", "trails=3"], None, ["does not know grid parameters ['trails']"]),
+    (["sweep", "--grid", "M=4", "--grid", "s=9"], None, ["point['s'] must be <= 3"]),
+    (["sweep", "--grid", "M=4", "--grid", "s=1", "--grid", "p=2"], None, ["probability"]),
+    (["sweep", "--grid", "M=4", "--grid", "s=1"], '[sweep]\nworkers = "2"\n',
+     ["n_workers must be an integer"]),
+    (["sweep", "--grid", "M=4", "--grid", "s=1"], '[sweep]\nworkers = 2\nscheduler = "tcp://x:1"\n',
+     ["n_workers applies to the local backend"]),
+    (SW7, '[sweep]\nchunk_trials = 0\n', ["chunk_trials must be >= 1"]),
+])
+def test_refused_sweep_writes_nothing(no_work, argv, config, words, capsys):
+    """Issue 14: a refused sweep left an empty --out folder. Every input is checked before the
+    folder (or its parents) is created."""
+    if config is not None:
+        (no_work / "c.toml").write_text(config)
+        argv = argv + ["--config", "c.toml"]
+    assert cli.main(argv + ["--out", "new/sw7"]) == 2
+    _one_error(capsys, *words)
+    assert sorted(p.name for p in no_work.iterdir()) == sorted(
+        ["adir", "afile"] + (["c.toml"] if config else []))
+
+
+def test_relative_out_in_a_config_is_relative_to_the_config_file(tmp_path, monkeypatch,
+                                                                 capsys):
+    """[sweep] out = "sw" in cfg/sweep.toml writes cfg/sw whatever the working directory
+    (the documented rule); --out on the command line stays relative to the working directory."""
+    (tmp_path / "cfg").mkdir()
+    (tmp_path / "run").mkdir()
+    (tmp_path / "cfg" / "sweep.toml").write_text(
+        '[sweep]\ntask = "outage-exact"\nout = "sw"\nworkers = 1\n'
+        '[sweep.grid]\nM = [4]\ns = [1]\ndecoder = ["standard"]\n')
+    monkeypatch.chdir(tmp_path / "run")
+    assert cli.main(["sweep", "--config", "../cfg/sweep.toml", "--quiet"]) == 0
+    assert (tmp_path / "cfg" / "sw" / "manifest.json").is_file()
+    assert list((tmp_path / "run").iterdir()) == []
+    assert cli.main(["sweep", "--config", "../cfg/sweep.toml", "--quiet", "--out", "here"]) == 0
+    assert (tmp_path / "run" / "here" / "manifest.json").is_file()
+    capsys.readouterr()
 
 
 def test_config_file_errors_name_the_file(tmp_path, capsys):

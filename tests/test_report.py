@@ -94,6 +94,9 @@ def test_unknown_stage_and_bad_study():
         Study(p_grid=[])
     with pytest.raises(ValueError, match="probability"):
         Study(p_fixed=1.5)
+    for name in ("mc_trials", "validation_trials"):     # issue 14: refused up front
+        with pytest.raises(ValueError, match=rf"study.{name} = .* more than MAX_TRIALS"):
+            Study(**{name: 10**15})
 
 
 # ------------------------------------------------------------------ robustness (audit)

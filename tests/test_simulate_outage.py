@@ -265,6 +265,44 @@ def test_bad_arguments(kwargs, exc, match):
         outage(net, **kwargs)
 
 
+def test_absurd_trial_counts_are_refused_at_once():
+    """Issue 14: trials=10**15 ran until killed. Above MAX_TRIALS = 10**12 every estimator
+    refuses before drawing anything, naming the limit and the way out; at the limit a run that
+    stops on a target is accepted (it stops after its first chunk)."""
+    import time
+
+    from cogc_theory.simulate import MAX_TRIALS, importance_outage, run_mc
+
+    assert MAX_TRIALS == 10**12
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.1)
+    t0 = time.perf_counter()
+    for call in (lambda: outage(net, trials=10**15),
+                 lambda: outage(net, target_failures=10, max_trials=MAX_TRIALS + 1),
+                 lambda: importance_outage(net, trials=10**15, tilt=1.0),
+                 lambda: run_mc(lambda n, pt, rng: rng.random(n) < 0.5, max_trials=10**15)):
+        with pytest.raises(ValueError, match=r"more than MAX_TRIALS = 10\*\*12 .*days"):
+            call()
+    assert time.perf_counter() - t0 < 2          # refused up front, nothing was simulated
+    est = outage(net, trials=MAX_TRIALS, target_failures=10, seed=0)
+    assert est.status == "target failures" and est.trials == 10_000   # the first chunk
+
+
+def test_progress_reports_the_running_estimate_and_changes_nothing():
+    """The progress callable sees the running estimate after every batch of chunks (trials
+    growing by batch_size * chunk, status 'running'); the result is that of a run without it
+    (same seeds, same code path, so identical counts)."""
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    seen = []
+    est = outage(net, trials=50_000, chunk=5_000, batch_size=2, seed=4,
+                 progress=lambda e: seen.append((e.trials, e.status, e.failures)))
+    assert [t for t, _, _ in seen] == [10_000, 20_000, 30_000, 40_000]
+    assert {st for _, st, _ in seen} == {"running"}
+    ref = outage(net, trials=50_000, chunk=5_000, batch_size=2, seed=4)
+    assert (est.failures, est.trials, est.status) == (ref.failures, ref.trials, "max trials")
+    with pytest.raises(TypeError, match="progress must be a callable"):
+        outage(net, trials=1000, progress="yes")
+
+
 def test_bad_network():
     """A symbolic network or a non-network is refused with the fix."""
     import sympy as sp

@@ -264,6 +264,62 @@ def test_sigkill_midway_then_rerun_equals_uninterrupted(tmp_path):
     assert load_results(run) == load_results(ref)
 
 
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a dead worker not yet reaped has exited)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the workers in /proc")
+def test_workers_exit_when_the_sweep_process_is_killed(tmp_path):
+    """Issue 14: after SIGKILL of the sweep process (only it, not its process group), its
+    pool's workers lived on. Each worker now exits once its parent is gone (watchdog polling
+    every WATCH_SECONDS = 0.5 s); allowed: 10 s on a loaded machine."""
+    script = KILL_SCRIPT.replace("Draws(delay=0.05)", "Draws(delay=2.0)").format(
+        tests=str(TESTS_DIR), out=str(tmp_path / "run"))
+    log = tmp_path / "stderr.txt"
+    with open(log, "wb") as err:                # not a pipe: orphans would hold it open
+        proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None and len(workers) < 2:
+            workers = _children(proc.pid)
+            time.sleep(0.05)
+        assert len(workers) == 2, log.read_text()
+        time.sleep(0.5)                         # the workers are inside their first units
+        os.kill(proc.pid, signal.SIGKILL)       # the sweep process alone
+        assert proc.wait(timeout=60) == -signal.SIGKILL
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(map(_running, workers)):
+            time.sleep(0.05)
+        alive = [w for w in workers if _running(w)]
+        assert alive == [], f"workers {alive} outlived the sweep process"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        for w in workers:                       # only the workers this test started
+            if _running(w):
+                os.kill(w, signal.SIGKILL)
+
+
 # ---------------------------------------------------------------------------- Dask
 @pytest.fixture(scope="module")
 def dask_cluster():
@@ -390,6 +446,28 @@ def test_bad_results_and_arguments(tmp_path):
         run_sweep(Draws(), GRID, tmp_path / "g", progress=3)
     with pytest.raises(FileNotFoundError, match="not a sweep directory"):
         load_results(tmp_path / "nowhere")
+    with pytest.raises(TypeError, match="scheduler must be None, an address string"):
+        run_sweep(Draws(), GRID, tmp_path / "h", scheduler=3)
+    with pytest.raises(TypeError, match="n_workers must be an integer"):
+        run_sweep(Draws(), GRID, tmp_path / "i", n_workers="2")
+    # issue 14: a refused sweep writes nothing, not even its (empty) directory
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c"]   # failed while running
+
+
+def test_plan_sweep_checks_without_writing(tmp_path):
+    """plan_sweep runs run_sweep's checks alone; SweepPlan.check_dir reads the directory only."""
+    plan = sweep.plan_sweep(Draws(), GRID, seed=2)
+    assert plan.n_units == 10 and plan.chunks == [2, 2, 3, 3] and plan.seed == 2
+    plan.check_dir(tmp_path / "new" / "deeper")          # a new directory: fine, not created
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(ValueError, match="is not empty and holds no manifest.json"):
+        plan.check_dir(tmp_path / "other")
+    run_sweep(Draws(), GRID, tmp_path / "done", seed=2, n_workers=1)
+    plan.check_dir(tmp_path / "done")                    # the same sweep: resumable
+    with pytest.raises(ValueError, match="holds a different sweep"):
+        sweep.plan_sweep(Draws(), GRID, seed=3).check_dir(tmp_path / "done")
 
 
 def test_plan_over_max_units_refused_before_anything_is_written(tmp_path, monkeypatch):
@@ -402,12 +480,25 @@ def test_plan_over_max_units_refused_before_anything_is_written(tmp_path, monkey
         run_sweep(task, {"M": 4, "s": 1, "p": 0.1, "eps": 0.1}, tmp_path / "big")
     assert time.perf_counter() - t0 < 5
     assert not (tmp_path / "big").exists()
-    monkeypatch.setattr(sweep, "MAX_UNITS", 9)
+    from cogc_theory.sweep import _run  # the module whose run_sweep reads the limit
+
+    monkeypatch.setattr(_run, "MAX_UNITS", 9)
     with pytest.raises(ValueError, match="plans 10 units"):
         run_sweep(Draws(), GRID, tmp_path / "g9", n_workers=1)
     assert not (tmp_path / "g9").exists()
-    monkeypatch.setattr(sweep, "MAX_UNITS", 10)
+    monkeypatch.setattr(_run, "MAX_UNITS", 10)
     assert run_sweep(Draws(), GRID, tmp_path / "g10", n_workers=1).n_units == 10
+
+
+def test_outage_mc_trials_share_the_simulator_limit(tmp_path):
+    """An outage-mc task or point asking for more than MAX_TRIALS trials is refused with the
+    simulator's own message (consistent limits), before anything is written."""
+    with pytest.raises(ValueError, match=r"trials = 10,000,000,000,000 is more than MAX_TRIALS"):
+        make_task("outage-mc", trials=10**13, chunk_trials=10**7)
+    task = make_task("outage-mc", chunk_trials=10**7)
+    with pytest.raises(ValueError, match=r"point\['trials'\] = .* is more than MAX_TRIALS"):
+        run_sweep(task, {"M": 4, "s": 1, "trials": 10**13}, tmp_path / "w")
+    assert not (tmp_path / "w").exists()
 
 
 @pytest.mark.parametrize("options, exc, match", [
@@ -551,7 +642,9 @@ def fake_sim(monkeypatch):
         calls.append(("train", net["p"], (problem, scheme), trials, seed, loss))
         return type("Run", (), {"loss": loss})()
 
-    monkeypatch.setattr(sweep, "network_from_point", lambda point: dict(point))
+    from cogc_theory.sweep import _tasks  # the module whose tasks build the networks
+
+    monkeypatch.setattr(_tasks, "network_from_point", lambda point: dict(point))
     monkeypatch.setattr(cogc_theory.simulate, "outage", outage, raising=False)
     monkeypatch.setattr(cogc_theory.simulate, "train", train, raising=False)
     monkeypatch.setattr(cogc_theory.outage, "cogc", lambda net: net["p"] / 2, raising=False)
@@ -681,7 +774,8 @@ def test_train_task_real_simulator(tmp_path):
     seed (rows equal direct calls, chunk by chunk), and the files are identical with 1 and 2
     workers."""
     from cogc_theory import simulate
-    from cogc_theory.sweep import _int_seed, network_from_point, unit_seed
+    from cogc_theory.sweep import network_from_point, unit_seed
+    from cogc_theory.sweep._tasks import int_seed
 
     task = make_task("train", rounds=6, trials=4, chunk_trials=2, problem="least-squares",
                      scheme="gcplus")
@@ -693,7 +787,7 @@ def test_train_task_real_simulator(tmp_path):
     point = expand_grid(grid)[0]
     direct = np.concatenate([
         simulate.train(network_from_point(point), problem="least-squares", scheme="gcplus",
-                       rounds=6, trials=2, seed=_int_seed(unit_seed(5, point, c))).loss
+                       rounds=6, trials=2, seed=int_seed(unit_seed(5, point, c))).loss
         for c in range(2)])
     assert row["n_trials"] == 4
     np.testing.assert_array_equal(np.asarray(row["loss_mean"]), direct.mean(axis=0))

@@ -302,6 +302,31 @@ def test_train_rejects_bad_arguments(kwargs, exc, match):
         train(_net(), **kw)
 
 
+@pytest.mark.parametrize("rounds", [3, 0])
+def test_huge_trial_counts_are_refused_before_any_allocation(rounds):
+    """Issue 14: train(net, 'least-squares', rounds=3, trials=10**12) let MemoryError escape
+    (w0, (trials, d), was allocated before the memory check). Now a ValueError names the size
+    and the limit at once, whatever the rounds (rounds = 0 still keeps w0 and w_final)."""
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"1,000,000,000,000 trials would take .* GiB "
+                                         r"\(limit 8 GiB\)"):
+        train(_net(), problem="least-squares", rounds=rounds, trials=10**12)
+    assert time.perf_counter() - t0 < 5
+
+
+@pytest.mark.parametrize("split", ["iid", "dirichlet"])
+@pytest.mark.parametrize("alpha, exc", [(float("nan"), ValueError), (0.0, ValueError),
+                                        (-1.0, ValueError), (float("inf"), ValueError),
+                                        (True, TypeError), ("0.5", TypeError)])
+def test_alpha_is_checked_whatever_the_split(split, alpha, exc):
+    """Issue 14: alpha=nan was silently ignored with split='iid'. It is checked for every split
+    (documented choice: a bad value is refused even where it is unused)."""
+    with pytest.raises(exc, match="alpha must be a positive"):
+        train(_net(), problem="least-squares", rounds=1, trials=1, split=split, alpha=alpha)
+
+
 def test_step_size_limit_is_two_over_l_and_divergence_is_reported():
     """eta just below 2/L is accepted (gradient descent on least squares still contracts,
     every factor |1 - eta h_i| < 1 for the Hessian's eigenvalues h_i <= L), 2/L is refused;

@@ -129,3 +129,52 @@ def test_real_array_keeps_any_shape_and_names_the_argument():
         v.check_real_array(np.ones((2, 3, 3), dtype=complex), "Bt", "a real stack")
     with pytest.raises(TypeError, match="Bt must be a real stack"):
         v.check_real_array([["a"]], "Bt", "a real stack")
+
+
+# ---------------------------------------------------------------- plain values (files, options)
+def test_real_takes_plain_numbers_in_range_and_names_the_kind():
+    assert v.check_real(np.float32(0.5), "x", lo=0, hi=1) == 0.5
+    assert v.check_real(3, "x") == 3.0 and isinstance(v.check_real(3, "x"), float)
+    with pytest.raises(ValueError, match=r"^study.p must be a probability in \[0, 1\], got 1.5$"):
+        v.check_real(1.5, "study.p", lo=0, hi=1, kind="probability")
+    with pytest.raises(ValueError, match="x must be a finite number, got inf"):
+        v.check_real(float("inf"), "x")
+    with pytest.raises(ValueError, match="x must be a number >= 2"):
+        v.check_real(1, "x", lo=2)
+    for bad in (True, "0.5", None, 1j, [0.5]):
+        with pytest.raises(TypeError, match="^x must be a number"):
+            v.check_real(bad, "x")
+
+
+def test_bool_str_and_list_checks_name_the_argument():
+    assert v.check_bool(np.bool_(True), "exact") is True
+    with pytest.raises(TypeError, match="exact must be true or false"):
+        v.check_bool("yes", "exact")
+    with pytest.raises(TypeError, match="exact must be true or false"):
+        v.check_bool(1, "exact")
+    assert v.check_str("digits", "problem") == "digits"
+    for bad in ("", None, 3):
+        with pytest.raises(TypeError, match="problem must be a non-empty string"):
+            v.check_str(bad, "problem")
+    assert v.check_list((1, 2), "s_values", "integers") == [1, 2]
+    with pytest.raises(TypeError, match="s_values must be a list of integers"):
+        v.check_list(2, "s_values", "integers")
+    with pytest.raises(ValueError, match="s_values must not be empty"):
+        v.check_list([], "s_values", "integers")
+
+
+def test_erasure_scalar_vector_and_matrix_shapes():
+    assert v.check_erasure(0, "p", 3, matrix=False) == 0.0
+    assert v.check_erasure(np.array([0.1, 0.2, 0.3]), "p", 3, matrix=False) == [0.1, 0.2, 0.3]
+    assert v.check_erasure(((0, 0.5), (0.5, 0)), "eps", 2, matrix=True) == [[0, 0.5], [0.5, 0]]
+    with pytest.raises(ValueError, match=r"p must be a probability or a list of M = 3 values; "
+                                         r"got 2 values"):
+        v.check_erasure([0.1, 0.2], "p", 3, matrix=False)
+    with pytest.raises(TypeError, match=r"p\[1\] must be a probability"):
+        v.check_erasure([0.1, "a", 0.2], "p", 3, matrix=False)
+    with pytest.raises(ValueError, match=r"eps\[0\]\[1\] must be a probability in \[0, 1\]"):
+        v.check_erasure([[0, 2], [0, 0]], "eps", 2, matrix=True)
+    with pytest.raises(ValueError, match="row 1"):
+        v.check_erasure([[0, 0], 0.1], "eps", 2, matrix=True)
+    with pytest.raises(TypeError, match="eps must be a probability or an M x M nested list"):
+        v.check_erasure("0.1", "eps", 2, matrix=True)

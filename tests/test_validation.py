@@ -7,6 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from cogc_theory.validation import campaigns as cp
+from cogc_theory.validation.enumeration import spans_ones
 
 import cogc_theory as ct
 
@@ -30,9 +31,9 @@ def test_brute_force_gcplus_matches_ring_characterisation():
 
 def test_spans_ones_exact():
     F = Fraction
-    assert cp._spans_ones([[F(1), F(1), F(0)], [F(0), F(0), F(1)]], 3)
-    assert not cp._spans_ones([[F(1), F(-1), F(0)], [F(0), F(0), F(1)]], 3)
-    assert not cp._spans_ones([], 2)
+    assert spans_ones([[F(1), F(1), F(0)], [F(0), F(0), F(1)]], 3)
+    assert not spans_ones([[F(1), F(-1), F(0)], [F(0), F(0), F(1)]], 3)
+    assert not spans_ones([], 2)
 
 
 def test_holm_step_down():
@@ -136,8 +137,8 @@ def test_extra_checks_quick_pass():
 
 def test_ring_row_catches_a_wrong_gcplus_value():
     net = ct.CooperativeNetwork.cyclic(5, 1, uplink_erasure=0.1, link_erasure=0.2)
-    good = cp._ring_rows(net, "ring", ct.outage.gcplus(net))
-    bad = cp._ring_rows(net, "ring", ct.outage.gcplus(net) * 1.001)
+    good = cp.ring_rows(net, "ring", ct.outage.gcplus(net))
+    bad = cp.ring_rows(net, "ring", ct.outage.gcplus(net) * 1.001)
     assert good[0].status == "PASS" and bad[0].status == "FAIL"
 
 
@@ -155,7 +156,7 @@ def test_interrupted_monte_carlo_is_not_recorded_as_a_full_one(monkeypatch):
     monkeypatch.setattr(simulate, "outage", _interrupted_estimate)
     net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
     with pytest.raises(KeyboardInterrupt, match="20,000 of 1,000,000 trials"):
-        cp._simulate_outage(net, "standard", 1_000_000, 0)
+        cp.mc_counts(net, "standard", 1_000_000, 0)
     seen = []
     with pytest.raises(KeyboardInterrupt):
         cp.run_campaign([cp.CampaignScenario("cyclic", 4, 1)], trials=1_000_000,

@@ -4,11 +4,11 @@ For each scenario of a grid — cyclic and fractional repetition, homogeneous an
 erasures, :math:`s\in\{1,2,3\}` — the campaign checks
 
 1. **CoGC closed form vs exact enumeration.** :func:`cogc_theory.outage.cogc` against an
-   independent brute force written here: every contributing set :math:`R\subseteq[M]`, its
-   decodability decided by Gaussian elimination over :class:`fractions.Fraction` on the
-   rational ``B``, its probability :math:`\prod_{m\in R}\pi_m\prod_{m\notin R}(1-\pi_m)` in
-   exact rationals (the float erasures converted exactly). Pass: relative difference
-   :math:`\le 10^{-9}`.
+   independent brute force (:mod:`cogc_theory.validation.enumeration`): every contributing
+   set :math:`R\subseteq[M]`, its decodability decided by Gaussian elimination over
+   :class:`fractions.Fraction` on the rational ``B``, its probability
+   :math:`\prod_{m\in R}\pi_m\prod_{m\notin R}(1-\pi_m)` in exact rationals (the float
+   erasures converted exactly). Pass: relative difference :math:`\le 10^{-9}`.
 2. **GC+ exact vs exact enumeration** (when the client-state space is small): the same brute
    force over every client state (absent, or arrived with one pattern of link successes),
    effective rows :math:`\tilde B_m = B_m\odot\tau_m`, full recovery iff
@@ -36,7 +36,6 @@ Examples
 from __future__ import annotations
 
 import csv
-import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -46,14 +45,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["CampaignResult", "CampaignScenario", "CheckRow", "brute_force_cogc",
-           "brute_force_gcplus", "default_scenarios", "holm", "mc_row", "run_campaign",
-           "sample_outage"]
+from .enumeration import MAX_BRUTE_STATES, brute_force_cogc, brute_force_gcplus
+
+__all__ = ["MAX_BRUTE_STATES", "CampaignResult", "CampaignScenario", "CheckRow",
+           "brute_force_cogc", "brute_force_gcplus", "default_scenarios", "extra_checks", "holm",
+           "mc_counts", "mc_row", "ring_rows", "run_campaign", "sample_outage"]
 
 #: Relative tolerance of formula-vs-enumeration checks.
 EXACT_RTOL = 1e-9
-#: Largest number of client-state patterns for the GC+ brute force.
-MAX_BRUTE_STATES = 20_000
 #: Largest number of client-state patterns for which ``outage.gcplus`` is checked
 #: (cyclic M=10, s=2 has 5**10 ~ 9.8e6 and takes ~10 s).
 MAX_EXACT_GC_STATES = 10_000_000
@@ -91,16 +90,13 @@ class CampaignScenario:
         return p, eps
 
     def network(self) -> Any:
-        from cogc_theory.network import CooperativeNetwork
+        """The network (:class:`~cogc_theory.scenario.NetworkSpec`); cyclic ``B`` is exact
+        (rational), as the brute force needs."""
+        from cogc_theory.scenario import NetworkSpec
 
         p, eps = self.erasures()
-        if self.code == "cyclic":
-            return CooperativeNetwork.cyclic(self.M, self.s, uplink_erasure=p,
-                                             link_erasure=eps, exact=True)
-        if self.code == "fractional":
-            return CooperativeNetwork.fractional(self.M, self.s, uplink_erasure=p,
-                                                 link_erasure=eps)
-        raise ValueError(f"code must be 'cyclic' or 'fractional', got {self.code!r}")
+        return NetworkSpec(self.M, self.s, code=self.code, uplink_erasure=p, link_erasure=eps,
+                           exact=self.code == "cyclic").network()
 
 
 def default_scenarios(quick: bool = False, *, M_study: int | None = 10) -> list[
@@ -126,120 +122,6 @@ def default_scenarios(quick: bool = False, *, M_study: int | None = 10) -> list[
         for s in (1, 2, 3):
             out.append(CampaignScenario("cyclic", M_study, s, "homogeneous", p=0.1, eps=0.1))
     return out
-
-
-# --------------------------------------------------------------------------- exact oracles
-def _frac(x: Any) -> Fraction:
-    """Exact rational value of a float / int / sympy Rational."""
-    if isinstance(x, Fraction):
-        return x
-    try:
-        import sympy as sp
-
-        if isinstance(x, sp.Basic):
-            x = sp.nsimplify(x) if not x.is_Rational else x
-            return Fraction(int(x.p), int(x.q))
-    except ImportError:  # pragma: no cover
-        pass
-    return Fraction(float(x))
-
-
-def _rational_B(net: Any) -> list[list[Fraction]]:
-    if net.B_exact is not None:
-        return [[_frac(net.B_exact[i, j]) for j in range(net.M)] for i in range(net.M)]
-    return [[Fraction(float(v)) for v in row] for row in net.B]
-
-
-def _spans_ones(rows: list[list[Fraction]], M: int) -> bool:
-    """Whether the all-ones vector lies in the span of ``rows`` (exact elimination)."""
-    basis: list[tuple[int, list[Fraction]]] = []   # (pivot column, row with pivot 1)
-
-    def reduce(v: list[Fraction]) -> list[Fraction]:
-        v = list(v)
-        for piv, b in basis:
-            if v[piv]:
-                c = v[piv]
-                v = [x - c * y for x, y in zip(v, b, strict=True)]
-        return v
-
-    for r in rows:
-        v = reduce(r)
-        nz = next((j for j, x in enumerate(v) if x), None)
-        if nz is None:
-            continue
-        c = v[nz]
-        v = [x / c for x in v]
-        basis = [(piv, [x - b[nz] * y for x, y in zip(b, v, strict=True)]) for piv, b in basis]
-        basis.append((nz, v))
-    return not any(reduce([Fraction(1)] * M))
-
-
-def brute_force_cogc(net: Any) -> Fraction:
-    r"""CoGC outage by enumerating all :math:`2^M` contributing sets, in exact rationals.
-
-    .. math:: P_\mathrm{out} = \sum_{R:\ \mathbf 1\notin\operatorname{rowspace}(B_R)}
-              \prod_{m\in R}\pi_m\prod_{m\notin R}(1-\pi_m),\quad
-              \pi_m=(1-p_m)\prod_{k\in N_m}(1-\varepsilon_{mk}).
-    """
-    M = net.M
-    B = _rational_B(net)
-    pis = []
-    for m in range(M):
-        pi = 1 - _frac(net.p[m])
-        for k in net.neighbors(m):
-            pi *= 1 - _frac(net.eps[m, k])
-        pis.append(pi)
-    total = Fraction(0)
-    for bits in itertools.product((0, 1), repeat=M):
-        R = [m for m in range(M) if bits[m]]
-        if _spans_ones([B[m] for m in R], M):
-            continue
-        w = Fraction(1)
-        for m in range(M):
-            w *= pis[m] if bits[m] else 1 - pis[m]
-        total += w
-    return total
-
-
-def _client_states(net: Any, m: int, B: list[list[Fraction]]) -> list[tuple[Fraction, Any]]:
-    """(probability, effective row or None) for every state of client ``m``."""
-    p = _frac(net.p[m])
-    nb = net.neighbors(m)
-    out: list[tuple[Fraction, Any]] = [(p, None)]
-    for ok in itertools.product((0, 1), repeat=len(nb)):
-        w = 1 - p
-        row = list(B[m])
-        for k, good in zip(nb, ok, strict=True):
-            e = _frac(net.eps[m, k])
-            w *= (1 - e) if good else e
-            if not good:
-                row[k] = Fraction(0)
-        out.append((w, row))
-    return out
-
-
-def brute_force_gcplus(net: Any) -> Fraction:
-    r"""GC+ :math:`P(\text{no full recovery})` by enumerating every client-state pattern.
-
-    Raises ``ValueError`` when there are more than :data:`MAX_BRUTE_STATES` patterns.
-    """
-    M = net.M
-    n = math.prod(1 + 2 ** len(net.neighbors(m)) for m in range(M))
-    if n > MAX_BRUTE_STATES:
-        raise ValueError(f"GC+ brute force would enumerate {n:,} client-state patterns "
-                         f"(> {MAX_BRUTE_STATES:,})")
-    B = _rational_B(net)
-    states = [_client_states(net, m, B) for m in range(M)]
-    total = Fraction(0)
-    for combo in itertools.product(*states):
-        rows = [r for _, r in combo if r is not None]
-        if _spans_ones(rows, M):
-            continue
-        w = Fraction(1)
-        for pr, _ in combo:
-            w *= pr
-        total += w
-    return total
 
 
 # --------------------------------------------------------------------------- Monte Carlo
@@ -274,7 +156,7 @@ def sample_outage(net: Any, decoder: str, trials: int, rng: np.random.Generator,
     return fails
 
 
-def _simulate_outage(net: Any, decoder: str, trials: int, seed: int) -> tuple[int, int, str]:
+def mc_counts(net: Any, decoder: str, trials: int, seed: int) -> tuple[int, int, str]:
     """(failures, trials, source) from :func:`cogc_theory.simulate.outage`.
 
     ``simulate.outage`` answers Ctrl-C with a partial estimate (status ``"interrupted"``); a
@@ -472,8 +354,6 @@ def run_campaign(scenarios: Sequence[CampaignScenario] | None = None, *, quick: 
     progress : callable, optional
         Called with one line of text per scenario.
     """
-    from cogc_theory import outage
-
     if not 0 < fwer < 1:
         raise ValueError(f"fwer must be in (0, 1), got {fwer}")
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
@@ -485,55 +365,10 @@ def run_campaign(scenarios: Sequence[CampaignScenario] | None = None, *, quick: 
     seeds = np.random.SeedSequence(seed).spawn(2 * len(scenarios))
     for i, sc in enumerate(scenarios):
         ts = time.perf_counter()
-        name = sc.name
-        try:
-            net = sc.network()
-        except Exception as exc:  # noqa: BLE001 - recorded as a failing row
-            rows.append(CheckRow(name, "build network", math.nan, passed=False,
-                                 note=f"{type(exc).__name__}: {exc}"))
-            continue
-        cogc_val = gc_val = None
-        # 1. CoGC closed form vs brute force
-        try:
-            cogc_val = float(outage.cogc(net))
-            if net.M <= 12:
-                rows.append(exact_row(name, "CoGC closed form = enumeration", cogc_val,
-                                      brute_force_cogc(net)))
-        except Exception as exc:  # noqa: BLE001
-            rows.append(CheckRow(name, "CoGC closed form = enumeration", math.nan,
-                                 passed=False, note=f"{type(exc).__name__}: {exc}"))
-        # 2. GC+ exact vs brute force
-        n_states = math.prod(1 + 2 ** len(net.neighbors(m)) for m in range(net.M))
-        gc_feasible = n_states <= MAX_EXACT_GC_STATES
-        if gc_feasible:
-            try:
-                gc_val = float(outage.gcplus(net))
-                if n_states <= MAX_BRUTE_STATES:
-                    rows.append(exact_row(name, "GC+ exact = enumeration", gc_val,
-                                          brute_force_gcplus(net)))
-            except Exception as exc:  # noqa: BLE001
-                rows.append(CheckRow(name, "GC+ exact = enumeration", math.nan, passed=False,
-                                     note=f"{type(exc).__name__}: {exc}"))
-        # 2b. the s = 1 ring characterisation (any M) vs the enumeration
-        if sc.code == "cyclic" and sc.s == 1 and gc_val is not None:
-            rows.extend(_ring_rows(net, name, gc_val))
-        # 3./4. Monte Carlo
-        if include_mc:
-            for j, (dec, val, label) in enumerate(((
-                    "standard", cogc_val, "CoGC exact vs MC"), ("gcplus", gc_val,
-                                                                "GC+ exact vs MC"))):
-                if val is None:
-                    continue
-                ss = seeds[2 * i + j]
-                try:
-                    k, n, src = _simulate_outage(net, dec, trials,
-                                                 int(ss.generate_state(1)[0]))
-                    rows.append(mc_row(name, label, val, k, n, src))
-                except Exception as exc:  # noqa: BLE001
-                    rows.append(CheckRow(name, label, val, kind="error", passed=False,
-                                         note=f"{type(exc).__name__}: {exc}"))
+        rows.extend(_scenario_rows(sc, seeds[2 * i: 2 * i + 2] if include_mc else None,
+                                   trials))
         if progress is not None:
-            progress(f"  validate {name}: {time.perf_counter() - ts:.1f} s")
+            progress(f"  validate {sc.name}: {time.perf_counter() - ts:.1f} s")
     if include_extra:
         ts = time.perf_counter()
         rows.extend(extra_checks(quick))
@@ -545,13 +380,61 @@ def run_campaign(scenarios: Sequence[CampaignScenario] | None = None, *, quick: 
                           seconds=time.perf_counter() - t0, include_mc=include_mc)
 
 
+def _scenario_rows(sc: CampaignScenario, seeds: Sequence[np.random.SeedSequence] | None,
+                   trials: int) -> list[CheckRow]:
+    """The rows of one scenario: formulas vs enumeration, and (``seeds`` given: one per
+    decoder) vs Monte Carlo. An error becomes a failing row naming it."""
+    from cogc_theory import outage
+
+    name = sc.name
+    try:
+        net = sc.network()
+    except Exception as exc:  # noqa: BLE001 - recorded as a failing row
+        return [_error_row(name, "build network", exc)]
+    rows: list[CheckRow] = []
+    cogc_val = gc_val = None
+    # 1. CoGC closed form vs brute force
+    try:
+        cogc_val = float(outage.cogc(net))
+        if net.M <= 12:
+            rows.append(exact_row(name, "CoGC closed form = enumeration", cogc_val,
+                                  brute_force_cogc(net)))
+    except Exception as exc:  # noqa: BLE001
+        rows.append(_error_row(name, "CoGC closed form = enumeration", exc))
+    # 2. GC+ exact vs brute force
+    n_states = math.prod(1 + 2 ** len(net.neighbors(m)) for m in range(net.M))
+    if n_states <= MAX_EXACT_GC_STATES:
+        try:
+            gc_val = float(outage.gcplus(net))
+            if n_states <= MAX_BRUTE_STATES:
+                rows.append(exact_row(name, "GC+ exact = enumeration", gc_val,
+                                      brute_force_gcplus(net)))
+        except Exception as exc:  # noqa: BLE001
+            rows.append(_error_row(name, "GC+ exact = enumeration", exc))
+    # 2b. the s = 1 ring characterisation (any M) vs the enumeration
+    if sc.code == "cyclic" and sc.s == 1 and gc_val is not None:
+        rows.extend(ring_rows(net, name, gc_val))
+    # 3./4. Monte Carlo
+    checks = (("standard", cogc_val, "CoGC exact vs MC"), ("gcplus", gc_val, "GC+ exact vs MC"))
+    for ss, (dec, val, label) in zip(seeds or (), checks, strict=False):
+        if val is None:
+            continue
+        try:
+            k, n, src = mc_counts(net, dec, trials, int(ss.generate_state(1)[0]))
+            rows.append(mc_row(name, label, val, k, n, src))
+        except Exception as exc:  # noqa: BLE001
+            rows.append(CheckRow(name, label, val, kind="error", passed=False,
+                                 note=f"{type(exc).__name__}: {exc}"))
+    return rows
+
+
 # --------------------------------------------------------------------------- extra checks
 def _error_row(scenario: str, check: str, exc: BaseException) -> CheckRow:
     return CheckRow(scenario, check, math.nan, passed=False,
                     note=f"{type(exc).__name__}: {exc}")
 
 
-def _ring_rows(net: Any, name: str, gc_val: float) -> list[CheckRow]:
+def ring_rows(net: Any, name: str, gc_val: float) -> list[CheckRow]:
     """GC+ outage of the s = 1 ring by its characterisation vs the enumeration."""
     check = "GC+ ring s=1 formula = enumeration"
     try:
@@ -580,11 +463,15 @@ def extra_checks(quick: bool = False) -> list[CheckRow]:
       minus the ring closed form :math:`1-(1-p)^M-Mp(1-p)^{M-1}(1-\varepsilon)^{M-1}`
       expands to 0; the symbolic CoGC outage minus the binomial tail expands to 0.
     """
+    return _precision_rows(quick) + _diversity_rows(quick) + _symbolic_rows(quick)
+
+
+def _precision_rows(quick: bool) -> list[CheckRow]:
+    """High-precision tails at erasures 1e-5 against the rational brute force."""
     import sympy as sp
 
-    from cogc_theory import codes, outage
     from cogc_theory.network import CooperativeNetwork
-    from cogc_theory.outage import fading, precision
+    from cogc_theory.outage import precision
 
     rows: list[CheckRow] = []
     tiny = sp.Rational(1, 100_000)
@@ -608,6 +495,15 @@ def extra_checks(quick: bool = False) -> list[CheckRow]:
                               brute_force_gcplus(net), rtol=1e-10))
     except Exception as exc:  # noqa: BLE001
         rows.append(_error_row(name, "GC+ mpmath tail = enumeration", exc))
+    return rows
+
+
+def _diversity_rows(quick: bool) -> list[CheckRow]:
+    """Diversity asymptotes :math:`A\\,\\mathrm{snr}^{-d}` against the exact outage at 1e6."""
+    from cogc_theory import codes, outage
+    from cogc_theory.outage import fading
+
+    rows: list[CheckRow] = []
     div_cases = [(6, 1, "standard"), (6, 1, "gcplus")] if quick else [
         (10, 1, "standard"), (10, 2, "standard"), (10, 3, "standard"), (10, 1, "gcplus")]
     for M, s, dec in div_cases:
@@ -624,6 +520,17 @@ def extra_checks(quick: bool = False) -> list[CheckRow]:
             rows[-1].note += f", d={d.order}"
         except Exception as exc:  # noqa: BLE001
             rows.append(_error_row(name, check, exc))
+    return rows
+
+
+def _symbolic_rows(quick: bool) -> list[CheckRow]:
+    """Symbolic polynomials minus their closed forms expand to 0."""
+    import sympy as sp
+
+    from cogc_theory import outage
+    from cogc_theory.network import CooperativeNetwork
+
+    rows: list[CheckRow] = []
     p, e = sp.symbols("p epsilon")
     for M in ((4, 5) if quick else (4, 5, 6)):
         name = f"symbolic cyclic M={M} s=1"

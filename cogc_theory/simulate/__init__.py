@@ -3,8 +3,12 @@ r"""Vectorized Monte Carlo simulation of the whole system (SPEC section 5).
 * :mod:`.links` — channel draws: independent (default), reciprocal, Gilbert–Elliott memory,
   Rayleigh gains.
 * :mod:`.montecarlo` — the driver :func:`run_mc` (any system as one callable, chunk-spawned
-  seeds, stop criteria, Wilson / Clopper–Pearson intervals, failing patterns recorded, partial
-  results on Ctrl-C) and its simple face :func:`outage`.
+  seeds, failing patterns recorded, partial results on Ctrl-C); its stop criteria are in
+  :mod:`.stopping`, its results (Wilson / Clopper–Pearson intervals) in :mod:`.estimates`.
+* :mod:`.outage_mc` — the outage of a network by Monte Carlo, the driver's simple face
+  :func:`outage`.
+
+Every estimator refuses more than :data:`MAX_TRIALS` (10**12) trials up front.
 * :mod:`.importance` — rare outages by tilting the erasure probabilities
   (:func:`importance_outage`).
 * :mod:`.problems` — least squares, logistic and softmax regression on synthetic data and on
@@ -23,26 +27,14 @@ Examples
 True
 """
 
+from ._mc import MAX_TRIALS, chunk_rng, chunk_seed
+from .estimates import FailurePatterns, ImportanceEstimate, MonteCarloResult, OutageEstimate
 from .importance import choose_tilt, importance_outage, likelihood_ratio
 from .links import LinkDraw, LinkModel, sample_rayleigh
-from .montecarlo import (
-    AllOf,
-    AnyOf,
-    FailurePatterns,
-    ImportanceEstimate,
-    MaxTrials,
-    MonteCarloResult,
-    OutageEstimate,
-    OutageSystem,
-    RelativeError,
-    StopCriterion,
-    TargetFailures,
-    chunk_rng,
-    chunk_seed,
-    outage,
-    run_mc,
-)
+from .montecarlo import run_mc
+from .outage_mc import OutageSystem, outage
 from .problems import PROBLEMS, Problem, dirichlet_split, iid_split, make_problem
+from .stopping import AllOf, AnyOf, MaxTrials, RelativeError, StopCriterion, TargetFailures
 from .training import (
     FULL,
     OUTAGE,
@@ -66,6 +58,7 @@ __all__ = [
     "ImportanceEstimate",
     "LinkDraw",
     "LinkModel",
+    "MAX_TRIALS",
     "MaxTrials",
     "MonteCarloResult",
     "OutageEstimate",

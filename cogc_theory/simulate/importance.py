@@ -11,7 +11,7 @@ the likelihood ratio
 gives the unbiased estimator :math:`\hat P=\frac1n\sum_i w(x_i)F(x_i)` of
 :math:`P_\mathrm{out}=E_P[F]`, provided :math:`Q(x)>0` wherever :math:`P(x)>0` (checked:
 :math:`e'_c>0` where :math:`e_c>0` and :math:`e'_c<1` where :math:`e_c<1`). Its standard error is
-estimated from the same weighted sample (:class:`~cogc_theory.simulate.montecarlo.\
+estimated from the same weighted sample (:class:`~cogc_theory.simulate.estimates.\
 ImportanceEstimate`), and the effective sample size
 :math:`(\sum_i w_iF_i)^2/\sum_i (w_iF_i)^2` says how many failing rounds the estimate really
 rests on.
@@ -51,21 +51,17 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import numpy as np
 
 from .._validate import check_int
-from .montecarlo import (
-    ImportanceEstimate,
-    OutageSystem,
-    StopCriterion,
-    _build_stop,
-    _check_common,
-    _drive,
-    _root_seed,
-)
+from ._driver import check_common, drive
+from ._mc import check_trials, root_seed
+from .estimates import ImportanceEstimate
+from .outage_mc import OutageSystem
+from .stopping import StopCriterion, stop_rule
 
 __all__ = ["choose_tilt", "importance_outage", "likelihood_ratio"]
 
@@ -131,7 +127,7 @@ def choose_tilt(system: OutageSystem, seed: Any = 0, *,
     -------
     (tilt, pilot_trials) : (ndarray (C,), int)
     """
-    root = _root_seed(seed)
+    root = root_seed(seed)
     pilot = check_int(pilot, "pilot", lo=100, hi=10**7)
     e = system.model.erasure
 
@@ -196,13 +192,15 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
                       stop: StopCriterion | None = None, level: float = 0.95,
                       min_failures: int = 50, pilot: int = 5_000, max_patterns: int = 100,
                       batch_size: int = 4, verbose: bool = False,
-                      stream: TextIO | None = None) -> ImportanceEstimate:
+                      stream: TextIO | None = None,
+                      progress: Callable[[ImportanceEstimate], None] | None = None
+                      ) -> ImportanceEstimate:
     r"""Importance-sampling estimate of the one-round outage probability of ``net``.
 
     Draws rounds from tilted channel erasure probabilities :math:`e'`, weights them by
     :math:`w=P(x)/Q(x)` and returns :math:`\hat P = \frac1n\sum_i w_iF_i` with a normal
     interval from the weighted sample; chunked and seeded like
-    :func:`~cogc_theory.simulate.montecarlo.outage` (main chunk :math:`i` from
+    :func:`~cogc_theory.simulate.outage_mc.outage` (main chunk :math:`i` from
     :func:`~cogc_theory.simulate.montecarlo.chunk_seed` ``(seed, 0, i)``).
 
     Parameters
@@ -211,7 +209,7 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
         Numeric network (reciprocal links and memory marginals as in ``outage``).
     decoder : {"standard", "gcplus"}
     trials : int
-        Rounds when no target is given (and default cap).
+        Rounds when no target is given (and default cap); at most ``MAX_TRIALS`` (10**12).
     seed : int or numpy.random.SeedSequence
     tilt : "auto", float or array_like (C,)
         ``"auto"``: pilot-chosen (module docstring); a float :math:`\lambda\ge1`: the scaling
@@ -234,8 +232,8 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
         Failing rounds required before ``rel_error`` may stop the run.
     pilot : int
         Rounds per pilot stage of ``tilt="auto"``.
-    max_patterns, batch_size, verbose, stream
-        As in :func:`~cogc_theory.simulate.montecarlo.outage`.
+    max_patterns, batch_size, verbose, stream, progress
+        As in :func:`~cogc_theory.simulate.outage_mc.outage`.
 
     Returns
     -------
@@ -256,12 +254,12 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
     True
     """
     system = OutageSystem(net, decoder, rule)
-    trials = check_int(trials, "trials", lo=1)
+    trials = check_trials(trials)
     cap = trials if max_trials is None else max_trials
-    chunk, cap, batch_size, max_patterns, level = _check_common(
+    chunk, cap, batch_size, max_patterns, level = check_common(
         chunk, cap, batch_size, max_patterns, level)
     min_failures = check_int(min_failures, "min_failures", lo=1)
-    root = _root_seed(seed)
+    root = root_seed(seed)
     e = system.model.erasure
     pilot_trials = 0
     if isinstance(tilt, str):
@@ -280,11 +278,11 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
         t = _check_tilt(tilt, e)
     t = np.array(t, dtype=float)
     t.setflags(write=False)
-    crit = _build_stop(cap, target_failures, rel_error, level, None, stop,
-                       min_failures=min_failures)
-    res = _drive(_evaluator(system, t), [None], seed=root, chunk=chunk, max_trials=cap,
-                 stop=crit, skip_after_zero=False, max_patterns=max_patterns,
-                 batch_size=batch_size, verbose=bool(verbose), stream=stream,
-                 extra_info={"tilt": t, "nominal": e, "pilot_trials": pilot_trials},
-                 weighted=True, display=(level, None))
+    crit = stop_rule(cap, target_failures=target_failures, rel_error=rel_error, level=level,
+                     stop=stop, min_failures=min_failures)
+    res = drive(_evaluator(system, t), [None], seed=root, chunk=chunk, max_trials=cap,
+                stop=crit, skip_after_zero=False, max_patterns=max_patterns,
+                batch_size=batch_size, verbose=bool(verbose), stream=stream,
+                extra_info={"tilt": t, "nominal": e, "pilot_trials": pilot_trials},
+                weighted=True, display=(level, None), progress=progress)
     return res[0]

@@ -81,7 +81,7 @@ from typing import Any
 import numpy as np
 
 from .. import decode
-from .._validate import check_int
+from .._validate import check_int, check_positive
 from ..vocabulary import SCHEME_RULE, TRAINING_SCHEMES, training_scheme
 from .links import LinkDraw, LinkModel
 from .problems import BLOCK, PROBLEMS, Problem, make_problem, single_threaded_blas
@@ -449,6 +449,31 @@ def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, round
     w_final[lo:hi] = problem.from_internal(W)
 
 
+def _check_step(eta: Any, L: float) -> float:
+    """The step size: default :math:`1/L`, else a real number in :math:`(0, 2/L)`."""
+    if eta is None:
+        return 1.0 / L
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not math.isfinite(eta) \
+            or not 0 < eta < 2.0 / L:
+        raise ValueError(f"eta must be a step size in (0, 2/L) = (0, {2.0 / L:.6g}) (default "
+                         f"1/L; gradient descent on this L-smooth problem may diverge beyond "
+                         f"2/L), got {eta!r}")
+    return float(eta)
+
+
+def _initial_models(w0: Any, trials: int, d: int) -> np.ndarray:
+    """``w0`` as ``(trials, d)`` (zeros by default; one ``(d,)`` model broadcast)."""
+    if w0 is None:
+        return np.zeros((trials, d))
+    w0 = np.asarray(w0, dtype=float)
+    if w0.shape == (d,):
+        w0 = np.broadcast_to(w0, (trials, d))
+    if w0.shape != (trials, d) or not np.all(np.isfinite(w0)):
+        raise ValueError(f"w0 must be finite with shape ({d},) or ({trials}, {d}), got "
+                         f"{w0.shape}")
+    return w0
+
+
 def train_schemes(net: Any, schemes: Any = ("ideal", "cogc", "gcplus", "fedavg", "gc"), *,
                   problem: Any = "digits", rounds: int = 200, trials: int = 20, seed: Any = 0,
                   eta: float | None = None, renormalize: bool = True, split: str = "iid",
@@ -479,28 +504,18 @@ def train_schemes(net: Any, schemes: Any = ("ideal", "cogc", "gcplus", "fedavg",
                         f"{{'lam': 0.01}}), got {type(problem_options).__name__}")
     data_seed = check_int(data_seed, "data_seed", lo=0)
     workers = check_int(workers, "workers", lo=1)
+    # checked whatever the split (only split="dirichlet" uses it): a NaN is never ignored
+    alpha = check_positive(alpha, "alpha", "Dirichlet concentration")
     prob = _get_problem(problem, net.M, split, alpha, data_seed, problem_options)
     L = prob.smoothness()
-    if eta is None:
-        eta = 1.0 / L
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not math.isfinite(eta) \
-            or not 0 < eta < 2.0 / L:
-        raise ValueError(f"eta must be a step size in (0, 2/L) = (0, {2.0 / L:.6g}) (default "
-                         f"1/L; gradient descent on this L-smooth problem may diverge beyond "
-                         f"2/L), got {eta!r}")
-    eta = float(eta)
-    if w0 is None:
-        w0 = np.zeros((trials, prob.d))
-    else:
-        w0 = np.asarray(w0, dtype=float)
-        if w0.shape == (prob.d,):
-            w0 = np.broadcast_to(w0, (trials, prob.d))
-        if w0.shape != (trials, prob.d) or not np.all(np.isfinite(w0)):
-            raise ValueError(f"w0 must be finite with shape ({prob.d},) or ({trials}, "
-                             f"{prob.d}), got {w0.shape}")
+    eta = _check_step(eta, L)
+    # everything a run keeps, checked before the first allocation (w0 is (trials, d))
     per_trial_round = 8 * (3 + len(names) * (net.M + 2)) \
         + (8 * prob.d * len(names) if keep_iterates else 0)
-    _check_memory(rounds * trials * per_trial_round, "the results", rounds, trials)
+    per_trial = 8 * prob.d * (1 + len(names)) + 8 * 3 * len(names)      # w0, w_final, t = 0
+    _check_memory(trials * (rounds * per_trial_round + per_trial), "the results", rounds,
+                  trials)
+    w0 = _initial_models(w0, trials, prob.d)
     needs_links = any(s != "ideal" for s in names)
     draws = link_draws(net, rounds, trials, seed) if needs_links else None
     out = {}
@@ -544,6 +559,9 @@ def train(net: Any, problem: Any = "digits", scheme: str = "gcplus", *, rounds: 
     scheme : str
         One of :data:`SCHEMES` (see the module docstring).
     rounds, trials : int
+        The run keeps ``(trials, rounds + 1)`` arrays and more; a run whose link draws or
+        results would exceed 8 GiB is refused before anything is allocated (run fewer
+        trials, or several seeds one after another).
     seed : int or numpy.random.SeedSequence
         Seeds the link draws only; a given seed gives every scheme the same draws.
     eta : float, optional
@@ -554,7 +572,9 @@ def train(net: Any, problem: Any = "digits", scheme: str = "gcplus", *, rounds: 
         Partial recovery averages over :math:`|K|` (True) or divides by :math:`M`.
     split, alpha, data_seed, problem_options
         For a named problem: IID or Dirichlet client split, its concentration, the data seed,
-        and further :func:`make_problem` options (``lam``, ``weighting``, ...).
+        and further :func:`make_problem` options (``lam``, ``weighting``, ...). ``alpha`` is
+        checked (a positive finite number) whatever the split, though only
+        ``split="dirichlet"`` uses it: a bad value is refused, never silently ignored.
     w0 : array_like (d,) or (trials, d), optional
         Initial model (default zeros).
     keep_iterates : bool
