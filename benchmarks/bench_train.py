@@ -124,7 +124,7 @@ def arithmetic_floor(prob, oc, rounds: int, trials: int) -> float:
             np.exp(Z, out=Z)
             np.exp(np.matmul(Wi, prob._XtestT))
             for j, i in enumerate(idx.tolist()):
-                for lo, hi in prob._runs(nz[t, i]):
+                for lo, hi in prob.runs(nz[t, i]):
                     np.matmul(R[j, :, lo:hi], X[lo:hi])
     return time.perf_counter() - t0
 

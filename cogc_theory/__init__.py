@@ -26,8 +26,8 @@ __version__ = "0.1.0"
 
 #: The public modules (imported on first use).
 MODULES = ("bounds", "channels", "codes", "config", "decode", "exact", "network", "outage",
-           "plots", "proofs", "report", "simulate", "sweep", "testing", "validation",
-           "vocabulary")
+           "plots", "proofs", "report", "scenario", "simulate", "sweep", "testing",
+           "validation", "vocabulary")
 _LAZY = set(MODULES) | {"cli"}
 
 __all__ = ["CooperativeNetwork", "__version__", *MODULES]
@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # pragma: no cover
         outage,
         plots,
         report,
+        scenario,
         simulate,
         sweep,
         testing,

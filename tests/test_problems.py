@@ -224,8 +224,8 @@ def test_weighted_directions_of_any_client_subset():
     W = prob.to_internal(w)
 
     def direction(rows, sel=None):
-        _, R = prob._forward(W[rows], prob._sample_scale(cw[rows]))
-        return prob.from_internal(prob._backward(W[rows], R, cw[rows], scaled=True, sel=sel))
+        _, R = prob.forward(W[rows], prob.sample_scale(cw[rows]))
+        return prob.from_internal(prob.backward(W[rows], R, cw[rows], scaled=True, sel=sel))
 
     batch = direction(np.arange(len(subsets)))
     for j, K in enumerate(subsets):

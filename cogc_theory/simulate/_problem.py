@@ -83,6 +83,13 @@ class Problem:
         :math:`c_k`.
     sample_weight : ndarray (n,)
         :math:`a_i = c_{k(i)}/M`, so :math:`F(w)=\sum_i a_i\ell_i+\frac\lambda2\lVert w\rVert^2`.
+
+    Notes
+    -----
+    The training simulator (:mod:`cogc_theory.simulate.training`) drives the engine through
+    :meth:`forward`, :meth:`sample_scale`, :meth:`backward`, :meth:`runs` and
+    :meth:`heldout_metrics`, which work on the internal layout ``(trials, C, p)``
+    (:meth:`to_internal` / :meth:`from_internal`); the other methods take flat ``w``.
     """
 
     X: np.ndarray
@@ -300,25 +307,25 @@ class Problem:
             self._flat[key] = flat
         return flat[:T]
 
-    def _forward(self, W: np.ndarray,
-                 s: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def forward(self, W: np.ndarray,
+                s: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Loss :math:`F` per trial ``(T,)`` and residuals ``(T, C, n)`` at internal ``W``
-        (scaled per sample by ``s`` = :meth:`_sample_scale` of the next step's weights, if
+        (scaled per sample by ``s`` = :meth:`sample_scale` of the next step's weights, if
         given)."""
         ell, R = self._pointwise(self._logits(self._XT, W), self.y, s=s, big=self._big(W))
         sq = (W * W).reshape(W.shape[0], -1).sum(axis=1)
         return (ell * self.sample_weight).sum(axis=1) + (0.5 * self.lam) * sq, R
 
-    def _sample_scale(self, cw: np.ndarray) -> np.ndarray:
+    def sample_scale(self, cw: np.ndarray) -> np.ndarray:
         """Per-sample factors ``(T, n)`` of client weights ``cw`` ``(T, M)``."""
         return cw[:, self.client] * self._coef_i
 
-    def _backward(self, W: np.ndarray, R: np.ndarray, cw: np.ndarray, scaled: bool = False,
-                  sel: np.ndarray | None = None) -> np.ndarray:
+    def backward(self, W: np.ndarray, R: np.ndarray, cw: np.ndarray, scaled: bool = False,
+                 sel: np.ndarray | None = None) -> np.ndarray:
         r"""Direction :math:`\sum_k \mathrm{cw}_{tk}\nabla f_k(w_t)`, internal layout.
 
         ``cw`` (T, M) client weights (``1/M`` everywhere gives :math:`\nabla F`). ``R`` holds
-        the residuals, already scaled by ``_sample_scale(cw)`` if ``scaled`` (else it is
+        the residuals, already scaled by ``sample_scale(cw)`` if ``scaled`` (else it is
         scaled here, in place). ``sel``: compute only these trials (rows of ``W``, ``R`` and
         ``cw``), without copying ``R``.
 
@@ -328,7 +335,7 @@ class Problem:
         stacked ones bit for bit, so a trial's numbers never depend on the batch.
         """
         if not scaled:
-            R *= self._sample_scale(cw)[:, None, :]
+            R *= self.sample_scale(cw)[:, None, :]
         tr = np.arange(W.shape[0]) if sel is None else np.asarray(sel)
         nz = cw[tr] != 0
         if sel is None and nz.all():
@@ -337,7 +344,7 @@ class Problem:
             D = np.empty((tr.size, self.C, self.p))
             X = self.X
             for j, t in enumerate(tr.tolist()):
-                runs = self._runs(nz[j])
+                runs = self.runs(nz[j])
                 if not runs:
                     D[j] = 0.0
                     continue
@@ -348,14 +355,14 @@ class Problem:
         D += (self.lam * cw[tr].sum(axis=1))[:, None, None] * (W if sel is None else W[tr])
         return D
 
-    def _runs(self, nz: np.ndarray) -> tuple[tuple[int, int], ...]:
+    def runs(self, nz: np.ndarray) -> tuple[tuple[int, int], ...]:
         """Sample ranges ``(lo, hi)`` of the maximal runs of consecutive clients marked in
         ``nz`` (M,)."""
         edge = np.diff(np.concatenate([[0], nz.astype(np.int8), [0]]))
         starts, ends = self.bounds[edge == 1].tolist(), self.bounds[edge == -1].tolist()
         return tuple(zip(starts, ends, strict=True))
 
-    def _test_metrics(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    def heldout_metrics(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Test loss (mean, no regulariser) and accuracy (classification), each ``(T,)``."""
         Z = self._logits(self._XtestT, W)
         if self.kind == "squared":
@@ -373,7 +380,7 @@ class Problem:
         w, single = self._as_batch(w)
         out = np.empty(w.shape[0])
         for lo, hi, W in self._blocks(w):
-            out[lo:hi] = self._forward(W)[0]
+            out[lo:hi] = self.forward(W)[0]
         return float(out[0]) if single else out
 
     def gradient(self, w: Any) -> np.ndarray:
@@ -382,8 +389,8 @@ class Problem:
         out = np.empty_like(w)
         for lo, hi, W in self._blocks(w):
             cw = np.full((hi - lo, self.M), 1.0 / self.M)
-            _, R = self._forward(W, self._sample_scale(cw))
-            out[lo:hi] = self.from_internal(self._backward(W, R, cw, scaled=True))
+            _, R = self.forward(W, self.sample_scale(cw))
+            out[lo:hi] = self.from_internal(self.backward(W, R, cw, scaled=True))
         return out[0] if single else out
 
     def client_losses(self, w: Any) -> np.ndarray:
@@ -407,11 +414,11 @@ class Problem:
         T = w.shape[0]
         out = np.empty((T, self.M, self.d))
         for lo, hi, W in self._blocks(w):
-            _, R = self._forward(W)
+            _, R = self.forward(W)
             for k in range(self.M):
                 cw = np.zeros((hi - lo, self.M))
                 cw[:, k] = 1.0
-                out[lo:hi, k] = self.from_internal(self._backward(W, R.copy(), cw))
+                out[lo:hi, k] = self.from_internal(self.backward(W, R.copy(), cw))
         return out[0] if single else out
 
     def test_loss(self, w: Any) -> Any:
@@ -420,7 +427,7 @@ class Problem:
         w, single = self._as_batch(w)
         out = np.empty(w.shape[0])
         for lo, hi, W in self._blocks(w):
-            out[lo:hi] = self._test_metrics(W)[0]
+            out[lo:hi] = self.heldout_metrics(W)[0]
         return float(out[0]) if single else out
 
     def accuracy(self, w: Any) -> Any:
@@ -432,7 +439,7 @@ class Problem:
         w, single = self._as_batch(w)
         out = np.empty(w.shape[0])
         for lo, hi, W in self._blocks(w):
-            out[lo:hi] = self._test_metrics(W)[1]
+            out[lo:hi] = self.heldout_metrics(W)[1]
         return float(out[0]) if single else out
 
     def _need_test(self) -> None:

@@ -405,21 +405,21 @@ def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, round
         nx = nxt[t] if sel is None else nxt[t, sel]
         upd = nx < rounds
         if not upd.any():
-            return problem._forward(Ws)[0]
+            return problem.forward(Ws)[0]
         tr = np.arange(nb) if sel is None else sel
         cwn = cw[np.minimum(nx, last), tr]             # rows without a next update: unused
-        Fs, R = problem._forward(Ws, problem._sample_scale(cwn))
+        Fs, R = problem.forward(Ws, problem.sample_scale(cwn))
         if upd.all():
-            D[tr] = problem._backward(Ws, R, cwn, scaled=True)
+            D[tr] = problem.backward(Ws, R, cwn, scaled=True)
         else:
             u = np.flatnonzero(upd)
-            D[tr[u]] = problem._backward(Ws, R, cwn, scaled=True, sel=u)
+            D[tr[u]] = problem.backward(Ws, R, cwn, scaled=True, sel=u)
         return Fs
 
     F = step(None, W, 0)
     TL = AC = None
     if tl is not None:
-        TL, AC = problem._test_metrics(W)
+        TL, AC = problem.heldout_metrics(W)
     for t in range(rounds + 1):
         loss[t, lo:hi] = F
         if TL is not None:
@@ -437,13 +437,13 @@ def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, round
             W = W - eta * D
             F = step(None, W, t + 1)
             if TL is not None:
-                TL, AC = problem._test_metrics(W)
+                TL, AC = problem.heldout_metrics(W)
             continue
         Wi = W[idx] - eta * D[idx]
         W[idx] = Wi
         F[idx] = step(idx, Wi, t + 1)
         if TL is not None:
-            TL[idx], a = problem._test_metrics(Wi)
+            TL[idx], a = problem.heldout_metrics(Wi)
             if AC is not None:
                 AC[idx] = a
     w_final[lo:hi] = problem.from_internal(W)
