@@ -171,6 +171,10 @@ def check_probability(value: Any, name: str) -> float | sp.Expr:
         raise TypeError(f"{name} must be a probability (number in [0, 1]), got bool {value!r}")
     if isinstance(value, sp.Basic):
         if is_symbolic(value):
+            real = value.xreplace({x: sp.Dummy(x.name, real=True) for x in value.free_symbols})
+            if real.has(sp.I) and sp.simplify(sp.im(real)) != 0:
+                raise ValueError(f"{name} must be a real expression (a probability), got "
+                                 f"{value} with an imaginary part for real symbols")
             return value
         if value.is_Rational:
             if not (0 <= value <= 1):

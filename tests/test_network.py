@@ -204,3 +204,16 @@ def test_neighbors_index_is_checked():
     net = ct.CooperativeNetwork(TANDON, 0.1, 0.2)
     with pytest.raises(ValueError, match="m must be <= 2"):
         net.neighbors(3)
+
+
+def test_complex_symbolic_erasures_are_refused():
+    """p + 1j used to give a complex polynomial; an expression that is real for real symbols
+    (1 - p) is kept, to be checked in [0, 1] when numbers are substituted."""
+    p = sp.Symbol("p")
+    for bad in (p + 1j, sp.I * p):
+        with pytest.raises(ValueError, match="uplink_erasure must be a real expression"):
+            ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=bad, link_erasure=0.1)
+        with pytest.raises(ValueError, match="link_erasure.*real expression"):
+            ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=bad)
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=1 - p, link_erasure=p / 2)
+    assert net.is_symbolic

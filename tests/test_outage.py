@@ -495,3 +495,17 @@ def test_formula_func_checks_erasures_that_are_expressions() -> None:
         f.func(-0.5)
     with pytest.raises(ValueError, match="snr"):
         f.func(float("nan"))
+
+
+def test_decodable_family_message_says_why_the_family_is_not_a_threshold_family() -> None:
+    """Fractional repetition with the right s: the message used to blame net.s."""
+    net = ct.CooperativeNetwork.fractional(30, 2, uplink_erasure=0.1, link_erasure=0.1)
+    with pytest.raises(ValueError, match=r"sets of 27 clients decode too.*not a threshold "
+                                         r"family") as exc:
+        outage.decodable_family(net)
+    assert "wrong" not in str(exc.value)
+    bad = ct.CooperativeNetwork(ct.codes.cyclic_repetition(30, 1, construction="orthonormal"),
+                                0.1, 0.1)
+    bad.s = 3                                             # a wrong hint: it tolerates 1
+    with pytest.raises(ValueError, match="does not tolerate s = net.s = 3"):
+        outage.decodable_family(bad)

@@ -279,10 +279,18 @@ def decodable_family(net: Any, *, method: str = "auto", rtol: float = RTOL,
     lower = list(itertools.combinations(range(M), t - 1)) if t >= 1 else []
     ok_up = _subsets_decodable(net, upper, tol).all()
     ok_low = not _subsets_decodable(net, lower, tol).any() if lower else True
-    if not (ok_up and ok_low):
+    if not ok_up:
         raise ValueError(
-            f"decodable_family: for M={M} the family is not the threshold family |R| >= "
-            f"{t} (net.s={s} is wrong for this B) and is too large to tabulate; estimate the "
+            f"decodable_family: for M={M} some sets of M - s = {t} clients do not decode, so B "
+            f"does not tolerate s = net.s = {s} stragglers and the family is not the threshold "
+            f"family |R| >= {t}; 2^{M} sets are too many to tabulate: estimate the outage "
+            f"with ct.simulate.outage(net)")
+    if not ok_low:
+        raise ValueError(
+            f"decodable_family: for M={M} some sets of {t - 1} clients decode too, so the "
+            f"family is not a threshold family (fractional repetition, for one, decodes from "
+            f"one row per group) and 2^{M} sets are too many to tabulate; ct.outage.cogc(net) "
+            f"uses the independent blocks of B where its support splits, else estimate the "
             f"outage with ct.simulate.outage(net)")
     return DecodableFamily(M=M, table=None, threshold=t, method="float")
 
