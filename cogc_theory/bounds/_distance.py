@@ -169,8 +169,12 @@ class DistanceBound:
         z2 = _positive(zeta2_star, "zeta2_star")
         d2 = _positive(delta2, "delta2")
         s2 = _positive(sigma2, "sigma2")
-        cm = np.broadcast_to(np.asarray(client_mu, dtype=float), (M,))
-        cL = np.broadcast_to(np.asarray(client_L, dtype=float), (M,))
+        try:
+            cm = np.broadcast_to(np.asarray(client_mu, dtype=float), (M,))
+            cL = np.broadcast_to(np.asarray(client_L, dtype=float), (M,))
+        except (TypeError, ValueError):
+            raise ValueError(f"client_mu and client_L must be one number or M = {M} numbers, "
+                             f"got {client_mu!r} and {client_L!r}") from None
         if not (np.all(np.isfinite(cm)) and np.all(np.isfinite(cL)) and np.all(cm >= 0)
                 and np.all(cL >= cm)):
             raise ValueError("client_mu and client_L must be finite with 0 <= client_mu <= "

@@ -139,6 +139,35 @@ class RecoveryLaw:
         S = self.members()
         return (S @ x) / S.sum(axis=1)
 
+    @classmethod
+    def from_sets(cls, probabilities: Any, M: int, *, scheme: str = "gcplus",
+                  rule: str | None = None) -> RecoveryLaw:
+        """A law given directly: ``{K: P(K)}`` with ``K`` an iterable of client indices
+        (``()`` an outage, all ``M`` clients full recovery); the probabilities must sum to 1.
+
+        Examples
+        --------
+        >>> law = RecoveryLaw.from_sets({(): 0.2, (0,): 0.1, (1,): 0.1, (0, 1): 0.6}, M=2)
+        >>> law.P_partial, law.pi.tolist(), law.W2.tolist()
+        (0.2, [0.1, 0.1], [[0.1, 0.0], [0.0, 0.1]])
+        """
+        if isinstance(M, bool) or not isinstance(M, int) or not 1 <= M <= _MAX_SET_M:
+            raise ValueError(f"M must be an integer in [1, {_MAX_SET_M}], got {M!r}")
+        if scheme not in SCHEMES:
+            raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+        law = np.zeros(1 << M)
+        for K, p in dict(probabilities).items():
+            idx = sorted(set(int(k) for k in K))
+            if any(not 0 <= k < M for k in idx):
+                raise ValueError(f"sets must hold client indices in 0..{M - 1}, got {K!r}")
+            p = float(p)
+            if not (math.isfinite(p) and 0 <= p <= 1):
+                raise ValueError(f"P({K!r}) must be a probability, got {p!r}")
+            law[sum(1 << k for k in idx)] += p
+        if abs(law.sum() - 1.0) > 1e-9:
+            raise ValueError(f"the probabilities must sum to 1, got {law.sum()!r}")
+        return _from_set_law(scheme, rule, M, law, "given")
+
     def __repr__(self) -> str:
         rule = f", rule={self.rule!r}" if self.rule else ""
         return (f"RecoveryLaw(scheme={self.scheme!r}{rule}, M={self.M}, full={self.P_full:.6g}, "
