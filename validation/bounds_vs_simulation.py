@@ -478,9 +478,10 @@ def expected_gap(prob: Any, law: Any, eta: float, rounds: int, w0: Any = None) -
     AF = I - eta * H
     Hpi = np.einsum("j,jab->ab", pi, Hk)
     HW = np.einsum("jl,lab->jab", W, Hk)                        # sum_l W_jl H_l
-    EAA = (1.0 - law.P_full) * np.eye(d * d) + Pf * np.kron(AF, AF) \
-        - eta * (np.kron(Hpi, I) + np.kron(I, Hpi)) \
-        + eta * eta * sum(np.kron(Hk[j], HW[j]) for j in range(M))
+    EAA = (1.0 - law.P_full) * np.eye(d * d) + Pf * np.kron(AF, AF)
+    if law.P_partial > 0:
+        EAA += eta * eta * sum(np.kron(Hk[j], HW[j]) for j in range(M)) \
+            - eta * (np.kron(Hpi, I) + np.kron(I, Hpi))
     EA = I - eta * (Pf * H + Hpi)
     Ec = -eta * pi @ D
     WD = W @ D                                                  # sum_l W_jl d_l, (M, d)
@@ -526,7 +527,10 @@ def _bound_curve(method: str, s: str, net: Any, gc_rule: str, prob: Any, run: An
         return y, {"eta": eta, "D0": consts["D0"], **use}, None
     kw: dict[str, Any] = {"net": net, "method": "pep" if method == "tight" else "descent"}
     if s == "gcplus":
-        kw["rule"] = gc_rule
+        # the law of |K| from the recovery law (cached enumeration; the same decisions as
+        # outage.gcplus_distribution, whose table would be a second enumeration)
+        kw = {"size_pmf": bounds.recovery_law(net, "gcplus", rule=gc_rule).size_pmf,
+              "method": kw["method"]}
     b = bounds.strongly_convex(s, **kw)
     zeta2 = _trajectory_zeta2(prob, run) if s == "gcplus" else None
     vals = {"eta": eta, "L": consts["L"], "mu": consts["mu"], "sigma2": 0.0,

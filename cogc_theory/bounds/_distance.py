@@ -77,7 +77,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import sympy as sp
@@ -142,14 +142,18 @@ class DistanceBound:
         e = solve_linear_recursion(r_ + theta_, b_ + s_**2 / theta_, D0_)
         return e.subs(T_lin, _T)
 
+    #: The bound in LaTeX (the same for every law).
+    LATEX: ClassVar[str] = (
+        r"\mathbb{E}F(w_T)-F^*\le\frac{L}{2}u_T,\quad u_{t+1}=r\,u_t+2s\sqrt{u_t}+b,"
+        r"\quad u_0=\lVert w_0-w^\star\rVert^2,\quad r=\mathbb{E}\,q_K^2,\ "
+        r"s=\eta\lVert\pi-\bar\pi\mathbf{1}\rVert\sqrt{M\zeta_\star^2}(1+\eta L)"
+        r"+\eta^2\lambda_\perp M\sqrt{\delta^2\zeta_\star^2},\ "
+        r"b=\eta^2\big(\lambda_\perp M\zeta_\star^2+\sigma^2(\operatorname{tr}W"
+        r"+P_M/M)\big)")
+
     @property
     def latex(self) -> str:
-        return (r"\mathbb{E}F(w_T)-F^*\le\frac{L}{2}u_T,\quad u_{t+1}=r\,u_t+2s\sqrt{u_t}+b,"
-                r"\quad u_0=\lVert w_0-w^\star\rVert^2,\quad r=\mathbb{E}\,q_K^2,\ "
-                r"s=\eta\lVert\pi-\bar\pi\mathbf{1}\rVert\sqrt{M\zeta_\star^2}(1+\eta L)"
-                r"+\eta^2\lambda_\perp M\sqrt{\delta^2\zeta_\star^2},\ "
-                r"b=\eta^2\big(\lambda_\perp M\zeta_\star^2+\sigma^2(\operatorname{tr}W"
-                r"+P_M/M)\big)")
+        return self.LATEX
 
     # ------------------------------------------------------------------ numbers
     def coefficients(self, *, eta: float, L: float, mu: float, zeta2_star: float,
