@@ -4,24 +4,32 @@ For a strongly convex problem (exact :math:`L`, :math:`\mu` and optimum from the
 :mod:`cogc_theory.simulate.problems`) the schemes are trained on the **same** link draws
 (:func:`cogc_theory.simulate.train_schemes`, full-batch gradients, so :math:`\sigma^2=0`), and
 the simulated optimality gap :math:`F(w_t)-F^\star` of each trial is compared, round by round,
-with the bound :math:`\mathbb EF(w_T)-F^\star\le\rho^T\Delta_0+\frac c{1-\rho}(1-\rho^T)` of
-:func:`cogc_theory.bounds.strongly_convex`, evaluated with
+with the bounds of :mod:`cogc_theory.bounds` (``methods``):
 
-* :math:`L`, :math:`\mu` exact (:meth:`Problem.smoothness`, :meth:`Problem.strong_convexity`),
-  :math:`\eta` the simulation's step size (default :math:`1/L`);
-* :math:`\Delta_0=F(w_0)-F^\star` (:math:`w_0=0`), :math:`\sigma^2=0`;
-* :math:`\zeta^2` (GC+ only): the largest :math:`\frac1M\sum_k\lVert\nabla f_k(w)-\nabla
-  F(w)\rVert^2` over :math:`w^\star` and **every iterate of every trial** of that scheme's run.
-  The bound assumes :math:`\zeta^2` bounds the dissimilarity at every iterate of every possible
-  trajectory; this is an *empirical supremum along the simulated trajectories*, not a proven
-  uniform bound. It is the smallest value the assumption allows for the runs we observed, so the
-  check is as sharp as the simulation permits, but a trajectory not sampled could exceed it;
-* the outcome law :math:`P(|K|=k)` of the network: CoGC's outage probability, GC+'s exact law
-  of :math:`|K|` for the subset rule the simulation uses. With ``rule="auto"`` the max-subset
-  rule (simulation scheme ``"gcplus"``) is used when the network has at most
-  :data:`MAX_SUBSET_PATTERNS` client-state patterns, otherwise the individual rule (simulation
-  scheme ``"gcplus-individual"``), as ``cogc report`` does. Partial recovery is renormalised
-  by :math:`1/|K|` in both (``renormalize=True``).
+* ``"tight"`` (default): ideal GD and CoGC by ``strongly_convex(..., method="pep")`` (full
+  rounds contract by the exact gradient-descent rate :math:`(1-\eta\mu)^2`), GC+ by
+  :func:`cogc_theory.bounds.gcplus_distance` — the heterogeneity at the optimum
+  :math:`\zeta_\star^2`, the Hessian dissimilarity :math:`\delta^2`, the per-client
+  :math:`\mu_k, L_k` and :math:`D_0=\lVert w_0-w^\star\rVert^2` from
+  :func:`problem_constants` (every one a proven constant of the problem, not an observation of
+  the run), and the exact law of the recovered set (:func:`cogc_theory.bounds.recovery_law`);
+* ``"descent"``: the descent-lemma bounds of SPEC 4.5, :math:`\rho^T\Delta_0+\frac c{1-\rho}
+  (1-\rho^T)`, GC+ with :math:`\zeta^2` the largest :math:`\frac1M\sum_k\lVert\nabla f_k(w)-
+  \nabla F(w)\rVert^2` over :math:`w^\star` and **every iterate of every trial** of that
+  scheme's run — an *empirical supremum along the simulated trajectories*, not a proven
+  uniform bound (a trajectory not sampled could exceed it);
+
+all evaluated with :math:`L`, :math:`\mu` exact, :math:`\eta` the simulation's step size
+(default :math:`1/L`), :math:`\Delta_0=F(w_0)-F^\star` (:math:`w_0=0`), and the outcome law of
+the network for the subset rule the simulation uses: with ``rule="auto"`` the max-subset rule
+(simulation scheme ``"gcplus"``) when the network has at most :data:`MAX_SUBSET_PATTERNS`
+client-state patterns, otherwise the individual rule (``"gcplus-individual"``), as
+``cogc report`` does; partial recovery is renormalised by :math:`1/|K|`.
+
+For least squares the **exact** expected gap is computable (:func:`expected_gap`: the
+second-moment recursion of the random affine iteration over the exact law of :math:`K`); it is
+reported beside the Monte Carlo mean, whose tail is heavy when outages compound over many
+rounds, and it is the reference of the tightness ratios.
 
 **The check.** The bound concerns the mean :math:`\mathbb E\,\mathrm{gap}_t`. For each scheme and
 round a one-sided lower confidence bound :math:`\ell_t` of that mean is computed, and a
