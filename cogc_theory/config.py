@@ -272,6 +272,11 @@ class Study:
     train_p, train_eps : float
     rounds, train_trials : int
     problem : str
+    split : {"dirichlet", "iid"}
+        How the training data is split across clients: Dirichlet label skew (non-IID, the
+        default) or IID. ``simulate.train``'s own default (IID) is unchanged.
+    dirichlet_alpha : float
+        Concentration of the Dirichlet split (smaller: more skewed).
     schemes : list of str
     validation_trials : int
         Monte Carlo trials per validation comparison.
@@ -279,6 +284,12 @@ class Study:
         Family-wise false-alarm rate of the validation campaign.
     validation_quick : bool
         Reduced validation scenario grid.
+    crossover_eps : list of float
+        Client-link erasures of the trade-off stage (least squares, ``train_s``, ``train_p``).
+    crossover_trials : int
+        Monte Carlo trials per point of the trade-off stage.
+    crossover_target : float
+        Target gap of the trade-off stage, as a fraction of the initial gap.
     seed : int
     """
 
@@ -302,18 +313,24 @@ class Study:
     rounds: int = 200
     train_trials: int = 20
     problem: str = "digits"
+    split: str = "dirichlet"
+    dirichlet_alpha: float = 0.5
     schemes: list[str] = dataclasses.field(
         default_factory=lambda: ["ideal", "cogc", "gcplus", "fedavg", "gc"])
     validation_trials: int = 100_000
     validation_fwer: float = 1e-3
     validation_quick: bool = False
+    crossover_eps: list[float] = dataclasses.field(
+        default_factory=lambda: [0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5])
+    crossover_trials: int = 20
+    crossover_target: float = 1e-3
     seed: int = 0
 
     def __post_init__(self) -> None:
         self.M = check_int(self.M, "study.M", lo=2)
         self.s_values = [check_int(s, "study.s_values entry", lo=0, hi=self.M - 1)
                          for s in check_list(self.s_values, "study.s_values", "integers")]
-        for name in ("p_grid", "eps_grid"):
+        for name in ("p_grid", "eps_grid", "crossover_eps"):
             vals = check_list(getattr(self, name), f"study.{name}", "probabilities")
             setattr(self, name, [check_real(v, f"study.{name} entry", lo=0, hi=1,
                                             kind="probability") for v in vals])
@@ -324,6 +341,17 @@ class Study:
                                            kind="probability"))
         for name in ("mc_trials", "rounds", "train_trials", "validation_trials", "mc_points"):
             check_int(getattr(self, name), f"study.{name}", lo=1)
+        check_int(self.crossover_trials, "study.crossover_trials", lo=2)
+        if self.split not in ("dirichlet", "iid"):
+            raise ValueError(f"study.split must be 'dirichlet' or 'iid', got {self.split!r}")
+        self.dirichlet_alpha = check_real(self.dirichlet_alpha, "study.dirichlet_alpha")
+        if not self.dirichlet_alpha > 0:
+            raise ValueError(f"study.dirichlet_alpha must be > 0 (the Dirichlet concentration), "
+                             f"got {self.dirichlet_alpha}")
+        self.crossover_target = check_real(self.crossover_target, "study.crossover_target")
+        if not 0 < self.crossover_target < 1:
+            raise ValueError(f"study.crossover_target must lie in (0, 1) (a fraction of the "
+                             f"initial gap), got {self.crossover_target}")
         from .simulate._mc import check_trials
 
         for name in ("mc_trials", "validation_trials"):      # the Monte Carlo limit, up front
@@ -366,7 +394,8 @@ def quick_study() -> Study:
     return Study(M=6, s_values=[1, 2], p_grid=[0.05, 0.1, 0.2, 0.3],
                  eps_grid=[0.05, 0.1, 0.2, 0.3], mc_trials=4000, mc_points=2,
                  gcplus_exact_max_s=2, snr_db=[0, 10, 20, 30], train_s=1, rounds=20,
-                 train_trials=3, validation_trials=5000, validation_quick=True)
+                 train_trials=3, validation_trials=5000, validation_quick=True,
+                 crossover_eps=[0.1, 0.4], crossover_trials=3)
 
 
 DEFAULT_STUDY = default_study()

@@ -190,3 +190,42 @@ def test_enumeration_oracle_probabilities_sum_to_one() -> None:
     assert pat.probability(np.ones(len(pat.bits), dtype=bool)) == 1
     X = pat.complete_and_delivered()
     assert pat.probability(X[:, 0]) == en.Fraction(9, 10) * en.Fraction(4, 5)
+
+
+# ----------------------------------------------------------------------------- bound proofs
+def test_gd_rate_proof_fails_on_a_wrong_step(monkeypatch) -> None:
+    """bound_gd_rate rejects a deliberately wrong derivation: with a multiplier moved off its
+    value (function values still cancelling) the PSD certificate fails, and a claimed rate
+    below (1 - eta mu)^2 does not even cancel; patching the module's multipliers makes the
+    whole proof fail."""
+    from cogc_theory.proofs import bound_gd_rate as g
+
+    e, m = g.eta, g.mu
+    ok, _ = g.certificate_holds()
+    assert ok
+    wrong = {**g.MULTIPLIERS, ("x+", "x"): 1 - e * m + sp.Rational(1, 10),
+             ("x", "x+"): (1 - e * m) ** 2 + 1 - e * m + sp.Rational(1, 10)}
+    assert g.certificate_holds(wrong)[0] is False
+    ok, why = g.certificate_holds(rate=(1 - e * m) ** 2 * sp.Rational(99, 100))
+    assert not ok and "residue" in why
+    monkeypatch.setattr(g, "MULTIPLIERS", wrong)
+    assert not g.run().passed
+
+
+def test_gcplus_distance_proof_fails_on_a_wrong_step(monkeypatch) -> None:
+    """bound_gcplus_distance fails when its own formula for the heterogeneity term b is
+    dropped (the enumeration of the toys refutes the bound) — its checks can fail."""
+    from cogc_theory.proofs import bound_gcplus_distance as gd
+
+    assert gd.run().passed
+    orig = gd.Toy.coefficients
+
+    def no_b(self, c):
+        out = orig(self, c)
+        out["b"] = 0 * out["b"]
+        return out
+
+    monkeypatch.setattr(gd.Toy, "coefficients", no_b)
+    res = gd.run()
+    assert not res.passed
+    assert any("exact E F(w_T) - F* <=" in c.what and not c.passed for c in res.checks)

@@ -171,9 +171,13 @@ class DecisionTable:
 
 def float_table(rows: list[np.ndarray], tol: Tolerance, *, prune_full: bool = True,
                 prune_cover: bool = True, raw_individual: bool = False,
-                leaf: int = 20000) -> tuple[
-                     np.ndarray, np.ndarray, np.ndarray]:
+                leaf: int = 20000, sets: np.ndarray | None = None) -> tuple[
+                    np.ndarray, np.ndarray, np.ndarray]:
     r"""Float decision table ``(full, rank, k_individual)``, shape ``(n_0, ..., n_{M-1})`` each.
+
+    ``sets`` (int64, ``prod(n_m)`` entries, flat): if given (with ``prune_cover=False``), is
+    filled with the individual rule's set :math:`K` of every pattern as a bit mask (bit ``k``:
+    :math:`e_k` in the row space; all bits on full recovery).
 
     The first clients are walked depth-first in Python; the last ones (at most ``leaf``
     patterns) are expanded level by level with vectorised Gram–Schmidt. Two prunings:
@@ -212,6 +216,8 @@ def float_table(rows: list[np.ndarray], tol: Tolerance, *, prune_full: bool = Tr
         if value_full:
             full[idx] = True
             kind[idx] = M
+            if sets is not None:
+                sets[idx] = allbits
 
     def leaves(base: int, Q0: np.ndarray, r0: int, res0: np.ndarray, cov0: int) -> None:
         fi = np.zeros(1, dtype=np.int64)
@@ -242,18 +248,23 @@ def float_table(rows: list[np.ndarray], tol: Tolerance, *, prune_full: bool = Tr
                 if fi.size == 0:
                     return
         f = ones_in_span(res, tol)
-        ki = (unit_distances(Q) <= tol.atol).sum(axis=1)
+        ind = unit_distances(Q) <= tol.atol
+        ki = ind.sum(axis=1)
         if not raw_individual:
             ki[f] = M
         idx = base + fi
         full[idx] = f
         rank[idx] = rk
         kind[idx] = ki
+        if sets is not None:
+            sets[idx] = np.where(f, allbits, ind @ (1 << np.arange(M)))
 
     def walk(j: int, base: int, Q0: np.ndarray, r0: int, res0: np.ndarray, cov0: int) -> None:
         if prune_full and ones_in_span(res0, tol):              # monotone: all full below
             full[base:base + sub[j - 1]] = True
             kind[base:base + sub[j - 1]] = M
+            if sets is not None:
+                sets[base:base + sub[j - 1]] = allbits
             return
         need = allbits & ~later[j]
         if prune_cover and (cov0 & need) != need:

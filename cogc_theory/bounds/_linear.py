@@ -32,7 +32,12 @@ outcome                :math:`\rho_k` / :math:`\gamma_k`  :math:`c_k`
 =====================  ================================  ============================
 
 (:math:`(M-k)\zeta^2/k` is the largest squared bias of a size-:math:`k` average,
-attained.)
+attained.) With ``method="pep"`` a full round contracts by
+:math:`\rho_M=(1-\eta\mu)^2` instead: the exact worst-case one-step rate of gradient descent on
+:math:`L`-smooth :math:`\mu`-strongly convex functions for :math:`\eta\le1/L` (a
+performance-estimation certificate, Taylor–Hendrickx–Glineur; derived in
+:mod:`cogc_theory.proofs.bound_gd_rate`), attained by the quadratic
+:math:`\frac\mu2\lVert w\rVert^2`; the noise term is unchanged.
 Averaging over the outcome and using :math:`\sum_kP_k=1`,
 
 .. math:: a_{t+1}\le\rho\,a_t+c,\qquad \rho=1-\sum_{k\ge1}P_k(1-\rho_k),\qquad
@@ -64,7 +69,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from ._validate import check_int, check_probability, is_symbolic
+from .._validate import check_int, check_probability, is_symbolic
 
 __all__ = [
     "Bound",
@@ -94,6 +99,17 @@ _SUBSET_RULES = ("max-subset", "individual")
 _LATEX_NAMES = {sigma2: r"\sigma^{2}", zeta2: r"\zeta^{2}", Delta0: r"\Delta_{0}",
                 P_out: r"P_{\mathrm{out}}"}
 _KINDS = ("strongly-convex", "nonconvex")
+#: Full-round contraction of the strongly convex bound: the descent lemma with the PL
+#: inequality (``"descent"``, SPEC 4.5) or the exact one-step rate of gradient descent
+#: (``"pep"``).
+METHODS = ("descent", "pep")
+
+
+def _check_method(method: Any) -> str:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS} (the full round's contraction: "
+                         f"descent lemma, or the exact gradient-descent rate), got {method!r}")
+    return method
 
 
 # ------------------------------------------------------------------------ outcome law
@@ -104,7 +120,7 @@ def _is_rational_net(net: Any) -> bool:
 
 
 def _check_net(net: Any) -> None:
-    from .network import CooperativeNetwork
+    from ..network import CooperativeNetwork
 
     if not isinstance(net, CooperativeNetwork):
         raise TypeError(f"net must be a CooperativeNetwork, got {type(net).__name__}")
@@ -115,7 +131,7 @@ def _check_net(net: Any) -> None:
 
 
 def _gcplus_pmf(net: Any, rule: str) -> tuple[list[Any], str]:
-    from . import outage
+    from .. import outage
 
     if net.is_symbolic:
         raise ValueError("GC+ bounds from a symbolic network are not available: substitute "
@@ -164,7 +180,7 @@ def _law(scheme: str, *, P_out: Any = None, size_pmf: Any = None, net: Any = Non
         elif P_out is not None:
             po = _prob(P_out, "P_out")
         elif net is not None:
-            from . import outage
+            from .. import outage
 
             exact = net.is_symbolic or _is_rational_net(net)
             po = check_probability(outage.cogc(net, symbolic=exact), "P_out")
@@ -235,10 +251,12 @@ def outcome_probabilities(scheme: str = "cogc", *, P_out: Any = None, size_pmf: 
 
 
 # ------------------------------------------------------------------------ one round
-def outcome_step(k: Any, M: Any, kind: str = "strongly-convex") -> tuple[sp.Expr, sp.Expr]:
+def outcome_step(k: Any, M: Any, kind: str = "strongly-convex",
+                 method: str = "descent") -> tuple[sp.Expr, sp.Expr]:
     r"""Coefficients of the one-round inequality after recovering :math:`|K|=k` gradients.
 
-    ``kind="strongly-convex"``: :math:`(\rho_k, c_k)` with :math:`a_{t+1}\le\rho_ka_t+c_k`;
+    ``kind="strongly-convex"``: :math:`(\rho_k, c_k)` with :math:`a_{t+1}\le\rho_ka_t+c_k`
+    (``method="pep"``: :math:`\rho_M=(1-\eta\mu)^2`);
     ``kind="nonconvex"``: :math:`(\gamma_k, c_k)` with
     :math:`h_{t+1}\le h_t-\gamma_k\|\nabla F(w_t)\|^2+c_k` (table in the module docs; each
     entry is re-derived from the descent lemma in :mod:`cogc_theory.proofs`).
@@ -249,15 +267,20 @@ def outcome_step(k: Any, M: Any, kind: str = "strongly-convex") -> tuple[sp.Expr
     (-eta*mu*(-L*eta + 2) + 1, L*eta**2*sigma2/8)
     >>> outcome_step(1, 4, "nonconvex")
     (eta/2, L*eta**2*sigma2/2 + 3*eta*zeta2/2)
+    >>> outcome_step(4, 4, method="pep")[0]
+    (-eta*mu + 1)**2
     """
     if kind not in _KINDS:
         raise ValueError(f"kind must be 'strongly-convex' or 'nonconvex', got {kind!r}")
+    _check_method(method)
     sc = kind == "strongly-convex"
     k, M = sp.sympify(k), sp.sympify(M)
     if k == 0:
         return (sp.Integer(1) if sc else sp.Integer(0)), sp.Integer(0)
     if k == M:
         c = L * eta**2 * sigma2 / (2 * M)
+        if sc and method == "pep":
+            return (1 - eta * mu) ** 2, c
         return ((1 - mu * eta * (2 - L * eta)) if sc else eta * (1 - L * eta / 2)), c
     if not (k.is_Integer and M.is_Integer and 0 < k < M):
         raise ValueError(f"k must be an integer in [0, M], got k={k}, M={M}")
@@ -266,7 +289,7 @@ def outcome_step(k: Any, M: Any, kind: str = "strongly-convex") -> tuple[sp.Expr
 
 
 def one_round(P: list[Any], kind: str = "strongly-convex",
-              M: Any = None) -> tuple[sp.Expr, sp.Expr]:
+              M: Any = None, method: str = "descent") -> tuple[sp.Expr, sp.Expr]:
     r"""Coefficients of the averaged one-round inequality.
 
     ``kind="strongly-convex"``: :math:`(\rho, c)`, :math:`\rho=1-\sum_{k\ge1}P_k(1-\rho_k)`,
@@ -281,6 +304,8 @@ def one_round(P: list[Any], kind: str = "strongly-convex",
     kind : {"strongly-convex", "nonconvex"}
     M : int or sympy.Symbol, optional
         Default ``len(P) - 1``.
+    method : {"descent", "pep"}
+        Full-round contraction (strongly convex only; see :func:`outcome_step`).
 
     Examples
     --------
@@ -305,7 +330,7 @@ def one_round(P: list[Any], kind: str = "strongly-convex",
     for k, Pk in zip(ks, P, strict=True):
         if k == 0 or Pk == 0:
             continue
-        r_k, c_k = outcome_step(k, M, kind)
+        r_k, c_k = outcome_step(k, M, kind, method)
         rate = rate - Pk * (1 - r_k) if kind == "strongly-convex" else rate + Pk * r_k
         c = c + Pk * c_k
     return rate, c
@@ -737,18 +762,24 @@ _ASSUME = ("F = (1/M) sum_k f_k is L-smooth{sc}; eta in (0, 1/L]; g_k = grad f_k
            "(weight 1/|K|), an outage leaves w unchanged.")
 
 
-def strongly_convex(scheme: str = "cogc", **kw: Any) -> Bound:
+def strongly_convex(scheme: str = "cogc", *, method: str = "descent", **kw: Any) -> Bound:
     r"""Bound on :math:`\mathbb E F(w_T)-F^*` for L-smooth, :math:`\mu`-strongly convex :math:`F`.
 
     .. math:: \mathbb E F(w_T)-F^*\le\rho^T\Delta_0+\frac{c}{1-\rho}(1-\rho^T),
 
     the solution (by :func:`sympy.rsolve`) of :math:`a_{t+1}=\rho a_t+c`, :math:`a_0=\Delta_0
     =F(w_0)-F^*` (see the module docs for :math:`\rho, c`). For CoGC with exact gradients
-    this is SPEC 4.5's :math:`(1-(1-P_\mathrm{out})\mu\eta(2-L\eta))^T\Delta_0`.
+    this is SPEC 4.5's :math:`(1-(1-P_\mathrm{out})\mu\eta(2-L\eta))^T\Delta_0`; with
+    ``method="pep"`` it is :math:`(P_\mathrm{out}+(1-P_\mathrm{out})(1-\eta\mu)^2)^T\Delta_0`,
+    which is attained by :math:`F(w)=\frac\mu2\lVert w\rVert^2` (the tightest bound of this
+    form for the class).
 
     Parameters
     ----------
     scheme : {"ideal", "cogc", "gcplus"}
+    method : {"descent", "pep"}
+        Full-round contraction: descent lemma and PL (SPEC 4.5; the default), or the exact
+        gradient-descent rate :math:`(1-\eta\mu)^2`.
     **kw
         ``P_out``, ``size_pmf``, ``net``, ``rule``, ``M``: see :func:`outcome_probabilities`.
 
@@ -761,16 +792,25 @@ def strongly_convex(scheme: str = "cogc", **kw: Any) -> Bound:
     >>> b = strongly_convex("cogc")
     >>> sp.simplify(b.expr.subs(sigma2, 0) - (1 - (1 - P_out)*mu*eta*(2 - L*eta))**T*Delta0)
     0
+    >>> b = strongly_convex("cogc", method="pep")
+    >>> sp.simplify(b.expr.subs(sigma2, 0) - (P_out + (1 - P_out)*(1 - eta*mu)**2)**T*Delta0)
+    0
     """
+    _check_method(method)
     P, M, label = _law(scheme, **kw)
-    rho, c = one_round(P, "strongly-convex", M)
+    rho, c = one_round(P, "strongly-convex", M, method)
     expr = solve_linear_recursion(rho, c, Delta0)
     if rho == 1:
         floor = Delta0 if c == 0 else sp.oo
     else:
         floor = c / (1 - rho)
-    return Bound(f"{label} strongly convex", "strongly-convex", expr, rho, c, floor,
-                 _ASSUME.format(sc=" and mu-strongly convex (so ||grad F||^2 >= 2 mu (F - F*))"),
+    sc = " and mu-strongly convex (so ||grad F||^2 >= 2 mu (F - F*))"
+    name = f"{label} strongly convex"
+    if method == "pep":
+        sc = (" and mu-strongly convex; a full round contracts F - F* by (1 - eta mu)^2, the "
+              "exact one-step rate of gradient descent for eta <= 1/L")
+        name += ", exact GD rate"
+    return Bound(name, "strongly-convex", expr, rho, c, floor, _ASSUME.format(sc=sc),
                  tuple(P))
 
 
