@@ -30,7 +30,10 @@ nothing; a full recovery can be lost the same way, see ``tests/test_decode.py``)
 Both functions take one round (``(M,)`` masks) or a batch with a leading trials axis
 (``(T, M)`` masks, and for :func:`gcplus` ``Bt`` of shape ``(T, M, M)`` or a shared
 ``(M, M)``); a batch returns a :class:`BatchDecodeResult` whose ``result[i]`` equals the
-one-round result of trial ``i``.
+one-round result of trial ``i``: the same decisions (``full``, ``recovered``, ``rank``,
+``downgraded``), and numbers computed by the same per-matrix operations, equal up to rounding
+across batch shapes (and where the certificate is not unique, a matrix at the edge of what
+Gram–Schmidt settles may carry the other engine's verified certificate).
 
 **Exact path.** If the matrix is a sympy matrix of rationals or a numpy object array of
 ``int`` / :class:`fractions.Fraction` / sympy ``Rational``, decoding runs in exact rational
@@ -601,7 +604,8 @@ def _decode_gs(A: np.ndarray, mode: str, rtol: float, atol: float,
     See the module docstring ("Float path"). Arrays are laid out with the matrices last,
     ``(M, M, n)``, and every reduction runs over a leading axis, so each matrix's numbers are
     computed by the same sequence of elementwise operations whatever ``n`` and its position
-    in the block (batched and one-round results agree bit for bit); ``n`` is padded to
+    in the block (batched and one-round results agree: bit for bit where numpy's loops round
+    alike for every ``n``, as they usually do, otherwise up to rounding); ``n`` is padded to
     ``_GS_MIN`` with zero matrices for the same reason. Each matrix is rescaled by an exact
     power of two (largest entry in [1/2, 1)) so that no square under- or overflows. A
     max-subset search that would exceed ``maxc`` candidates leaves its matrix unsettled (the

@@ -261,7 +261,7 @@ def test_fractional_repetition_decodes_iff_one_row_per_group(M, s):
             assert spans_ones_sympy(B, R) == rule, R
     Bf = codes.fractional_repetition(M, s)
     assert Bf.dtype == float
-    np.testing.assert_array_equal(Bf, np.array(B.tolist(), dtype=float))
+    np.testing.assert_array_equal(Bf, np.array(B.tolist(), dtype=float))   # 0/1: exact
     assert codes.is_gc_matrix(Bf, s)
     if s + 1 < M:
         assert not codes.is_gc_matrix(Bf, s + 1)
@@ -271,7 +271,7 @@ def test_fractional_repetition_decodes_iff_one_row_per_group(M, s):
 def test_fractional_repetition_blocks_are_all_ones():
     B = codes.fractional_repetition(6, 2)
     expected = np.kron(np.eye(2), np.ones((3, 3)))
-    np.testing.assert_array_equal(B, expected)
+    np.testing.assert_array_equal(B, expected)                               # 0/1: exact
 
 
 def test_fractional_repetition_requires_s_plus_1_to_divide_M():
@@ -285,7 +285,7 @@ def test_same_seed_same_matrix_different_seed_different_matrix(construction):
     a = codes.cyclic_repetition(8, 2, seed=11, construction=construction)
     b = codes.cyclic_repetition(8, 2, seed=11, construction=construction)
     c = codes.cyclic_repetition(8, 2, seed=12, construction=construction)
-    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, b)          # the same call: the same arithmetic, exact
     assert not np.allclose(a, c)
 
 
@@ -299,7 +299,7 @@ def test_exact_same_seed_same_matrix():
 def test_generator_seed_is_reproducible_and_returned_matrix_is_a_private_copy():
     a = codes.cyclic_repetition(6, 2, seed=np.random.default_rng(5))
     b = codes.cyclic_repetition(6, 2, seed=np.random.default_rng(5))
-    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, b)          # the same call: the same arithmetic, exact
     x = codes.cyclic_repetition(6, 2, seed=0)
     x[0, 0] = 123.0
     assert codes.cyclic_repetition(6, 2, seed=0)[0, 0] != 123.0
@@ -572,7 +572,7 @@ def test_graph_code_round_trips_through_the_network_model():
     code = codes.on_graph(G, seed=1)
     net = CooperativeNetwork.from_graph(G, code.B)
     np.testing.assert_array_equal(np.asarray(net.support), code.support)
-    np.testing.assert_array_equal(np.asarray(net.B), code.B)
+    np.testing.assert_array_equal(np.asarray(net.B), code.B)   # stored as given: exact
 
 
 # ----------------------------------------------------------------------------- audit: input checks

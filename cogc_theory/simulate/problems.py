@@ -42,11 +42,16 @@ like every weight, so that :math:`F` is :math:`\lambda`-strongly convex).
 **Batched evaluation.** Every method takes ``w`` of shape ``(d,)`` or ``(trials, d)``.
 Internally the model is laid out as ``(trials, C, p)`` and every matrix product is a
 ``numpy.matmul`` over the stack of trials, which performs one product *of the same shape* per
-trial; everything else is elementwise or reduces along a per-trial axis. So the arithmetic
-applied to a trial never depends on the other trials in the call (results are bitwise
-reproducible whatever the batch, and whichever subset of trials is evaluated), and gradient
-descent written with :meth:`Problem.gradient` is, to the last bit, what the training simulator
-does on a full-recovery round. A direction whose client weights are zero for some clients
+trial; everything else is elementwise or reduces along a per-trial axis. So a trial's
+numbers never depend on the values of the other trials in the call. As for the last bits: a
+call repeated with the same shapes gives identical results (BLAS runs single-threaded, see
+:func:`single_threaded_blas`), and gradient descent written with :meth:`Problem.gradient` on
+the same trials performs exactly the operations of the training simulator's full-recovery
+round. The same trial evaluated in another batch (alone, among other trials, or as a subset)
+goes through products of the same shape, which BLAS implementations usually round alike, but
+neither numpy nor BLAS promises it: across batch shapes results are equal up to rounding (a
+few ulps times the number of summed terms), and across machines, BLAS kernels or thread
+counts they agree up to rounding only. A direction whose client weights are zero for some clients
 (a partial recovery) is one product per run of consecutive weighted clients, over their
 samples only. The softmax shifts a trial's logits by their per-sample maximum before the
 exponential only when they may exceed 300 in magnitude (a bound from the norms of the
@@ -87,8 +92,8 @@ __all__ = [
     "single_threaded_blas",
 ]
 
-#: Trials per internal chunk (memory bound; results do not depend on it) and per seed block
-#: of the training simulator's link draws.
+#: Trials per internal chunk (memory bound; results depend on it at most through rounding)
+#: and per seed block of the training simulator's link draws.
 BLOCK = 10
 #: Loss kinds.
 KINDS = ("squared", "logistic", "softmax")
@@ -325,7 +330,8 @@ class Problem:
 
     def _blocks(self, w: np.ndarray) -> Any:
         """Yield ``(lo, hi, W)``: chunks of at most BLOCK trials in internal layout (bounding
-        memory; the results do not depend on the chunking), with single-threaded BLAS."""
+        memory; the results depend on the chunking at most through rounding), with
+        single-threaded BLAS."""
         T = w.shape[0]
         with single_threaded_blas():
             for lo in range(0, T, BLOCK):
@@ -445,8 +451,9 @@ class Problem:
 
         Trials whose weights are all nonzero take one product ``R_t X`` over all samples;
         the others one product per run of consecutive clients with nonzero weight, over that
-        run's samples only (the other residuals are zero). Per-trial products equal the
-        stacked ones bit for bit, so a trial's numbers never depend on the batch.
+        run's samples only (the other residuals are zero). Per-trial products have the shape
+        of the stacked ones, so a trial's numbers do not depend on the other trials (up to
+        rounding across batch shapes and code paths; see the module docstring).
         """
         if not scaled:
             R *= self._sample_scale(cw)[:, None, :]
