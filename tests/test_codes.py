@@ -685,7 +685,12 @@ def test_small_chunks_give_the_same_checks_and_conditioning(monkeypatch):
     c = codes.conditioning(B, 2)
     kappa, w = _direct_conditioning(B, 2)
     assert c.max_condition == pytest.approx(kappa, rel=1e-8) and c.subsets == 28
-    assert c.max_condition == ref.max_condition and c.max_weight == ref.max_weight
+    # the same SVDs in other stacks (chunks of one set): equal up to rounding. A backward
+    # stable SVD moves each singular value by <= ~M eps sigma_1, so kappa and the weights
+    # (U diag(1/sigma) V^T 1) move relatively by <= ~M eps kappa each: 32 M eps kappa allowed
+    rel = 32 * 8 * np.finfo(float).eps * ref.max_condition
+    assert c.max_condition == pytest.approx(ref.max_condition, rel=rel)
+    assert c.max_weight == pytest.approx(ref.max_weight, rel=rel)
 
 
 def test_conditioning_caps_max_subsets():
