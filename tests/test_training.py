@@ -150,7 +150,7 @@ def test_results_do_not_depend_on_the_number_of_trials_chunks_or_workers(monkeyp
     of 4, on 1 or 2 threads: its outcomes exactly (they come from its own link draws), its
     models, losses and accuracies up to rounding (other batch shapes), within the bounds of
     ``_rounding`` propagated through the rounds (a trial mixed up with another would differ by
-    O(1), the bounds are ~1e-9)."""
+    O(1), the bounds are ~1e-11)."""
     from cogc_theory.simulate import training
 
     net = _net()
