@@ -13,8 +13,8 @@ from .._validate import check_int
 
 __all__ = ["BLOCK", "KINDS", "Problem", "single_threaded_blas"]
 
-#: Trials per internal chunk (memory bound; results do not depend on it) and per seed block
-#: of the training simulator's link draws.
+#: Trials per internal chunk (memory bound; results depend on it at most through rounding)
+#: and per seed block of the training simulator's link draws.
 BLOCK = 10
 #: Loss kinds.
 KINDS = ("squared", "logistic", "softmax")
@@ -211,7 +211,8 @@ class Problem:
 
     def _blocks(self, w: np.ndarray) -> Any:
         """Yield ``(lo, hi, W)``: chunks of at most BLOCK trials in internal layout (bounding
-        memory; the results do not depend on the chunking), with single-threaded BLAS."""
+        memory; the results depend on the chunking at most through rounding), with
+        single-threaded BLAS."""
         T = w.shape[0]
         with single_threaded_blas():
             for lo in range(0, T, BLOCK):
@@ -331,8 +332,9 @@ class Problem:
 
         Trials whose weights are all nonzero take one product ``R_t X`` over all samples;
         the others one product per run of consecutive clients with nonzero weight, over that
-        run's samples only (the other residuals are zero). Per-trial products equal the
-        stacked ones bit for bit, so a trial's numbers never depend on the batch.
+        run's samples only (the other residuals are zero). Per-trial products have the shape
+        of the stacked ones, so a trial's numbers do not depend on the other trials (up to
+        rounding across batch shapes and code paths; see the module docstring).
         """
         if not scaled:
             R *= self.sample_scale(cw)[:, None, :]

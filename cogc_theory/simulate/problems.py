@@ -42,11 +42,16 @@ like every weight, so that :math:`F` is :math:`\lambda`-strongly convex).
 **Batched evaluation.** Every method takes ``w`` of shape ``(d,)`` or ``(trials, d)``.
 Internally the model is laid out as ``(trials, C, p)`` and every matrix product is a
 ``numpy.matmul`` over the stack of trials, which performs one product *of the same shape* per
-trial; everything else is elementwise or reduces along a per-trial axis. So the arithmetic
-applied to a trial never depends on the other trials in the call (results are bitwise
-reproducible whatever the batch, and whichever subset of trials is evaluated), and gradient
-descent written with :meth:`Problem.gradient` is, to the last bit, what the training simulator
-does on a full-recovery round. A direction whose client weights are zero for some clients
+trial; everything else is elementwise or reduces along a per-trial axis. So a trial's
+numbers never depend on the values of the other trials in the call. As for the last bits: a
+call repeated with the same shapes gives identical results (BLAS runs single-threaded, see
+:func:`single_threaded_blas`), and gradient descent written with :meth:`Problem.gradient` on
+the same trials performs exactly the operations of the training simulator's full-recovery
+round. The same trial evaluated in another batch (alone, among other trials, or as a subset)
+goes through products of the same shape, which BLAS implementations usually round alike, but
+neither numpy nor BLAS promises it: across batch shapes results are equal up to rounding (a
+few ulps times the number of summed terms), and across machines, BLAS kernels or thread
+counts they agree up to rounding only. A direction whose client weights are zero for some clients
 (a partial recovery) is one product per run of consecutive weighted clients, over their
 samples only. The softmax shifts a trial's logits by their per-sample maximum before the
 exponential only when they may exceed 300 in magnitude (a bound from the norms of the

@@ -37,15 +37,20 @@ centralised gradient descent :math:`w-\eta\nabla F(w)` with
 :meth:`~cogc_theory.simulate.problems.Problem.gradient` (the weights :math:`1/M` are the same
 numbers and the gradient is computed by the same routine, never via decoding weights
 :math:`a^\top c`, which would differ by rounding). So with no erasures every scheme reproduces
-gradient descent to the last bit, and a CoGC run equals the ideal run bitwise until its first
-outage.
+gradient descent on the same trials bit for bit (same routines, same shapes, single-threaded
+BLAS), and a CoGC run equals the ideal run until its first outage: bit for bit while all
+trials of a chunk update together, up to rounding once CoGC updates only some of them (other
+batch shapes, see :mod:`~cogc_theory.simulate.problems`).
 
 **Reproducibility.** Block :math:`b` of :data:`~cogc_theory.simulate.problems.BLOCK` trials
 draws its links from a generator seeded by the :math:`b`-th child of ``SeedSequence(seed)``
 (a partial last block draws the full block and discards the rest), and the model arithmetic
-is per trial (:mod:`~cogc_theory.simulate.problems`). Trial :math:`i`'s links and results
-therefore do not depend on how many trials run: ``train(..., trials=5)`` equals the first
-five trials of ``train(..., trials=50)`` bitwise, on any number of ``workers``, and every
+is per trial (:mod:`~cogc_theory.simulate.problems`). Trial :math:`i`'s links and outcomes
+therefore do not depend on how many trials run nor on ``workers`` (draws and decoder
+decisions: identical), and neither, beyond rounding, do its models and losses:
+``train(..., trials=5)`` equals the first five trials of ``train(..., trials=50)`` on any
+number of ``workers`` up to rounding (the chunks are other batch shapes; bit for bit where
+BLAS rounds a per-trial product alike in every batch, as is usual but not promised). Every
 scheme of one seed sees identical draws (paired comparisons).
 
 **Cost.** Links for all rounds and trials are drawn up front, and each chunk of trials is
@@ -340,8 +345,8 @@ def _run(problem: Problem, outcomes: Any, w0: np.ndarray, eta: float, rounds: in
     ``outcomes(lo, hi)`` returns the :class:`Outcomes` of trials ``lo:hi``. Each chunk is
     decoded and then trained (no loop over trials within a chunk); chunks run one after
     another or on ``workers`` threads (numpy and the decoder release the GIL in their heavy
-    loops). A trial's numbers do not depend on the chunking: decoding is per distinct
-    pattern and the model arithmetic per trial.
+    loops). A trial's numbers do not depend on the chunking, beyond rounding: decoding is per
+    distinct pattern and the model arithmetic per trial.
     """
     T = w0.shape[0]
     has_test = problem.X_test is not None
@@ -581,7 +586,8 @@ def train(net: Any, problem: Any = "digits", scheme: str = "gcplus", *, rounds: 
         Store every :math:`w_t` in :attr:`TrainingRun.iterates`.
     workers : int
         Threads decoding and training chunks of trials concurrently (numpy releases the GIL);
-        results are identical for any value.
+        the same results for any value (outcomes identical, models and losses up to
+        rounding: the chunks are other batch shapes).
 
     Returns
     -------
