@@ -672,6 +672,7 @@ def test_auto_rule_falls_back_to_individual_reusing_one_enumeration(monkeypatch)
 
     from cogc_theory.validation.make_reference import brute_force
 
+    from cogc_theory.bounds._outcomes import gcplus_size_pmf
     from cogc_theory.outage import _states
     from cogc_theory.testing import cyclic_exact
 
@@ -687,7 +688,7 @@ def test_auto_rule_falls_back_to_individual_reusing_one_enumeration(monkeypatch)
     real = _states.float_table
     monkeypatch.setattr(_states, "float_table",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
-    pmf, used = bounds._gcplus_pmf(net, "auto")
+    pmf, used = gcplus_size_pmf(net, "auto")
     assert used == "individual"
     assert len(calls) == 1
     B = [[Fraction(int(x.p), int(x.q)) for x in Bx.row(m)] for m in range(5)]
@@ -696,4 +697,4 @@ def test_auto_rule_falls_back_to_individual_reusing_one_enumeration(monkeypatch)
     assert [float(x) for x in pmf] == pytest.approx([float(x) for x in ref], rel=1e-12,
                                                     abs=1e-15)
     with pytest.raises(ValueError, match="max-subset"):
-        bounds._gcplus_pmf(net, "max-subset")
+        gcplus_size_pmf(net, "max-subset")

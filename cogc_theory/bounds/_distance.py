@@ -83,7 +83,7 @@ import numpy as np
 import sympy as sp
 
 from ._law import RecoveryLaw, recovery_law
-from ._linear import solve_linear_recursion
+from ._recursion import solve_linear_recursion
 
 __all__ = ["MAX_ROUNDS", "DistanceBound", "gcplus_distance"]
 
@@ -137,7 +137,7 @@ class DistanceBound:
     def linearized(self) -> sp.Expr:
         r""":math:`u_T` of the linearisation with parameter :math:`\theta` (sympy, in
         ``r, s, b, theta, D_0, T``), solved by :func:`sympy.rsolve`."""
-        from ._linear import T as T_lin
+        from ._recursion import T as T_lin
 
         e = solve_linear_recursion(r_ + theta_, b_ + s_**2 / theta_, D0_)
         return e.subs(T_lin, _T)
