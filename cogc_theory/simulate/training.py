@@ -88,6 +88,7 @@ import numpy as np
 from .. import decode
 from .._validate import check_int, check_positive
 from ..vocabulary import SCHEME_RULE, TRAINING_SCHEMES, training_scheme
+from ._descent import descend
 from .links import LinkDraw, LinkModel
 from .problems import BLOCK, PROBLEMS, Problem, make_problem, single_threaded_blas
 
@@ -361,7 +362,8 @@ def _run(problem: Problem, outcomes: Any, w0: np.ndarray, eta: float, rounds: in
     def one(lo: int) -> tuple[int, int, Outcomes]:
         hi = min(T, lo + size)
         oc = outcomes(lo, hi)
-        _run_block(problem, oc, w0[lo:hi], eta, rounds, lo, hi, loss, tl, acc, its, w_final)
+        descend(problem, oc.weights, w0[lo:hi], eta, rounds, lo, hi, loss, tl, acc, its,
+                w_final)
         return lo, hi, oc
 
     with single_threaded_blas():
@@ -376,82 +378,6 @@ def _run(problem: Problem, outcomes: Any, w0: np.ndarray, eta: float, rounds: in
             "test_loss": None if tl is None else tl.T.copy(),
             "accuracy": None if acc is None else acc.T.copy(), "w_final": w_final,
             "iterates": its}
-
-
-def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int,
-               lo: int, hi: int, loss: np.ndarray, tl: np.ndarray | None,
-               acc: np.ndarray | None, its: np.ndarray | None, w_final: np.ndarray) -> None:
-    """Trials ``lo:hi`` (their outcomes ``oc`` and initial models ``w0``), all rounds; writes
-    into rows ``lo:hi`` of the output arrays.
-
-    Only the trials that update in a round are recomputed: an outage leaves ``w`` unchanged,
-    so its loss, test metrics and next update direction carry over. Every product is per trial
-    (``numpy.matmul`` over the stack), so working on a subset changes no trial's arithmetic.
-    """
-    nb = hi - lo
-    W = problem.to_internal(w0)
-    cw = oc.weights
-    active = np.any(cw != 0, axis=2)                                  # (rounds, nb)
-    # nxt[t, i]: trial i's first update at a round >= t (``rounds``: none). The outcomes are
-    # decoded in advance, so the forward pass that gives a model's loss already scales its
-    # residuals by the weights of that model's next update, and the update's direction is
-    # computed there and then (Problem.gradient does the same with weights 1/M): no
-    # (trials, C, n) residuals are kept across rounds.
-    nxt = np.full((rounds + 1, nb), rounds, dtype=np.intp)
-    for t in range(rounds - 1, -1, -1):
-        nxt[t] = np.where(active[t], t, nxt[t + 1])
-    D = np.zeros_like(W)
-    last = max(rounds - 1, 0)
-
-    def step(sel: np.ndarray | None, Ws: np.ndarray, t: int) -> np.ndarray:
-        """Forward pass of the trials ``sel`` (None: all) at models ``Ws``, with their
-        residuals scaled for their next update (at a round >= t), and that update's
-        direction into ``D``; returns the losses."""
-        nx = nxt[t] if sel is None else nxt[t, sel]
-        upd = nx < rounds
-        if not upd.any():
-            return problem.forward(Ws)[0]
-        tr = np.arange(nb) if sel is None else sel
-        cwn = cw[np.minimum(nx, last), tr]             # rows without a next update: unused
-        Fs, R = problem.forward(Ws, problem.sample_scale(cwn))
-        if upd.all():
-            D[tr] = problem.backward(Ws, R, cwn, scaled=True)
-        else:
-            u = np.flatnonzero(upd)
-            D[tr[u]] = problem.backward(Ws, R, cwn, scaled=True, sel=u)
-        return Fs
-
-    F = step(None, W, 0)
-    TL = AC = None
-    if tl is not None:
-        TL, AC = problem.heldout_metrics(W)
-    for t in range(rounds + 1):
-        loss[t, lo:hi] = F
-        if TL is not None:
-            tl[t, lo:hi] = TL
-            if acc is not None:
-                acc[t, lo:hi] = AC
-        if its is not None:
-            its[lo:hi, t] = problem.from_internal(W)
-        if t == rounds:
-            break
-        idx = np.flatnonzero(active[t])
-        if idx.size == 0:
-            continue
-        if idx.size == nb:                                            # everyone updates
-            W = W - eta * D
-            F = step(None, W, t + 1)
-            if TL is not None:
-                TL, AC = problem.heldout_metrics(W)
-            continue
-        Wi = W[idx] - eta * D[idx]
-        W[idx] = Wi
-        F[idx] = step(idx, Wi, t + 1)
-        if TL is not None:
-            TL[idx], a = problem.heldout_metrics(Wi)
-            if AC is not None:
-                AC[idx] = a
-    w_final[lo:hi] = problem.from_internal(W)
 
 
 def _check_step(eta: Any, L: float) -> float:
