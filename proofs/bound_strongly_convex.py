@@ -62,8 +62,17 @@ TOYS = {
 
 # ----------------------------------------------------------------- derivation
 def _derivation() -> tuple[list[Step], dict[str, Any]]:
+    k, M = sp.symbols("k M", positive=True)
+    full, rho_M = _full_round(M)
+    partial, c_k = _partial_round(k, M)
+    solved, sol = _averaged_and_solved(rho_M, c_k, k, M)
+    return full + partial + solved, sol
+
+
+def _full_round(M: sp.Symbol) -> tuple[list[Step], sp.Expr]:
+    """Steps 1-2: a full round contracts by rho_M (descent lemma and PL)."""
     steps: list[Step] = []
-    k, M, G, S2, B2, a = sp.symbols("k M G S2 B2 a", positive=True)
+    G = sp.Symbol("G", positive=True)
     # 1. full recovery: E[descent lemma] with E g = grad F, E|g|^2 = G + sigma2/M
     Fw = sp.Symbol("F_w")
     full = Fw - eta * G + L * eta**2 / 2 * (G + sigma2 / M)
@@ -89,6 +98,12 @@ def _derivation() -> tuple[list[Step], dict[str, Any]]:
         r"0\le1-\frac{\mu}{L}\le\rho_M \ \text{since}\ \frac1L-\eta(2-L\eta)="
         r"\frac{(1-L\eta)^2}{L}.", ok2 and ok2b,
         "sympy: 1 - 2 mu eta (1 - L eta/2) = 1 - mu eta (2 - L eta); the square identity"))
+    return steps, rho_M
+
+
+def _partial_round(k: sp.Symbol, M: sp.Symbol) -> tuple[list[Step], sp.Expr]:
+    """Steps 3-5: a partial round of k < M gradients (bias bound, PL): rho_k and c_k."""
+    steps: list[Step] = []
     # 3. partial recovery: g = grad F + b + xi_bar; -eta<u, u+b> + eta/2 |u+b|^2 identity
     ok3 = partial_identity_holds(eta)
     steps.append(Step(
@@ -124,6 +139,13 @@ def _derivation() -> tuple[list[Step], dict[str, Any]]:
         r"a^+\le(1-\mu\eta)\,a+\frac{\eta(M-k)\zeta^2}{2k}+\frac{L\eta^2\sigma^2}{2k}"
         r"=:\rho_ka+c_k,\qquad \text{an outage: } a^+=a\ (\rho_0=1,\ c_0=0).",
         sp.expand(rho_k - (1 - mu * eta)) == 0, "sympy"))
+    return steps, c_k
+
+
+def _averaged_and_solved(rho_M: sp.Expr, c_k: sp.Expr, k: sp.Symbol, M: sp.Symbol
+                         ) -> tuple[list[Step], dict[str, Any]]:
+    """Steps 6-7: the average over the outcome equals bounds.one_round; the recursion solved."""
+    steps: list[Step] = []
     # 6. averaging over the outcome (independent of w_t)
     Ps = sp.symbols("P_0:4", nonnegative=True)
     Mi = 3
