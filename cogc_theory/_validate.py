@@ -262,6 +262,11 @@ def check_real_array(value: Any, name: str, what: str = "a real array") -> np.nd
                         f"entries to numbers first")
     try:
         return np.asarray(value, dtype=float)
+    except OverflowError as exc:        # a Python int or Fraction beyond the float range
+        raise ValueError(f"{name} has an entry beyond the float range (|x| > 1.8e308): "
+                         f"{exc}; rescale it, or pass exact rationals (an object array of "
+                         f"int / Fraction, or a sympy Matrix) where exact input is accepted"
+                         ) from exc
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be {what}: {exc}") from exc
 

@@ -131,6 +131,20 @@ def test_real_array_keeps_any_shape_and_names_the_argument():
         v.check_real_array([["a"]], "Bt", "a real stack")
 
 
+@pytest.mark.parametrize("B", [
+    [[10**400, 0], [0, 1]],                                       # python int
+    np.array([[10**400, 0], [0, 1]], dtype=object),
+    np.array([[Fraction(10**400, 3), 0], [0, 1]], dtype=object),  # Fraction
+])
+def test_real_array_refuses_numbers_beyond_the_float_range(B):
+    """numpy raises OverflowError converting them (found by the fuzz test): a ValueError
+    naming the argument and the fix instead."""
+    with pytest.raises(ValueError, match=r"^B has an entry beyond the float range .*exact"):
+        v.check_real_array(B, "B")
+    with pytest.raises(ValueError, match="^B has an entry beyond the float range"):
+        v.check_square_matrix(B, "B")
+
+
 # ---------------------------------------------------------------- plain values (files, options)
 def test_real_takes_plain_numbers_in_range_and_names_the_kind():
     assert v.check_real(np.float32(0.5), "x", lo=0, hi=1) == 0.5
