@@ -160,6 +160,21 @@ def test_real_takes_plain_numbers_in_range_and_names_the_kind():
             v.check_real(bad, "x")
 
 
+@pytest.mark.parametrize("check", [
+    lambda x: v.check_real(x, "x"), lambda x: v.check_positive(x, "x"),
+    lambda x: v.check_probability(x, "x"), lambda x: v.check_probability_array([x], "x", (1,)),
+    lambda x: v.check_erasure(x, "x", 2, matrix=False),
+])
+@pytest.mark.parametrize("x", [10**400, -(10**400)])
+def test_numbers_beyond_the_float_range_are_value_errors(check, x):
+    """float() of them raises OverflowError (found by the fuzz test through every erasure
+    probability): a ValueError naming the argument instead."""
+    with pytest.raises(ValueError, match=r"^x(\[0\])? is beyond the float range"):
+        check(x)
+    with pytest.raises(ValueError, match=r"^x is beyond the float range"):
+        v.check_real(Fraction(10**400, 7), "x")
+
+
 def test_bool_str_and_list_checks_name_the_argument():
     assert v.check_bool(np.bool_(True), "exact") is True
     with pytest.raises(TypeError, match="exact must be true or false"):
