@@ -184,6 +184,34 @@ def test_zero_outage_has_no_interval():
         est.ci()
 
 
+@pytest.mark.parametrize("M, s, erasure", [(5, 0, 5e-324), (5, 0, 1e-300), (4, 1, 1e-100),
+                                          (4, 1, 5e-324)])
+def test_outage_beyond_float64_squares_has_no_interval(M, s, erasure):
+    """Erasures of 1e-100 and below (found by the fuzz test): the pilot's relative variance
+    divided 0 by 0 (ZeroDivisionError, RuntimeWarning), and the interval of an estimate whose
+    squared weights underflow collapsed to a point away from the exact value. Now the run
+    finishes, its estimate is exact-order (or 0 when even the weights underflow), and ci()
+    refuses, naming the exact route."""
+    B = np.eye(M) if s == 0 else ct.codes.cyclic_repetition(M, s)
+    net = ct.CooperativeNetwork(B, erasure, erasure)
+    est = importance_outage(net, trials=1_000, seed=0, pilot=100)
+    exact = float(ct.outage.precision.cogc(net))
+    assert est.failures > 0 and 0 <= est.estimate < 1e-150
+    # the estimate keeps the order of the exact value (or underflows to 0 with it: 5.9e-646)
+    assert est.estimate == 0.0 if exact == 0.0 else 0.5 < est.estimate / exact < 2
+    with pytest.raises(ValueError, match="below 1e-150.*ct.outage.precision"):
+        est.ci()
+    with pytest.raises(ValueError, match="below 1e-150"):
+        importance_outage(net, trials=1_000, seed=0, pilot=100, rel_error=0.1)
+
+
+def test_outage_of_1e_minus_119_still_has_an_interval():
+    """Above MIN_ESTIMATE the interval is computed and contains the exact value."""
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=1e-60, link_erasure=1e-60)
+    lo, hi = importance_outage(net, trials=2_000, seed=0, pilot=500).ci(0.999)
+    assert lo <= float(ct.outage.precision.cogc(net)) <= hi
+
+
 @pytest.mark.parametrize("kwargs,exc,match", [
     (dict(tilt="greedy"), ValueError, "tilt"),
     (dict(tilt=0.5), ValueError, ">= 1"),

@@ -106,8 +106,14 @@ def _pilot(system: OutageSystem, tilt: np.ndarray, n: int,
 
 
 def _rel_var(x: np.ndarray) -> float:
-    m = float(x.mean())
-    return math.inf if m <= 0 else float(np.mean(x * x)) / (m * m) - 1.0
+    r""":math:`\mathrm{Var}(x)/\bar x^2`, computed on ``x / max(x)`` (scale-free: weights of
+    1e-200 would underflow when squared)."""
+    top = float(x.max(initial=0.0))
+    if top <= 0:
+        return math.inf
+    y = x / top
+    m = float(y.mean())
+    return float(np.mean(y * y)) / (m * m) - 1.0
 
 
 def choose_tilt(system: OutageSystem, seed: Any = 0, *,
@@ -156,7 +162,10 @@ def choose_tilt(system: OutageSystem, seed: Any = 0, *,
     if best is None:                     # no tilt in the family makes failures common
         return most[1], stage * pilot
     rv, t, ok, x = best
-    ce = (x @ ~ok) / x.sum()
+    if not x.max(initial=0.0) > 0:       # every weight underflowed: no cross-entropy update
+        return t, stage * pilot
+    y = x / x.max()                      # scale-free, as in _rel_var
+    ce = (y @ ~ok) / y.sum()
     ce = np.where((e > 0) & (e < 1), np.clip(ce, e, np.maximum(e, _CAP)), e)
     _, fail_ce, x_ce = _pilot(system, ce, pilot, ss(stage))
     stage += 1
