@@ -205,6 +205,22 @@ def test_outage_beyond_float64_squares_has_no_interval(M, s, erasure):
         importance_outage(net, trials=1_000, seed=0, pilot=100, rel_error=0.1)
 
 
+def test_tiny_erasures_take_a_bounded_number_of_pilot_stages():
+    """The scaling search doubled the tilt from 1e-300 to the cap 0.5: about 1000 pilot
+    stages (minutes), and lam * 0 on a perfect channel became inf * 0 = NaN (RuntimeWarning)
+    once lam overflowed (found by the fuzz test). Now at most _MAX_STAGES scaling stages plus
+    the cross-entropy stage."""
+    from cogc_theory.simulate.importance import _MAX_STAGES
+
+    net = ct.CooperativeNetwork(np.eye(5), [1e-300, 0.1, 0.2, 1.0, 0.0], 0.0)
+    est = importance_outage(net, trials=200, seed=0, pilot=100)
+    # client 3 never arrives: the outage is certain, and every weight is 1
+    assert est.estimate == 1.0 and est.pilot_trials <= 2 * 100
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=5e-324, link_erasure=0.0)
+    est = importance_outage(net, trials=200, seed=0, pilot=100)
+    assert est.pilot_trials <= (_MAX_STAGES + 2) * 100
+
+
 def test_outage_of_1e_minus_119_still_has_an_interval():
     """Above MIN_ESTIMATE the interval is computed and contains the exact value."""
     net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=1e-60, link_erasure=1e-60)

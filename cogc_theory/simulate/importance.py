@@ -67,6 +67,7 @@ __all__ = ["choose_tilt", "importance_outage", "likelihood_ratio"]
 
 _CAP = 0.5          # largest tilted erasure probability of the scaling family
 _MIN_PILOT_FAIL = 30
+_MAX_STAGES = 40    # most pilot stages of the scaling search (steps of 2**j, j >= 1)
 
 
 def likelihood_ratio(model: Any, ok: np.ndarray, tilt: np.ndarray) -> np.ndarray:
@@ -93,7 +94,21 @@ def _check_tilt(tilt: Any, e: np.ndarray) -> np.ndarray:
 
 
 def _scaled(e: np.ndarray, lam: float) -> np.ndarray:
-    return np.where((e > 0) & (e < _CAP), np.clip(lam * e, e, _CAP), e)
+    out = e.copy()
+    move = (e > 0) & (e < _CAP)
+    with np.errstate(over="ignore"):          # lam * e beyond the floats is clipped anyway
+        out[move] = np.clip(lam * e[move], e[move], _CAP)
+    return out
+
+
+def _step(e: np.ndarray) -> float:
+    """Factor between pilot stages: 2, or the power of two that reaches the cap from the
+    smallest erasure probability in :data:`_MAX_STAGES` stages (1e-300 would need 996)."""
+    small = e[(e > 0) & (e < _CAP)]
+    if not small.size:
+        return 2.0
+    doublings = math.log2(_CAP) - math.log2(float(small.min()))
+    return 2.0 ** max(1, math.ceil(doublings / _MAX_STAGES))
 
 
 def _pilot(system: OutageSystem, tilt: np.ndarray, n: int,
@@ -144,7 +159,7 @@ def choose_tilt(system: OutageSystem, seed: Any = 0, *,
     stage = 0
     best: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None
     most: tuple[int, np.ndarray] = (-1, e)
-    lam = 1.0
+    lam, step = 1.0, _step(e)
     while True:
         t = _scaled(e, lam)
         ok, fail, x = _pilot(system, t, pilot, ss(stage))
@@ -156,9 +171,9 @@ def choose_tilt(system: OutageSystem, seed: Any = 0, *,
             rv = _rel_var(x)
             if best is None or rv < best[0]:
                 best = (rv, t, ok, x)
-        if np.array_equal(t, _scaled(e, 2 * lam)) or k >= 0.95 * pilot:
+        if np.array_equal(t, _scaled(e, step * lam)) or k >= 0.95 * pilot:
             break
-        lam *= 2
+        lam *= step
     if best is None:                     # no tilt in the family makes failures common
         return most[1], stage * pilot
     rv, t, ok, x = best
