@@ -76,6 +76,7 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -164,7 +165,8 @@ def _get_problem(problem: Any, M: int, split: str, alpha: float, data_seed: int,
 def _check_memory(nbytes: int, what: str, rounds: int, trials: int) -> None:
     if nbytes > _MAX_BYTES:
         raise ValueError(f"{what} of {rounds:,} rounds x {trials:,} trials would take "
-                         f"{nbytes / 2**30:.1f} GiB (limit {_MAX_BYTES / 2**30:.0f} GiB); run "
+                         f"{Decimal(nbytes) / 2**30:.1f} GiB (limit {_MAX_BYTES / 2**30:.0f} "
+                         "GiB); run "
                          "fewer rounds or trials, or several seeds one after another")
 
 
@@ -184,6 +186,10 @@ def link_draws(net: Any, rounds: int, trials: int, seed: Any = 0) -> LinkDraw:
     ss = _check_seed(seed)
     _check_memory(rounds * trials * (net.M * net.M + net.M), "the link draws", rounds, trials)
     model = LinkModel(net)
+    if rounds == 0:     # nothing to draw: the loop over blocks of trials below would only
+        M = net.M       # spend their seeds (10**12 trials: hours, with zero bytes drawn)
+        return LinkDraw(np.zeros((0, trials, M, M), dtype=bool),
+                        np.zeros((0, trials, M), dtype=bool), np.asarray(net.link_used))
     nb = -(-trials // BLOCK)
     parts = []
     for b in range(nb):
