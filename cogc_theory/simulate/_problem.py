@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,7 +115,7 @@ class Problem:
         if self.weighting not in ("clients", "samples"):
             raise ValueError(f"weighting must be 'clients' or 'samples', got {self.weighting!r}")
         if isinstance(self.lam, bool) or not isinstance(self.lam, (int, float, np.floating)) \
-                or not math.isfinite(self.lam) or self.lam < 0:
+                or not 0 <= self.lam <= sys.float_info.max:
             raise ValueError(f"lam must be a finite regularisation weight >= 0, got {self.lam!r}")
         self.lam = float(self.lam)
         X = np.asarray(self.X, dtype=float)
