@@ -321,6 +321,17 @@ def test_splits_check_their_arguments(call, exc, match):
         call()
 
 
+def test_least_squares_optimum_with_fewer_samples_than_features():
+    """Two training samples, 20 features, lam = 0: the normal equations are exactly singular
+    (LinAlgError, found by the fuzz test); the least-norm solution is a minimiser: F* = 0 (the
+    data are interpolated) and the gradient vanishes."""
+    prob = make_problem("least-squares", 1, n_train=3)
+    assert prob.X.shape[0] == 2 and prob.X.shape[1] > 2
+    w, F = prob.optimum()
+    # residuals and gradient at rounding level of the O(1) standardised data
+    assert 0 <= F <= 1e-25 and np.linalg.norm(prob.gradient(w)) <= 1e-12
+
+
 def test_noise_up_to_its_cap_trains_with_finite_losses():
     """noise = MAX_NOISE: squared labels of 1e200 keep every loss finite (no warning)."""
     import cogc_theory as ct
@@ -386,6 +397,10 @@ def test_heterogeneity_zero_for_identical_clients():
     ({"lam": 10**400}, ValueError, "lam must be a finite"),
     ({"split": "dirichlet", "alpha": 10**400}, ValueError, "alpha is beyond the float range"),
     ({"alpha": float("nan")}, ValueError, "alpha must be a positive finite"),
+    # an empty test split: numpy's "zero-size array to reduction" and RuntimeWarnings
+    ({"n_train": 2}, ValueError, "leaves 2 training and 0 test samples"),
+    ({"n_train": 5, "test_fraction": 1e-300}, ValueError, "leaves 5 training and 0 test"),
+    ({"name": "synthetic-logistic", "n_train": 3}, ValueError, "and 0 test samples"),
 ])
 def test_make_problem_rejects_bad_arguments(kwargs, exc, match):
     """Bad arguments raise with a message naming the argument."""

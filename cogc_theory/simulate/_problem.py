@@ -526,8 +526,13 @@ class Problem:
                 Sigma = self.X.T @ (self.sample_weight[:, None] * self.X)
                 H = Sigma + self.lam * np.eye(self.p)
                 b = self.X.T @ (self.sample_weight * self.y)
-                w = np.linalg.solve(H, b)
-                w = w + np.linalg.solve(H, b - H @ w)
+                try:
+                    w = np.linalg.solve(H, b)
+                    w = w + np.linalg.solve(H, b - H @ w)
+                except np.linalg.LinAlgError:
+                    # exactly singular (fewer samples than features, lam = 0): b lies in the
+                    # range of H, so the least-norm solution is a minimiser
+                    w = np.linalg.lstsq(H, b, rcond=None)[0]
             else:
                 w = self._newton()
             self._optimum = (w, self.loss(w))

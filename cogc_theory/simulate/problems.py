@@ -246,6 +246,10 @@ def make_problem(name: str = "digits", M: int = 10, *, split: str = "iid", alpha
             kind, classes, lam0 = "squared", 1, 0.0
     strat = kind != "squared"
     tr, te = _train_test(y, float(test_fraction), rng, stratify=strat)
+    if tr.size < 2 or te.size < 1:
+        raise ValueError(f"test_fraction={test_fraction:g} of {y.size} samples leaves {tr.size} "
+                         f"training and {te.size} test samples (need >= 2 and >= 1); use more "
+                         f"samples (n_train) or another test_fraction")
     Xtr, Xte = _standardise(X[tr].astype(float), X[te].astype(float))
     ytr, yte = y[tr], y[te]
     if M > ytr.size:
