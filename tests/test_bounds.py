@@ -519,7 +519,7 @@ def test_bool_and_oversized_parameters_refused():
             b(**{**V, "Delta0": True})
         with pytest.raises(TypeError, match="sigma2 must be a number.*bool"):
             b.rounds_to_accuracy(0.1, **{**V, "sigma2": False})
-        with pytest.raises(ValueError, match="T is too large for a float"):
+        with pytest.raises(ValueError, match="T has an entry beyond the float range"):
             b(**{**V, "T": 10**400})
     with pytest.raises(ValueError, match="1/L overflows"):
         sc.optimal_step_size(T=10, L=1e-310, mu=1e-310, sigma2=1.0, Delta0=1.0)
@@ -697,3 +697,48 @@ def test_auto_rule_falls_back_to_individual_reusing_one_enumeration(monkeypatch)
                                                     abs=1e-15)
     with pytest.raises(ValueError, match="max-subset"):
         bounds._gcplus_pmf(net, "max-subset")
+
+
+# ---------------------------------------------------------------------- found by the fuzz test
+EVAL_TEXT = "__import__('os').getpid()"
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    # text went through sympify, which parses (evaluates) it: code execution
+    (lambda: bounds.one_round([EVAL_TEXT]), TypeError, r"P\[0\] must be a number"),
+    (lambda: bounds.one_round("ab"), TypeError, "P must be a list"),
+    (lambda: bounds.solve_linear_recursion(EVAL_TEXT, 1, 2), TypeError, "rho must be"),
+    (lambda: bounds.solve_linear_recursion(0.5, EVAL_TEXT, 2), TypeError, "c must be"),
+    (lambda: bounds.solve_linear_recursion(0.5, 1, EVAL_TEXT), TypeError, "a0 must be"),
+    (lambda: bounds.outcome_step(EVAL_TEXT, 4), TypeError, "k must be"),   # AttributeError
+    # NaN became a NaN "solution"
+    (lambda: bounds.solve_linear_recursion(float("nan"), 1, 2), ValueError, "rho must be finite"),
+    (lambda: bounds.one_round([sp.zoo, 1]), ValueError, r"P\[0\] must be finite"),
+    # M = 10**12 built a list of 10**12 probabilities (MemoryError, or a hang)
+    (lambda: bounds.strongly_convex("cogc", P_out=0.2, M=10**12), ValueError, "M must be <="),
+    (lambda: bounds.outcome_probabilities("cogc", P_out=0.1, M=10**12), ValueError,
+     "M must be <="),
+    # both the network and its outage: P_out silently replaced the network's law
+    (lambda: bounds.strongly_convex("cogc", P_out=0.9,
+                                    net=ct.CooperativeNetwork.cyclic(
+                                        4, 1, uplink_erasure=0.1, link_erasure=0.2)),
+     ValueError, "give net= or P_out=, not both"),
+    (lambda: bounds.nonconvex("gcplus", size_pmf=[0.5, 0, 0, 0, 0.5],
+                              net=ct.CooperativeNetwork.cyclic(
+                                  4, 1, uplink_erasure=0.1, link_erasure=0.2)),
+     ValueError, "give net= or size_pmf=, not both"),
+])
+def test_symbolic_helpers_and_laws_refuse_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+@pytest.mark.parametrize("bad, exc, match", [
+    (0.5j, TypeError, "not complex"),          # numpy dropped the imaginary part (warning)
+    ("0.5", TypeError, "not text"),            # numpy parsed it as a number
+    (10**400, ValueError, "beyond the float range"),
+])
+def test_bound_values_refuse_complex_text_and_huge_numbers(bad, exc, match):
+    b = bounds.strongly_convex("cogc", P_out=0.2, M=4)
+    with pytest.raises(exc, match=rf"^Delta0 .*{match}"):
+        b(**{**V, "Delta0": bad})

@@ -69,7 +69,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .._validate import check_int, check_probability, is_symbolic
+from .._validate import check_int, check_probability, check_real_array, is_symbolic
 
 __all__ = [
     "Bound",
@@ -103,6 +103,24 @@ _KINDS = ("strongly-convex", "nonconvex")
 #: inequality (``"descent"``, SPEC 4.5) or the exact one-step rate of gradient descent
 #: (``"pep"``).
 METHODS = ("descent", "pep")
+
+
+def _expr(x: Any, name: str) -> sp.Expr:
+    """``x`` as a sympy expression: numbers and sympy objects only.
+
+    Text is refused (``sympify`` would parse, i.e. evaluate, it), and so are bools, NaN,
+    infinities and complex numbers.
+    """
+    if isinstance(x, bool | np.bool_ | str | bytes):
+        raise TypeError(f"{name} must be a number or sympy expression, got {x!r}")
+    try:
+        e = sp.sympify(x, strict=True)
+    except sp.SympifyError:
+        raise TypeError(f"{name} must be a number or sympy expression, got "
+                        f"{type(x).__name__} {x!r}") from None
+    if e.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or (e.is_number and not e.is_extended_real):
+        raise ValueError(f"{name} must be finite and real, got {e}")
+    return e
 
 
 def _check_method(method: Any) -> str:
@@ -168,11 +186,18 @@ def _law(scheme: str, *, P_out: Any = None, size_pmf: Any = None, net: Any = Non
                          "(the bounds need a recovered subset K; least-squares has none)")
     if net is not None:
         _check_net(net)
+        if P_out is not None or size_pmf is not None:
+            given = "P_out" if P_out is not None else "size_pmf"
+            raise ValueError(f"give net= or {given}=, not both (the network determines the "
+                             f"outcome law; {given} would silently replace it)")
         if M is not None and check_int(M, "M", lo=1) != net.M:
             raise ValueError(f"M={M} disagrees with net.M={net.M}; omit M")
         M = net.M
     if M is not None:
-        M = check_int(M, "M", lo=1)
+        from ..codes import MAX_M
+
+        # M + 1 outcome probabilities enter the bound; codes stop at MAX_M clients too
+        M = check_int(M, "M", lo=1, hi=MAX_M)
     label = {"ideal": "ideal GD", "cogc": "CoGC", "gcplus": "GC+"}[scheme]
     if scheme in ("ideal", "cogc"):
         if scheme == "ideal":
@@ -274,7 +299,7 @@ def outcome_step(k: Any, M: Any, kind: str = "strongly-convex",
         raise ValueError(f"kind must be 'strongly-convex' or 'nonconvex', got {kind!r}")
     _check_method(method)
     sc = kind == "strongly-convex"
-    k, M = sp.sympify(k), sp.sympify(M)
+    k, M = _expr(k, "k"), _expr(M, "M")
     if k == 0:
         return (sp.Integer(1) if sc else sp.Integer(0)), sp.Integer(0)
     if k == M:
@@ -315,10 +340,12 @@ def one_round(P: list[Any], kind: str = "strongly-convex",
     """
     if kind not in _KINDS:
         raise ValueError(f"kind must be 'strongly-convex' or 'nonconvex', got {kind!r}")
-    P = [sp.sympify(x) for x in P]
+    if not isinstance(P, list | tuple | np.ndarray):
+        raise TypeError(f"P must be a list of probabilities [P_0, ..., P_M], got {P!r}")
+    P = [_expr(x, f"P[{i}]") for i, x in enumerate(P)]
     if M is None:
         M = len(P) - 1
-    M = sp.sympify(M)
+    M = _expr(M, "M")
     if len(P) == 2:
         ks = [0, M]
     elif M.is_Integer and len(P) == int(M) + 1:
@@ -368,7 +395,7 @@ def solve_linear_recursion(rho: Any, c: Any, a0: Any) -> sp.Expr:
     >>> sp.simplify(solve_linear_recursion(r, c0, x).subs(T, 2) - (r*(r*x + c0) + c0))
     0
     """
-    rho = sp.sympify(rho)
+    rho, c, a0 = _expr(rho, "rho"), _expr(c, "c"), _expr(a0, "a0")
     sol = _generic_solution(bool(rho == 1))
     r_, c_, x_ = _DUMMIES
     return sol.subs({r_: rho, c_: c, x_: a0, t: T}, simultaneous=True)
@@ -484,13 +511,9 @@ class Bound:
                     isinstance(v, (list, tuple, np.ndarray)) and np.asarray(v).dtype == bool):
                 what = "an integer number of rounds" if k == "T" else "a number"
                 raise TypeError(f"{k} must be {what} (or an array of them), got the bool {v!r}")
-            try:
-                arr = np.asarray(v, dtype=float)
-            except OverflowError:
-                raise ValueError(f"{k} is too large for a float, got {v!r}; it must be "
-                                 "finite") from None
-            except (TypeError, ValueError):
-                raise TypeError(f"{k} must be a number or array of numbers, got {v!r}") from None
+            # refuses complex values (numpy would drop the imaginary part with a warning),
+            # text (numpy would parse "0.5") and numbers beyond the float range
+            arr = check_real_array(v, k, "a number or array of numbers")
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{k} must be finite, got {v!r}")
             if np.any(arr < 0):
