@@ -742,3 +742,15 @@ def test_bound_values_refuse_complex_text_and_huge_numbers(bad, exc, match):
     b = bounds.strongly_convex("cogc", P_out=0.2, M=4)
     with pytest.raises(exc, match=rf"^Delta0 .*{match}"):
         b(**{**V, "Delta0": bad})
+
+
+def test_numbers_beyond_the_float_range_are_value_errors():
+    """math.isfinite(10**400) raises OverflowError (found by the fuzz test)."""
+    b = bounds.strongly_convex("cogc", P_out=0.2, M=4)
+    with pytest.raises(ValueError, match="target is beyond the float range"):
+        b.rounds_to_accuracy(10**400, **{k: v for k, v in V.items() if k != "T"})
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    db = bounds.gcplus_distance(net=net)
+    with pytest.raises(ValueError, match="D0 is beyond the float range"):
+        db(10, D0=10**400, eta=0.5, L=1.0, mu=0.1, zeta2_star=0.1, delta2=0.5, client_mu=0.0,
+           client_L=1.0)

@@ -232,6 +232,7 @@ def test_outage_of_1e_minus_119_still_has_an_interval():
     (dict(tilt="greedy"), ValueError, "tilt"),
     (dict(tilt=0.5), ValueError, ">= 1"),
     (dict(tilt=True), TypeError, "tilt"),
+    (dict(tilt=10**400), ValueError, "tilt is beyond the float range"),   # was OverflowError
     (dict(tilt=np.full(3, 0.1)), ValueError, "shape"),
     (dict(tilt=np.zeros(8)), ValueError, "possible"),
     (dict(tilt=np.full(8, 1.5)), ValueError, r"\[0, 1\]"),

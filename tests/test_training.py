@@ -302,6 +302,7 @@ def test_report_consumer_signature():
     ({"eta": 1e6}, ValueError, "eta must be a step size"),
     ({"keep_iterates": "x"}, TypeError, "keep_iterates must be a bool"),
     ({"problem_options": [1]}, TypeError, "problem_options must be a dict"),
+    ({"eta": 10**400}, ValueError, "eta is beyond the float range"),   # OverflowError
     ({"rounds": 10**9}, ValueError, "would take .* GiB"),
     ({"rounds": -1}, ValueError, "rounds must be >= 0"),
     ({"trials": 0}, ValueError, "trials must be >= 1"),

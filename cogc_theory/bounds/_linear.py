@@ -69,7 +69,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .._validate import check_int, check_probability, check_real_array, is_symbolic
+from .._validate import as_float, check_int, check_probability, check_real_array, is_symbolic
 
 __all__ = [
     "Bound",
@@ -614,7 +614,7 @@ class Bound:
             A Python ``int`` (exact at any size), or ``math.inf``.
         """
         if (isinstance(target, bool) or not isinstance(target, numbers.Real)
-                or not math.isfinite(target) or target <= 0):
+                or not math.isfinite(as_float(target, "target")) or target <= 0):
             raise ValueError(f"target must be a positive finite number, got {target!r}")
         vals = self._scalars(vals, "T")
         need = tuple(s.name for s in self.args if s.name != "T")

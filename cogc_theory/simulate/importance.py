@@ -56,7 +56,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import as_float, check_int
 from ._driver import check_common, drive
 from ._mc import check_trials, root_seed
 from .estimates import ImportanceEstimate
@@ -294,7 +294,7 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
     elif np.ndim(tilt) == 0:
         if isinstance(tilt, bool) or not isinstance(tilt, int | float | np.integer | np.floating):
             raise TypeError(f"tilt must be 'auto', a number or an array, got {tilt!r}")
-        lam = float(tilt)
+        lam = as_float(tilt, "tilt")
         if not (math.isfinite(lam) and lam >= 1):
             raise ValueError(f"a scaling tilt must be a finite number >= 1, got {lam}")
         t = _scaled(e, lam)

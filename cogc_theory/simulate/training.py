@@ -82,7 +82,7 @@ from typing import Any
 import numpy as np
 
 from .. import decode
-from .._validate import check_int, check_positive
+from .._validate import as_float, check_int, check_positive
 from ..vocabulary import SCHEME_RULE, TRAINING_SCHEMES, training_scheme
 from .links import LinkDraw, LinkModel
 from .problems import BLOCK, PROBLEMS, Problem, make_problem, single_threaded_blas
@@ -459,8 +459,8 @@ def _check_step(eta: Any, L: float) -> float:
     """The step size: default :math:`1/L`, else a real number in :math:`(0, 2/L)`."""
     if eta is None:
         return 1.0 / L
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not math.isfinite(eta) \
-            or not 0 < eta < 2.0 / L:
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) \
+            or not math.isfinite(as_float(eta, "eta")) or not 0 < eta < 2.0 / L:
         raise ValueError(f"eta must be a step size in (0, 2/L) = (0, {2.0 / L:.6g}) (default "
                          f"1/L; gradient descent on this L-smooth problem may diverge beyond "
                          f"2/L), got {eta!r}")
