@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import as_float, check_int
 
 __all__ = ["BLOCK", "KINDS", "Problem", "single_threaded_blas"]
 
@@ -115,7 +114,7 @@ class Problem:
         if self.weighting not in ("clients", "samples"):
             raise ValueError(f"weighting must be 'clients' or 'samples', got {self.weighting!r}")
         if isinstance(self.lam, bool) or not isinstance(self.lam, (int, float, np.floating)) \
-                or not 0 <= self.lam <= sys.float_info.max:
+                or not math.isfinite(as_float(self.lam, "lam")) or self.lam < 0:
             raise ValueError(f"lam must be a finite regularisation weight >= 0, got {self.lam!r}")
         self.lam = float(self.lam)
         X = np.asarray(self.X, dtype=float)
