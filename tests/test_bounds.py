@@ -754,3 +754,12 @@ def test_numbers_beyond_the_float_range_are_value_errors():
     with pytest.raises(ValueError, match="D0 is beyond the float range"):
         db(10, D0=10**400, eta=0.5, L=1.0, mu=0.1, zeta2_star=0.1, delta2=0.5, client_mu=0.0,
            client_L=1.0)
+
+
+@pytest.mark.parametrize("scheme, kw", [("cogc", {"size_pmf": [0.5, 0.5]}),
+                                        ("ideal", {"P_out": 0.5}),
+                                        ("gcplus", {"P_out": 0.5, "M": 1})])
+def test_a_law_the_scheme_does_not_use_is_refused(scheme, kw):
+    """CoGC with size_pmf= (or ideal GD with P_out=) ignored it silently."""
+    with pytest.raises(ValueError, match="does not apply to scheme"):
+        bounds.strongly_convex(scheme, **kw)

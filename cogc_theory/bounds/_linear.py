@@ -199,6 +199,11 @@ def _law(scheme: str, *, P_out: Any = None, size_pmf: Any = None, net: Any = Non
         # M + 1 outcome probabilities enter the bound; codes stop at MAX_M clients too
         M = check_int(M, "M", lo=1, hi=MAX_M)
     label = {"ideal": "ideal GD", "cogc": "CoGC", "gcplus": "GC+"}[scheme]
+    ignored = ("size_pmf" if scheme != "gcplus" and size_pmf is not None
+               else "P_out" if scheme != "cogc" and P_out is not None else None)
+    if ignored:
+        raise ValueError(f"{ignored}= does not apply to scheme {scheme!r} (CoGC takes P_out, "
+                         f"GC+ size_pmf, ideal GD neither); drop it")
     if scheme in ("ideal", "cogc"):
         if scheme == "ideal":
             po: Any = sp.Integer(0)
