@@ -609,6 +609,9 @@ def test_object_arrays_of_int_fraction_and_rational_are_still_checked_exactly():
     lambda: codes.cyclic_support(codes.MAX_M + 1, 1),
     lambda: codes.fractional_repetition(10**5, 0),
     lambda: codes.fractional_repetition(codes.MAX_M + 1, 0, exact=True),
+    # beyond the float range: the message's size in GiB used to raise OverflowError (fuzz)
+    lambda: codes.fractional_repetition(10**400, 0),
+    lambda: codes.cyclic_repetition(10**400, 1),
 ])
 def test_constructions_refuse_M_beyond_the_memory_cap(call):
     """An (M, M) float matrix is 8 M**2 bytes (80 GB at M = 1e5): refused before allocating."""

@@ -208,10 +208,55 @@ def test_zero_outage_has_no_interval():
         est.ci()
 
 
+@pytest.mark.parametrize("M, s, erasure", [(5, 0, 5e-324), (5, 0, 1e-300), (4, 1, 1e-100),
+                                          (4, 1, 5e-324)])
+def test_outage_beyond_float64_squares_has_no_interval(M, s, erasure):
+    """Erasures of 1e-100 and below (found by the fuzz test): the pilot's relative variance
+    divided 0 by 0 (ZeroDivisionError, RuntimeWarning), and the interval of an estimate whose
+    squared weights underflow collapsed to a point away from the exact value. Now the run
+    finishes, its estimate is exact-order (or 0 when even the weights underflow), and ci()
+    refuses, naming the exact route."""
+    B = np.eye(M) if s == 0 else ct.codes.cyclic_repetition(M, s)
+    net = ct.CooperativeNetwork(B, erasure, erasure)
+    est = importance_outage(net, trials=1_000, seed=0, pilot=100)
+    exact = float(ct.outage.precision.cogc(net))
+    assert est.failures > 0 and 0 <= est.estimate < 1e-150
+    # the estimate keeps the order of the exact value (or underflows to 0 with it: 5.9e-646)
+    assert est.estimate == 0.0 if exact == 0.0 else 0.5 < est.estimate / exact < 2
+    with pytest.raises(ValueError, match="below 1e-150.*ct.outage.precision"):
+        est.ci()
+    with pytest.raises(ValueError, match="below 1e-150"):
+        importance_outage(net, trials=1_000, seed=0, pilot=100, rel_error=0.1)
+
+
+def test_tiny_erasures_take_a_bounded_number_of_pilot_stages():
+    """The scaling search doubled the tilt from 1e-300 to the cap 0.5: about 1000 pilot
+    stages (minutes), and lam * 0 on a perfect channel became inf * 0 = NaN (RuntimeWarning)
+    once lam overflowed (found by the fuzz test). Now at most MAX_STAGES scaling stages plus
+    the cross-entropy stage."""
+    from cogc_theory.simulate.importance import MAX_STAGES
+
+    net = ct.CooperativeNetwork(np.eye(5), [1e-300, 0.1, 0.2, 1.0, 0.0], 0.0)
+    est = importance_outage(net, trials=200, seed=0, pilot=100)
+    # client 3 never arrives: the outage is certain, and every weight is 1
+    assert est.estimate == 1.0 and est.pilot_trials <= 2 * 100
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=5e-324, link_erasure=0.0)
+    est = importance_outage(net, trials=200, seed=0, pilot=100)
+    assert est.pilot_trials <= (MAX_STAGES + 2) * 100
+
+
+def test_outage_of_1e_minus_119_still_has_an_interval():
+    """Above MIN_ESTIMATE the interval is computed and contains the exact value."""
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=1e-60, link_erasure=1e-60)
+    lo, hi = importance_outage(net, trials=2_000, seed=0, pilot=500).ci(0.999)
+    assert lo <= float(ct.outage.precision.cogc(net)) <= hi
+
+
 @pytest.mark.parametrize("kwargs,exc,match", [
     (dict(tilt="greedy"), ValueError, "tilt"),
     (dict(tilt=0.5), ValueError, ">= 1"),
     (dict(tilt=True), TypeError, "tilt"),
+    (dict(tilt=10**400), ValueError, "tilt is beyond the float range"),   # was OverflowError
     (dict(tilt=np.full(3, 0.1)), ValueError, "shape"),
     (dict(tilt=np.zeros(8)), ValueError, "possible"),
     (dict(tilt=np.full(8, 1.5)), ValueError, r"\[0, 1\]"),

@@ -329,6 +329,43 @@ def test_iid_split_sizes():
     assert sizes.sum() == 103 and sizes.max() - sizes.min() <= 1
 
 
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda: iid_split(10, 3, 0), TypeError, "rng must be a numpy.random.Generator"),
+    (lambda: iid_split(10**12, 3, np.random.default_rng(0)), ValueError, "n must be <="),
+    (lambda: iid_split(10, 0, np.random.default_rng(0)), ValueError, "M must be >= 1"),
+    (lambda: dirichlet_split([0, 1] * 3, 2, 0.5, 7), TypeError, "rng must be"),
+    (lambda: dirichlet_split([0, 1] * 3, 2, 10**400, np.random.default_rng(0)), ValueError,
+     "alpha is beyond the float range"),
+])
+def test_splits_check_their_arguments(call, exc, match):
+    """Found by the fuzz test: an int rng raised AttributeError, n=10**12 MemoryError and a
+    huge alpha OverflowError."""
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_least_squares_optimum_with_fewer_samples_than_features():
+    """Two training samples, 20 features, lam = 0: the normal equations are exactly singular
+    (LinAlgError, found by the fuzz test); the least-norm solution is a minimiser: F* = 0 (the
+    data are interpolated) and the gradient vanishes."""
+    prob = make_problem("least-squares", 1, n_train=3)
+    assert prob.X.shape[0] == 2 and prob.X.shape[1] > 2
+    w, F = prob.optimum()
+    # residuals and gradient at rounding level of the O(1) standardised data
+    assert 0 <= F <= 1e-25 and np.linalg.norm(prob.gradient(w)) <= 1e-12
+
+
+def test_noise_up_to_its_cap_trains_with_finite_losses():
+    """noise = MAX_NOISE: squared labels of 1e200 keep every loss finite (no warning)."""
+    import cogc_theory as ct
+    from cogc_theory.simulate.problems import MAX_NOISE
+
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    run = ct.simulate.train(net, problem="least-squares", rounds=3, trials=2,
+                            problem_options={"noise": MAX_NOISE})
+    assert np.all(np.isfinite(run.loss))
+
+
 def test_dirichlet_split_properties():
     """Dirichlet split: a partition (class totals preserved), min size respected, seeded, and
     skew decreasing in alpha (mean largest-class share per client)."""
@@ -376,10 +413,25 @@ def test_heterogeneity_zero_for_identical_clients():
     ({"noise": -1.0}, ValueError, "noise must be"),
     ({"n_features": 10**7}, ValueError, "n_features must be <="),
     ({"n_train": 10**7, "n_features": 100}, ValueError, "exceeds 10\\*\\*8"),
+    # found by the fuzz test: OverflowError for 10**400, a RuntimeWarning (overflow of the
+    # squared loss) in training for noise=1e300, alpha ignored under split="iid"
+    ({"noise": 10**400}, ValueError, r"noise must be a number in \[0, 1e\+100\]"),
+    ({"noise": 1e300}, ValueError, r"noise must be a number in \[0, 1e\+100\]"),
+    ({"lam": 10**400}, ValueError, "lam is beyond the float range"),
+    ({"lam": np.float16(1.0)}, None, None),         # numpy scalars are fine (no warning)
+    ({"split": "dirichlet", "alpha": 10**400}, ValueError, "alpha is beyond the float range"),
+    ({"alpha": float("nan")}, ValueError, "alpha must be a positive finite"),
+    # an empty test split: numpy's "zero-size array to reduction" and RuntimeWarnings
+    ({"n_train": 2}, ValueError, "leaves 2 training and 0 test samples"),
+    ({"n_train": 5, "test_fraction": 1e-300}, ValueError, "leaves 5 training and 0 test"),
+    ({"name": "synthetic-logistic", "n_train": 3}, ValueError, "and 0 test samples"),
 ])
 def test_make_problem_rejects_bad_arguments(kwargs, exc, match):
     """Bad arguments raise with a message naming the argument."""
     kw = {"name": "least-squares", "M": 4, **kwargs}
+    if exc is None:
+        make_problem(kw.pop("name"), **kw)
+        return
     with pytest.raises(exc, match=match):
         make_problem(kw.pop("name"), **kw)
 

@@ -113,6 +113,22 @@ def test_expand_grid_product_order_and_fixed_values():
     assert type(expand_grid([{"a": np.int64(1)}])[0]["a"]) is int
 
 
+def test_expand_grid_refuses_more_points_than_a_sweep_can_run():
+    """A product of nine 10-value axes (10**9 points) ran for minutes and gigabytes, an endless
+    iterator forever (found by the fuzz test): both refused at once."""
+    from cogc_theory.sweep._grid import MAX_POINTS
+
+    assert MAX_POINTS == sweep.MAX_UNITS      # every point has at least one unit
+    with pytest.raises(ValueError, match=r"1,000,000,000 points \(10 x 10 .*MAX_POINTS"):
+        expand_grid({f"k{i}": list(range(10)) for i in range(9)})
+    with pytest.raises(ValueError, match="more than MAX_POINTS"):
+        expand_grid({"a": i} for i in itertools.count())
+    with pytest.raises(ValueError, match="MAX_POINTS"):
+        sweep.plan_sweep("outage-exact", {"M": [4], "s": [1], "p": list(np.linspace(0, 1,
+                                                                                    1001)),
+                                            "eps": list(np.linspace(0, 1, 1001))})
+
+
 # ---------------------------------------------------------------------------- results
 def test_results_follow_documented_seed_rule(tmp_path):
     res = run_sweep(Draws(), GRID, tmp_path, seed=5, n_workers=1)

@@ -145,6 +145,22 @@ def test_link_draws_are_per_block_generators_and_honour_memory():
         assert np.array_equal(d.u[:, b * BLOCK:b * BLOCK + n], ref.u[:, :n])
 
 
+def test_link_draws_of_zero_rounds_and_astronomical_requests():
+    """Found by the fuzz test: zero rounds of 10**12 trials passed the memory check (0 bytes)
+    and then looped over 10**11 blocks of seeds (hours); 10**400 rounds made the memory
+    message itself raise OverflowError. Zero rounds now return empty draws at once, with
+    the shapes of the general case."""
+    net = _net()
+    empty, one = link_draws(net, 0, 7, seed=1), link_draws(net, 1, 7, seed=1)
+    assert empty.tau.shape == (0,) + one.tau.shape[1:] and empty.tau.dtype == one.tau.dtype
+    assert empty.u.shape == (0,) + one.u.shape[1:] and empty.u.dtype == one.u.dtype
+    assert np.array_equal(empty.link_used, one.link_used)
+    assert link_draws(net, 0, 10**12).shape == (0, 10**12)
+    for rounds, trials in ((10**400, 1), (1, 10**400)):
+        with pytest.raises(ValueError, match=r"would take [0-9.E+]+ GiB \(limit 8 GiB\)"):
+            link_draws(net, rounds, trials)
+
+
 def test_results_do_not_depend_on_the_number_of_trials_chunks_or_workers(monkeypatch):
     """Trial i is the same whether 3 or 2*BLOCK+4 trials run, in one compute chunk or in chunks
     of 4, on 1 or 2 threads: its outcomes exactly (they come from its own link draws), its
@@ -356,6 +372,7 @@ def test_report_consumer_signature():
     ({"eta": 1e6}, ValueError, "eta must be a step size"),
     ({"keep_iterates": "x"}, TypeError, "keep_iterates must be a bool"),
     ({"problem_options": [1]}, TypeError, "problem_options must be a dict"),
+    ({"eta": 10**400}, ValueError, "eta is beyond the float range"),   # OverflowError
     ({"rounds": 10**9}, ValueError, "would take .* GiB"),
     ({"rounds": -1}, ValueError, "rounds must be >= 0"),
     ({"trials": 0}, ValueError, "trials must be >= 1"),

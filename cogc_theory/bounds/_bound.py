@@ -19,6 +19,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from .._validate import as_float, check_real_array
 from ._recursion import SYMBOLS, Delta0, P_out, T, sigma2, zeta2
 
 __all__ = ["Bound"]
@@ -136,13 +137,9 @@ class Bound:
                     isinstance(v, (list, tuple, np.ndarray)) and np.asarray(v).dtype == bool):
                 what = "an integer number of rounds" if k == "T" else "a number"
                 raise TypeError(f"{k} must be {what} (or an array of them), got the bool {v!r}")
-            try:
-                arr = np.asarray(v, dtype=float)
-            except OverflowError:
-                raise ValueError(f"{k} is too large for a float, got {v!r}; it must be "
-                                 "finite") from None
-            except (TypeError, ValueError):
-                raise TypeError(f"{k} must be a number or array of numbers, got {v!r}") from None
+            # refuses complex values (numpy would drop the imaginary part with a warning),
+            # text (numpy would parse "0.5") and numbers beyond the float range
+            arr = check_real_array(v, k, "a number or array of numbers")
             if not np.all(np.isfinite(arr)):
                 raise ValueError(f"{k} must be finite, got {v!r}")
             if np.any(arr < 0):
@@ -243,7 +240,7 @@ class Bound:
             A Python ``int`` (exact at any size), or ``math.inf``.
         """
         if (isinstance(target, bool) or not isinstance(target, numbers.Real)
-                or not math.isfinite(target) or target <= 0):
+                or not math.isfinite(as_float(target, "target")) or target <= 0):
             raise ValueError(f"target must be a positive finite number, got {target!r}")
         vals = self._scalars(vals, "T")
         need = tuple(s.name for s in self.args if s.name != "T")

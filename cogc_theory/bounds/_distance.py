@@ -82,6 +82,7 @@ from typing import Any, ClassVar
 import numpy as np
 import sympy as sp
 
+from .._validate import as_float
 from ._law import RecoveryLaw, recovery_law
 from ._recursion import solve_linear_recursion
 
@@ -106,8 +107,8 @@ ASSUMPTIONS = (
 
 
 def _positive(x: Any, name: str, *, zero: bool = True) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x) \
-            or x < 0 or (not zero and x == 0):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) \
+            or not math.isfinite(as_float(x, name)) or x < 0 or (not zero and x == 0):
         rel = ">= 0" if zero else "> 0"
         raise ValueError(f"{name} must be a finite number {rel}, got {x!r}")
     return float(x)

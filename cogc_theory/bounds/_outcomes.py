@@ -88,12 +88,24 @@ def outcome_law(scheme: str, *, P_out: Any = None, size_pmf: Any = None, net: An
                          "(the bounds need a recovered subset K; least-squares has none)")
     if net is not None:
         _check_net(net)
+        if P_out is not None or size_pmf is not None:
+            given = "P_out" if P_out is not None else "size_pmf"
+            raise ValueError(f"give net= or {given}=, not both (the network determines the "
+                             f"outcome law; {given} would silently replace it)")
         if M is not None and check_int(M, "M", lo=1) != net.M:
             raise ValueError(f"M={M} disagrees with net.M={net.M}; omit M")
         M = net.M
     if M is not None:
-        M = check_int(M, "M", lo=1)
+        from ..codes import MAX_M
+
+        # M + 1 outcome probabilities enter the bound; codes stop at MAX_M clients too
+        M = check_int(M, "M", lo=1, hi=MAX_M)
     label = {"ideal": "ideal GD", "cogc": "CoGC", "gcplus": "GC+"}[scheme]
+    ignored = ("size_pmf" if scheme != "gcplus" and size_pmf is not None
+               else "P_out" if scheme != "cogc" and P_out is not None else None)
+    if ignored:
+        raise ValueError(f"{ignored}= does not apply to scheme {scheme!r} (CoGC takes P_out, "
+                         f"GC+ size_pmf, ideal GD neither); drop it")
     if scheme in ("ideal", "cogc"):
         if scheme == "ideal":
             po: Any = sp.Integer(0)

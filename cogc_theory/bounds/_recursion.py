@@ -55,6 +55,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 __all__ = [
@@ -86,6 +87,24 @@ KINDS = ("strongly-convex", "nonconvex")
 #: (``"pep"``).
 METHODS = ("descent", "pep")
 
+
+
+def _expr(x: Any, name: str) -> sp.Expr:
+    """``x`` as a sympy expression: numbers and sympy objects only.
+
+    Text is refused (``sympify`` would parse, i.e. evaluate, it), and so are bools, NaN,
+    infinities and complex numbers.
+    """
+    if isinstance(x, bool | np.bool_ | str | bytes):
+        raise TypeError(f"{name} must be a number or sympy expression, got {x!r}")
+    try:
+        e = sp.sympify(x, strict=True)
+    except sp.SympifyError:
+        raise TypeError(f"{name} must be a number or sympy expression, got "
+                        f"{type(x).__name__} {x!r}") from None
+    if e.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or (e.is_number and not e.is_extended_real):
+        raise ValueError(f"{name} must be finite and real, got {e}")
+    return e
 
 def check_method(method: Any) -> str:
     """``method`` if it is one of :data:`METHODS`, else a ValueError naming them."""
@@ -124,7 +143,7 @@ def outcome_step(k: Any, M: Any, kind: str = "strongly-convex",
     check_kind(kind)
     check_method(method)
     sc = kind == "strongly-convex"
-    k, M = sp.sympify(k), sp.sympify(M)
+    k, M = _expr(k, "k"), _expr(M, "M")
     if k == 0:
         return (sp.Integer(1) if sc else sp.Integer(0)), sp.Integer(0)
     if k == M:
@@ -164,10 +183,12 @@ def one_round(P: list[Any], kind: str = "strongly-convex",
     0
     """
     check_kind(kind)
-    P = [sp.sympify(x) for x in P]
+    if not isinstance(P, list | tuple | np.ndarray):
+        raise TypeError(f"P must be a list of probabilities [P_0, ..., P_M], got {P!r}")
+    P = [_expr(x, f"P[{i}]") for i, x in enumerate(P)]
     if M is None:
         M = len(P) - 1
-    M = sp.sympify(M)
+    M = _expr(M, "M")
     if len(P) == 2:
         ks = [0, M]
     elif M.is_Integer and len(P) == int(M) + 1:
@@ -217,7 +238,7 @@ def solve_linear_recursion(rho: Any, c: Any, a0: Any) -> sp.Expr:
     >>> sp.simplify(solve_linear_recursion(r, c0, x).subs(T, 2) - (r*(r*x + c0) + c0))
     0
     """
-    rho = sp.sympify(rho)
+    rho, c, a0 = _expr(rho, "rho"), _expr(c, "c"), _expr(a0, "a0")
     sol = _generic_solution(bool(rho == 1))
     r_, c_, x_ = _DUMMIES
     return sol.subs({r_: rho, c_: c, x_: a0, t: T}, simultaneous=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import as_float, check_int
 
 __all__ = ["BLOCK", "KINDS", "Problem", "single_threaded_blas"]
 
@@ -114,7 +114,7 @@ class Problem:
         if self.weighting not in ("clients", "samples"):
             raise ValueError(f"weighting must be 'clients' or 'samples', got {self.weighting!r}")
         if isinstance(self.lam, bool) or not isinstance(self.lam, (int, float, np.floating)) \
-                or not math.isfinite(self.lam) or self.lam < 0:
+                or not math.isfinite(as_float(self.lam, "lam")) or self.lam < 0:
             raise ValueError(f"lam must be a finite regularisation weight >= 0, got {self.lam!r}")
         self.lam = float(self.lam)
         X = np.asarray(self.X, dtype=float)
@@ -527,8 +527,13 @@ class Problem:
                 Sigma = self.X.T @ (self.sample_weight[:, None] * self.X)
                 H = Sigma + self.lam * np.eye(self.p)
                 b = self.X.T @ (self.sample_weight * self.y)
-                w = np.linalg.solve(H, b)
-                w = w + np.linalg.solve(H, b - H @ w)
+                try:
+                    w = np.linalg.solve(H, b)
+                    w = w + np.linalg.solve(H, b - H @ w)
+                except np.linalg.LinAlgError:
+                    # exactly singular (fewer samples than features, lam = 0): b lies in the
+                    # range of H, so the least-norm solution is a minimiser
+                    w = np.linalg.lstsq(H, b, rcond=None)[0]
             else:
                 w = self._newton()
             self._optimum = (w, self.loss(w))

@@ -81,12 +81,13 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from .. import decode
-from .._validate import check_int, check_positive
+from .._validate import as_float, check_int, check_positive
 from ..vocabulary import SCHEME_RULE, TRAINING_SCHEMES, training_scheme
 from ._descent import descend
 from .links import LinkDraw, LinkModel
@@ -170,7 +171,8 @@ def _get_problem(problem: Any, M: int, split: str, alpha: float, data_seed: int,
 def _check_memory(nbytes: int, what: str, rounds: int, trials: int) -> None:
     if nbytes > _MAX_BYTES:
         raise ValueError(f"{what} of {rounds:,} rounds x {trials:,} trials would take "
-                         f"{nbytes / 2**30:.1f} GiB (limit {_MAX_BYTES / 2**30:.0f} GiB); run "
+                         f"{Decimal(nbytes) / 2**30:.1f} GiB (limit {_MAX_BYTES / 2**30:.0f} "
+                         "GiB); run "
                          "fewer rounds or trials, or several seeds one after another")
 
 
@@ -190,6 +192,10 @@ def link_draws(net: Any, rounds: int, trials: int, seed: Any = 0) -> LinkDraw:
     ss = _check_seed(seed)
     _check_memory(rounds * trials * (net.M * net.M + net.M), "the link draws", rounds, trials)
     model = LinkModel(net)
+    if rounds == 0:     # nothing to draw: the loop over blocks of trials below would only
+        M = net.M       # spend their seeds (10**12 trials: hours, with zero bytes drawn)
+        return LinkDraw(np.zeros((0, trials, M, M), dtype=bool),
+                        np.zeros((0, trials, M), dtype=bool), np.asarray(net.link_used))
     nb = -(-trials // BLOCK)
     parts = []
     for b in range(nb):
@@ -384,8 +390,8 @@ def _check_step(eta: Any, L: float) -> float:
     """The step size: default :math:`1/L`, else a real number in :math:`(0, 2/L)`."""
     if eta is None:
         return 1.0 / L
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not math.isfinite(eta) \
-            or not 0 < eta < 2.0 / L:
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) \
+            or not math.isfinite(as_float(eta, "eta")) or not 0 < eta < 2.0 / L:
         raise ValueError(f"eta must be a step size in (0, 2/L) = (0, {2.0 / L:.6g}) (default "
                          f"1/L; gradient descent on this L-smooth problem may diverge beyond "
                          f"2/L), got {eta!r}")
