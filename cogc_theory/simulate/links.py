@@ -69,10 +69,10 @@ class LinkDraw:
 
     Attributes
     ----------
-    tau : ndarray of bool (*shape, M, M)
+    tau : ndarray of bool (\*shape, M, M)
         ``tau[..., m, k]``: :math:`g_k` reached client :math:`m`. True on the diagonal, False
         where ``k`` is not in :math:`S_m` (no such link).
-    u : ndarray of bool (*shape, M)
+    u : ndarray of bool (\*shape, M)
         ``u[..., m]``: client :math:`m`'s upload reached the PS.
     link_used : ndarray of bool (M, M)
         The links that exist (``net.link_used``).
