@@ -16,8 +16,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import cogc_theory  # noqa: E402
 import public_api  # noqa: E402
+
+import cogc_theory  # noqa: E402
 
 project = "cogc-theory"
 author = "cogc-theory contributors"
