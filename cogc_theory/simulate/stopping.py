@@ -175,7 +175,7 @@ class RelativeError(StopCriterion):
 
     >>> from cogc_theory.simulate.estimates import OutageEstimate
     >>> rule = RelativeError(0.1)
-    >>> rule(OutageEstimate(failures=400, trials=1000)), rule(OutageEstimate(failures=40, trials=100))
+    >>> rule(OutageEstimate(failures=400, trials=1000)), rule(OutageEstimate(40, 100))
     (True, False)
     """
 
