@@ -95,7 +95,7 @@ class SweepProgress:
 
 @dataclasses.dataclass
 class SweepResult:
-    """What :func:`run_sweep` returns.
+    r"""What :func:`run_sweep` returns.
 
     Attributes
     ----------

@@ -121,7 +121,7 @@ def _trial_split(trials: int, chunk_trials: int, chunk: int) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class OutageExact:
-    """Exact outage probabilities (``ct.outage.cogc`` and/or ``ct.outage.gcplus``).
+    r"""Exact outage probabilities (``ct.outage.cogc`` and/or ``ct.outage.gcplus``).
 
     Point keys: the network keys of :func:`network_from_point`, and ``decoder`` (overrides the
     task's). One chunk per point; no randomness. Row: ``outage_standard`` and/or
