@@ -243,7 +243,7 @@ def ring_s1_full_applies(net: Any) -> tuple[bool, str]:
 
 
 def _min_arc_distance(h: np.ndarray) -> float:
-    """Smallest :math:`|\\sum_C h|/\\lVert h_C\rVert_2` over the proper arcs :math:`C` of the
+    """Smallest :math:`|\\sum_C h|/\\lVert h_C\\rVert_2` over the proper arcs :math:`C` of the
     ring (unit ``h`` with zero sum): arcs :math:`[i, j)` and their complements, in blocks."""
     M = h.size
     pre = np.concatenate([[0.0], np.cumsum(h)])

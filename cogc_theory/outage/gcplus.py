@@ -401,8 +401,8 @@ def gcplus_distribution(net: Any, *, rules: tuple[str, ...] = RULES, method: str
 
 
 def _individual_joint(net: Any, method: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
-    """``(f, g)``: :math:`f_j = P(\text{not full}, |K_\\mathrm{raw}|=j)` and
-    :math:`g_j = P(\text{full}, |K_\\mathrm{raw}|=j)` of one block by enumeration, where
+    """``(f, g)``: :math:`f_j = P(\\text{not full}, |K_\\mathrm{raw}|=j)` and
+    :math:`g_j = P(\\text{full}, |K_\\mathrm{raw}|=j)` of one block by enumeration, where
     :math:`K_\\mathrm{raw}=\\{k: e_k\\in\\operatorname{rowspace}\\}` without the full override."""
     _states.check_enumerable(net, "outage.gcplus_distribution (a block)", _FALLBACK)
     tab = _states.decision_table(net, method=method, raw_individual=True)
