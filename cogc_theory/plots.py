@@ -249,7 +249,7 @@ def training_curves(losses: Mapping[str, Any], *, ylabel: str = "training loss",
     Examples
     --------
     >>> import numpy as np
-    >>> loss = 1.0 + np.random.default_rng(0).random((3, 11)) / np.arange(1, 12)   # (trials, rounds + 1)
+    >>> loss = 1.0 + np.random.default_rng(0).random((3, 11)) / np.arange(1, 12)  # (3, 10 + 1)
     >>> fig = training_curves({"cogc": loss}, title="least squares")
     >>> fig.axes[0].get_ylabel(), fig.axes[0].get_title()
     ('training loss', 'least squares')
