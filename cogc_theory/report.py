@@ -55,7 +55,18 @@ _SUBDIRS = ("figures", "data", "logs", "proofs")
 
 @dataclass
 class Section:
-    """One stage of the report."""
+    """One stage of the report.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> res = run_report(tempfile.mkdtemp() + "/report", quick=True, only=["formulas"])
+    >>> sec = res.sections[0]
+    >>> sec.key, sec.title, sec.status
+    ('formulas', 'Derived formulas', 'ok')
+    >>> "$$" in sec.body                               # Markdown with LaTeX displays
+    True
+    """
 
     key: str
     title: str
@@ -67,7 +78,18 @@ class Section:
 
 @dataclass
 class ReportResult:
-    """What :func:`run_report` did."""
+    """What :func:`run_report` did.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> res = run_report(tempfile.mkdtemp() + "/report", quick=True, only=["formulas"])
+    >>> res.exit_code, res.failed_sections, res.validation_passed     # no validation stage run
+    (0, [], None)
+    >>> sorted(Path(f).name for f in res.files)
+    ['formulas.csv', 'report.md', 'study.json']
+    """
 
     out_dir: Path
     sections: list[Section]
@@ -688,7 +710,14 @@ def _write_markdown(ctx: _Ctx, sections: list[Section], t0: float, done: bool) -
 
 
 def report_files() -> list[str]:
-    """Every file a report writes, relative to its folder: what ``overwrite=True`` removes."""
+    """Every file a report writes, relative to its folder: what ``overwrite=True`` removes.
+
+    Examples
+    --------
+    >>> files = report_files()
+    >>> files[:2], "figures/outage_vs_p.pdf" in files
+    (['report.md', 'study.json'], True)
+    """
     files = ["report.md", "study.json", "validation.csv", "validation.md", "proofs/proofs.md"]
     files += [f"figures/{n}.{ext}" for n in FIGURES for ext in ("png", "pdf")]
     files += [f"data/{n}.csv" for n in DATA]
@@ -719,6 +748,19 @@ def check_out_dir(out_dir: str | os.PathLike[str], *, overwrite: bool = False,
     with ``overwrite``). Raises :class:`ValueError` (naming ``option`` and ``flag`` in the
     message) for a file, a folder that holds an earlier report without ``overwrite``, or a
     non-empty folder that holds no report.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp())
+    >>> check_out_dir(out / "new"), check_out_dir(out)
+    ('missing', 'empty')
+    >>> _ = (out / "notes.txt").write_text("mine")
+    >>> check_out_dir(out)
+    Traceback (most recent call last):
+    ...
+    ValueError: out_dir '...' is not empty and holds no report; choose a new or empty folder
     """
     out = Path(out_dir)
     if not os.fspath(out_dir):
@@ -775,6 +817,23 @@ def run_report(out_dir: str | os.PathLike[str], *, study: Study | None = None,
     -------
     ReportResult
         ``exit_code`` is non-zero when a stage failed or a validation row failed.
+
+    Examples
+    --------
+    Only the formulas stage of the quick study (``cogc report --quick`` runs them all):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp()) / "report"
+    >>> res = run_report(out, quick=True, only=["formulas"])
+    >>> [(s.key, s.status) for s in res.sections], res.exit_code
+    ([('formulas', 'ok')], 0)
+    >>> (out / "report.md").read_text().startswith("# CoGC / GC+ report")
+    True
+    >>> run_report(out, quick=True, only=["formulas"])        # an earlier report is kept
+    Traceback (most recent call last):
+    ...
+    ValueError: out_dir '...' already holds a report; choose a new folder, or pass ....
     """
     t0 = time.perf_counter()
     if study is None:
