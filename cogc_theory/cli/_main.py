@@ -28,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["outage", "-M", "4", "-s", "1", "-p", "0.1", "-e", "0.2", "--decoder", "standard"])
     CoGC (standard decoding): P_out = 0.31322...
     0
-    >>> main(["outage", "-M", "1", "-s", "1"])             # prints "cogc: error: M must be >= 2, ..."
+    >>> main(["outage", "-M", "1", "-s", "1"])    # stderr: "cogc: error: M must be >= 2, ..."
     2
     """
     try:
