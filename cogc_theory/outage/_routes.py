@@ -47,8 +47,8 @@ gcplus: route 'blocks' -- 10 independent blocks (components of the support of B)
   by its own route; cost: the sum of the blocks' costs
   [10 x] gcplus: route 'enumeration' -- 5^3 = 125 client-state patterns; cost: prod_m (1 +
     2^|N_m|) patterns (exponential in M)
->>> explain(ct.CooperativeNetwork.cyclic(100, 1, uplink_erasure=0.1, link_erasure=0.1),
-...         "gcplus").name
+>>> explain(ct.CooperativeNetwork.cyclic(100, 1, uplink_erasure=0.1, link_erasure=0.1,
+...                                     construction="gaussian"), "gcplus").name
 'ring-s1'
 """
 
