@@ -51,7 +51,7 @@ numpydoc_attributes_as_param_list = False
 
 # -- MyST / MyST-NB -------------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
-nb_execution_mode = os.environ.get("COGC_DOCS_EXECUTE", "cache")   # "force" re-runs all
+nb_execution_mode = os.environ.get("COGC_DOCS_EXECUTE", "force")   # "cache": rerun changed only
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True         # a tutorial that fails fails the build
 nb_execution_show_tb = True
