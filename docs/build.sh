@@ -1,5 +1,6 @@
 #!/usr/bin/env sh
-# Build the documentation site into docs/_build/html with warnings as errors.
+# Build the documentation site into docs/_build/html: nitpicky (-n: every cross-reference must
+# resolve), warnings as errors (-W).
 #
 #   sh docs/build.sh            # installs the docs extra into the current environment, builds
 #
@@ -12,5 +13,5 @@ set -eu
 cd "$(dirname "$0")/.."
 python -m pip install --quiet -e ".[docs]"
 COGC_DOCS_EXECUTE="${COGC_DOCS_EXECUTE:-force}" \
-    python -m sphinx -E -W --keep-going -b html docs docs/_build/html "$@"
+    python -m sphinx -E -n -W --keep-going -b html docs docs/_build/html "$@"
 echo "docs: open docs/_build/html/index.html"
