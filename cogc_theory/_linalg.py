@@ -55,6 +55,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._validate import as_float
+
 __all__ = [
     "ATOL",
     "ATOL_MAX",
@@ -87,7 +89,7 @@ def _real(value: Any, name: str, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number (default {default:g}), got "
                         f"{type(value).__name__} {value!r}")
-    return float(value)
+    return as_float(value, name)
 
 
 @dataclass(frozen=True)

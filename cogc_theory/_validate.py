@@ -13,6 +13,7 @@ import numpy as np
 import sympy as sp
 
 __all__ = [
+    "as_float",
     "check_bool",
     "check_bool_array",
     "check_erasure",
@@ -35,6 +36,21 @@ def is_symbolic(x: Any) -> bool:
     return isinstance(x, sp.Basic) and bool(getattr(x, "free_symbols", ()))
 
 
+def as_float(value: Any, name: str) -> float:
+    """``float(value)`` for a real number, or :class:`ValueError` naming ``name`` if it lies
+    beyond the float range (a Python int or Fraction above 1.8e308 raises ``OverflowError``).
+
+    >>> as_float(10**400, "p")
+    Traceback (most recent call last):
+    ...
+    ValueError: p is beyond the float range (|p| > 1.8e308)
+    """
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is beyond the float range (|{name}| > 1.8e308)") from None
+
+
 def check_int(value: Any, name: str, *, lo: int | None = None, hi: int | None = None) -> int:
     """Return ``value`` as an ``int`` in ``[lo, hi]`` or raise naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -52,7 +68,7 @@ def check_positive(value: Any, name: str, kind: str = "number") -> float:
     calls it a positive ``kind``)."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
         raise TypeError(f"{name} must be a positive {kind}, got {value!r}")
-    value = float(value)
+    value = as_float(value, name)
     if not (np.isfinite(value) and value > 0):
         raise ValueError(f"{name} must be a positive finite {kind}, got {value}")
     return value
@@ -78,7 +94,7 @@ def check_real(value: Any, name: str, *, lo: float | None = None, hi: float | No
              else f" >= {lo:g}" if lo is not None else f" <= {hi:g}" if hi is not None else "")
     if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a {kind}{where}, got {value!r}")
-    value = float(value)
+    value = as_float(value, name)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be a finite {kind}{where}, got {value}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
@@ -181,7 +197,7 @@ def check_probability(value: Any, name: str) -> float | sp.Expr:
                 raise ValueError(f"{name} must lie in [0, 1], got {value}")
             return value
         try:
-            value = float(value)
+            value = as_float(value, name)
         except TypeError as exc:
             raise TypeError(f"{name} must be a number or sympy expression, got {value!r}") from exc
     if isinstance(value, numbers.Rational) and not isinstance(value, numbers.Integral):
@@ -195,7 +211,7 @@ def check_probability(value: Any, name: str) -> float | sp.Expr:
             f"{name} must be a probability (number in [0, 1] or sympy expression), "
             f"got {type(value).__name__} {value!r}"
         )
-    value = float(value)
+    value = as_float(value, name)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be a finite probability in [0, 1], got {value}")
     if not (0.0 <= value <= 1.0):
@@ -262,6 +278,11 @@ def check_real_array(value: Any, name: str, what: str = "a real array") -> np.nd
                         f"entries to numbers first")
     try:
         return np.asarray(value, dtype=float)
+    except OverflowError as exc:        # a Python int or Fraction beyond the float range
+        raise ValueError(f"{name} has an entry beyond the float range (|x| > 1.8e308): "
+                         f"{exc}; rescale it, or pass exact rationals (an object array of "
+                         f"int / Fraction, or a sympy Matrix) where exact input is accepted"
+                         ) from exc
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be {what}: {exc}") from exc
 

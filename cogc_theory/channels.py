@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ._validate import is_symbolic
+from ._validate import check_real_array, is_symbolic
 
 __all__ = [
     "MAX_RATE",
@@ -67,15 +67,26 @@ def _check_rate(rate: Any) -> Any:
 
 def _check_positive(x: Any, name: str) -> Any:
     if isinstance(x, sp.Basic):
-        if x.is_number and not (x > 0):
-            raise ValueError(f"{name} must be positive, got {x}")
+        if x.is_number and not (x.is_extended_real and x.is_finite and x > 0):
+            raise ValueError(f"{name} must be positive and finite, got {x}")
+        if not x.is_number and (x.has(sp.I, sp.zoo, sp.oo, sp.nan)
+                                or x.is_extended_positive is False):
+            raise ValueError(f"{name} must be a positive real expression, got {x}")
         return x
-    if isinstance(x, (bool, np.bool_)) or np.asarray(x).dtype.kind in "bc":
+    if isinstance(x, (bool, np.bool_)) or np.asarray(x, dtype=object).dtype.kind == "b":
         raise TypeError(f"{name} must be a positive real number or array, got {x!r}")
-    arr = np.asarray(x, dtype=float)
+    arr = check_real_array(x, name, "a positive real number or array")
     if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
         raise ValueError(f"{name} must be positive and finite, got {x!r}")
     return arr if arr.ndim else float(arr)
+
+
+def _finite(x: Any, what: str) -> Any:
+    """``x`` if every entry is finite, else ValueError: ``what`` overflowed the floats."""
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{what} overflows the float range; rescale the inputs (e.g. "
+                         f"distances in other units, d0, or the SNR)")
+    return x
 
 
 def snr_threshold(rate: Any) -> Any:
@@ -138,9 +149,10 @@ def path_loss(distance: Any, alpha: Any = 3.0, d0: float = 1.0) -> Any:
     alpha = _check_positive(alpha, "alpha")
     d0 = _check_positive(d0, "d0")
     if isinstance(distance, sp.Basic) or isinstance(alpha, sp.Basic):
-        return (sp.sympify(distance) / d0) ** (-alpha)
+        return (_check_positive(sp.sympify(distance), "distance") / d0) ** (-alpha)
     d = _check_positive(distance, "distance")
-    return (np.asarray(d) / d0) ** (-alpha)
+    with np.errstate(over="ignore"):
+        return _finite((np.asarray(d) / d0) ** (-alpha), "the path loss (distance/d0)**-alpha")
 
 
 def mean_snr(snr: Any, distance: Any, alpha: Any = 3.0, d0: float = 1.0) -> Any:
@@ -154,7 +166,19 @@ def mean_snr(snr: Any, distance: Any, alpha: Any = 3.0, d0: float = 1.0) -> Any:
     >>> float(mean_snr(100.0, 10.0))
     0.1
     """
-    return _check_positive(snr, "snr") * path_loss(distance, alpha, d0)
+    snr = _check_positive(snr, "snr")
+    gain = path_loss(distance, alpha, d0)
+    if isinstance(snr, sp.Basic) or isinstance(gain, sp.Basic):
+        return snr * gain
+    with np.errstate(over="ignore"):
+        return _finite(snr * gain, "the mean SNR snr * (distance/d0)**-alpha")
+
+
+def _norms(diff: np.ndarray) -> np.ndarray:
+    """Euclidean norms along the last axis, scaled so that squaring cannot overflow."""
+    scale = np.max(np.abs(diff), axis=-1, keepdims=True)
+    scale = np.where(scale > 0, scale, 1.0)
+    return scale[..., 0] * np.linalg.norm(diff / scale, axis=-1)
 
 
 def erasures_from_positions(positions: Any, ps_position: Any, snr: Any, *, rate: Any = 1.0,
@@ -195,19 +219,20 @@ def erasures_from_positions(positions: Any, ps_position: Any, snr: Any, *, rate:
     >>> p.round(4).tolist(), eps.round(4).tolist()
     ([0.0392, 0.0488], [[0.0, 0.01], [0.01, 0.0]])
     """
-    X = np.asarray(positions, dtype=float)
+    X = check_real_array(positions, "positions", "an (M, D) array of client coordinates")
     if X.ndim != 2 or X.shape[0] < 1:
         raise ValueError(f"positions must be an (M, D) array of client coordinates, got shape "
                          f"{X.shape}")
-    ps = np.asarray(ps_position, dtype=float).reshape(-1)
+    ps = check_real_array(ps_position, "ps_position", "a coordinate vector").reshape(-1)
     if ps.shape[0] != X.shape[1]:
         raise ValueError(f"ps_position must have {X.shape[1]} coordinates like positions, got "
                          f"{ps.shape[0]}")
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(ps))):
         raise ValueError("positions and ps_position must be finite")
     M = X.shape[0]
-    d_up = np.linalg.norm(X - ps[None], axis=1)
-    d_ll = np.linalg.norm(X[:, None] - X[None], axis=2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d_up = _finite(_norms(X - ps[None]), "a distance between the positions")
+        d_ll = _finite(_norms(X[:, None] - X[None]), "a distance between the positions")
     off = ~np.eye(M, dtype=bool)
     if np.any(d_up == 0) or np.any(d_ll[off] == 0):
         raise ValueError("positions must be distinct from each other and from ps_position "

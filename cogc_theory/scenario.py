@@ -60,7 +60,7 @@ class NetworkSpec:
     Parameters
     ----------
     M, s : int
-        Clients (:math:`M \\ge 1`) and straggler tolerance (:math:`0 \\le s \\le M-1`).
+        Clients (:math:`M \\ge 2`) and straggler tolerance (:math:`0 \\le s \\le M-1`).
     code : {"cyclic", "fractional"}
         The GC matrix family; fractional repetition needs :math:`(s+1) \\mid M`.
     uplink_erasure : float, sympy expression or sequence of M floats
@@ -200,7 +200,7 @@ def _tuples(x: Any) -> Any:
 def _checked(values: dict[str, Any], label: Callable[[str], str]) -> dict[str, Any]:
     """The given parameters checked and normalised; ``label(field)`` names one in errors."""
     out = dict(values)
-    M = out["M"] = check_int(values["M"], label("M"), lo=1)
+    M = out["M"] = check_int(values["M"], label("M"), lo=2)     # both codes need 2 clients
     s = out["s"] = check_int(values["s"], label("s"), lo=0, hi=M - 1)
     if "code" in values:
         check_choice(values["code"], CODES, label("code"))

@@ -27,6 +27,7 @@ from cogc_theory import bounds as bd
 
 from . import bound_strongly_convex as sc
 from ._core import Check, ProofResult, Step
+from ._toys import Toy, rational, subsets_law
 
 TITLE = "Non-convex convergence bound (CoGC and GC+)"
 T_MAX = sc.T_MAX
@@ -40,14 +41,14 @@ TOYS = {
     "GC+ M=2, noisy gradients": sc.TOYS["GC+ M=2, noisy gradients"],
     "CoGC M=3, exact gradients": sc.TOYS["CoGC M=3, exact gradients"],
     # a non-convex client (negative curvature); F is still 2-smooth and bounded below
-    "GC+ M=3, one non-convex client": sc.Toy(
+    "GC+ M=3, one non-convex client": Toy(
         (F_(-1), F_(3), F_(4)), (F_(1), F_(0), F_(-1)),
-        sc._subsets_law(3, {0: F_(1, 5), 1: F_(1, 5), 2: F_(1, 5), 3: F_(2, 5)}),
+        subsets_law(3, {0: F_(1, 5), 1: F_(1, 5), 2: F_(1, 5), 3: F_(2, 5)}),
         eta=F_(1, 2), w0=F_(2)),
     # step 1/L started next to w*: heterogeneity dominates after the first round
-    "GC+ M=3, started near w*, eta = 1/L": sc.Toy(
+    "GC+ M=3, started near w*, eta = 1/L": Toy(
         (F_(1), F_(2), F_(3)), (F_(-1), F_(0), F_(2)),
-        sc._subsets_law(3, {0: F_(1, 10), 1: F_(1, 5), 2: F_(3, 10), 3: F_(2, 5)}),
+        subsets_law(3, {0: F_(1, 10), 1: F_(1, 5), 2: F_(3, 10), 3: F_(2, 5)}),
         eta=F_(1, 2), w0=F_(5, 6) + F_(1, 100)),
 }
 
@@ -112,6 +113,11 @@ def _derivation() -> list[Step]:
 
 
 def _checks() -> list[Check]:
+    return _symbolic_checks() + _summed_checks() + _enumeration_checks()
+
+
+def _symbolic_checks() -> list[Check]:
+    """The bound's expression against gamma and c derived here, and the ideal-GD rate."""
     out: list[Check] = []
     R = sp.Rational
     laws = {
@@ -139,7 +145,13 @@ def _checks() -> list[Check]:
     out.append(Check("ideal GD (P_out = 0), exact gradients: bound = 2 Delta0 / (T eta (2 - L "
                      "eta)), the classical descent-lemma rate", ok,
                      "symbolic difference is 0" if ok else str(b.expr)))
-    # route 1: sum the one-round inequality T times in exact rationals
+    return out
+
+
+def _summed_checks() -> list[Check]:
+    """Route 1: the one-round inequality summed T times in exact rationals."""
+    out: list[Check] = []
+    R = sp.Rational
     points = [
         ("cogc", {"P_out": R(1, 5), "M": 4},
          {eta: R(1, 2), L: R(1), sigma2: R(1, 3), zeta2: R(0), Delta0: R(2)}),
@@ -161,23 +173,28 @@ def _checks() -> list[Check]:
                          "gamma's), exact rationals, T = 1..10", not bad,
                          f"gamma = {g}, c = {c}; " + ("all 10 equal" if not bad
                                                       else f"mismatches {bad[:2]}")))
-    # route 2: exact enumeration
+    return out
+
+
+def _enumeration_checks() -> list[Check]:
+    """Route 2: exhaustive enumeration of the toy problems, with a control that must fail."""
+    out: list[Check] = []
     viol: list[str] = []
     for name, toy in TOYS.items():
         _, gsq, zeta = toy.run()
         vals = toy.values(zeta)
         Fs = toy.F(toy.wstar)
-        vals[Delta0] = sc._q(toy.F(toy.w0) - Fs)
-        P = [sc._q(p) for p in toy.P()]
+        vals[Delta0] = rational(toy.F(toy.w0) - Fs)
+        P = [rational(p) for p in toy.P()]
         if all(len(K) in (0, toy.M) for K, _ in toy.law):
             b = bd.nonconvex("cogc", P_out=P[0], M=toy.M)
         else:
             b = bd.nonconvex("gcplus", size_pmf=P)
-        g, c = b.rate.subs(vals), b.const.subs(vals)
+        g = b.rate.subs(vals)
         Ts = range(1, T_MAX + 1)
         bnd = [b.expr.subs(vals).subs(T, n) for n in Ts]
-        mins = [sc._q(min(gsq[:n])) for n in Ts]
-        avgs = [sc._q(sum(gsq[:n], Fraction(0)) / n) for n in Ts]
+        mins = [rational(min(gsq[:n])) for n in Ts]
+        avgs = [rational(sum(gsq[:n], Fraction(0)) / n) for n in Ts]
         ok = all(x <= y for x, y in zip(mins, bnd, strict=True))
         ok_avg = all(x <= y for x, y in zip(avgs, bnd, strict=True))
         out.append(Check(

@@ -20,9 +20,7 @@ decreased) that the enumeration must reject.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
-from itertools import combinations, product
 from typing import Any
 
 import sympy as sp
@@ -30,118 +28,12 @@ import sympy as sp
 from cogc_theory import bounds as bd
 
 from ._core import Check, ProofResult, Step
+from ._toys import T_MAX, Toy, rational, subsets_law
 
 TITLE = "Strongly convex convergence bound (CoGC and GC+)"
-T_MAX = 4
 
 eta, L, mu = bd.eta, bd.L, bd.mu
 sigma2, zeta2, Delta0, T = bd.sigma2, bd.zeta2, bd.Delta0, bd.T
-
-
-# ----------------------------------------------------------------- exact toy problem
-def _q(x: Fraction) -> sp.Rational:
-    return sp.Rational(x.numerator, x.denominator)
-
-
-@dataclass(frozen=True)
-class Toy:
-    """Scalar quadratics ``f_k(w) = L_k/2 (w - c_k)^2``, a subset law, optional noise.
-
-    ``law`` maps a recovered subset ``K`` (tuple of client indices; ``()`` is an outage,
-    all clients a full recovery) to its probability. ``noise`` is the half-width ``s`` of the
-    two-point gradient noise ``xi_k = +-s`` (mean 0, variance ``s^2``), independent.
-    """
-
-    Ls: tuple[Fraction, ...]
-    cs: tuple[Fraction, ...]
-    law: tuple[tuple[tuple[int, ...], Fraction], ...]
-    eta: Fraction
-    w0: Fraction
-    noise: Fraction = Fraction(0)
-
-    @property
-    def M(self) -> int:
-        return len(self.Ls)
-
-    @property
-    def curv(self) -> Fraction:
-        """:math:`F''`: F is exactly ``curv``-smooth and ``curv``-strongly convex."""
-        return sum(self.Ls, Fraction(0)) / self.M
-
-    @property
-    def wstar(self) -> Fraction:
-        return sum((a * b for a, b in zip(self.Ls, self.cs, strict=True)), Fraction(0)) / (
-            self.M * self.curv)
-
-    def F(self, w: Fraction) -> Fraction:
-        return sum((a * (w - b) ** 2 / 2 for a, b in zip(self.Ls, self.cs, strict=True)),
-                   Fraction(0)) / self.M
-
-    def grads(self, w: Fraction) -> list[Fraction]:
-        return [a * (w - b) for a, b in zip(self.Ls, self.cs, strict=True)]
-
-    def dissimilarity(self, w: Fraction) -> Fraction:
-        g = self.grads(w)
-        gF = sum(g, Fraction(0)) / self.M
-        return sum(((x - gF) ** 2 for x in g), Fraction(0)) / self.M
-
-    def P(self) -> list[Fraction]:
-        out = [Fraction(0)] * (self.M + 1)
-        for K, p in self.law:
-            out[len(K)] += p
-        return out
-
-    def _noise_sums(self, k: int) -> dict[Fraction, Fraction]:
-        """Law of the sum of ``k`` independent ``+-s`` draws."""
-        if self.noise == 0 or k == 0:
-            return {Fraction(0): Fraction(1)}
-        out: dict[Fraction, Fraction] = {}
-        for signs in product((-1, 1), repeat=k):
-            v = self.noise * sum(signs)
-            out[v] = out.get(v, Fraction(0)) + Fraction(1, 2 ** k)
-        return out
-
-    def run(self, T_max: int = T_MAX) -> tuple[list[Fraction], list[Fraction], Fraction]:
-        """Exact ``E F(w_t) - F*`` and ``E |F'(w_t)|^2`` for ``t = 0..T_max``, and the exact
-        sup of the dissimilarity over every iterate reachable at ``t < T_max``."""
-        Fs = self.F(self.wstar)
-        dist = {self.w0: Fraction(1)}
-        gaps, gsq, zeta = [], [], Fraction(0)
-        sums = {k: self._noise_sums(k) for k in range(self.M + 1)}
-        for t in range(T_max + 1):
-            gaps.append(sum((p * (self.F(w) - Fs) for w, p in dist.items()), Fraction(0)))
-            gsq.append(sum((p * (self.curv * (w - self.wstar)) ** 2 for w, p in dist.items()),
-                           Fraction(0)))
-            if t == T_max:
-                break
-            zeta = max([zeta] + [self.dissimilarity(w) for w in dist])
-            new: dict[Fraction, Fraction] = {}
-            for w, p in dist.items():
-                g = self.grads(w)
-                for K, pK in self.law:
-                    if not K:
-                        new[w] = new.get(w, Fraction(0)) + p * pK
-                        continue
-                    base = sum((g[j] for j in K), Fraction(0))
-                    for xs, px in sums[len(K)].items():
-                        w1 = w - self.eta * (base + xs) / len(K)
-                        new[w1] = new.get(w1, Fraction(0)) + p * pK * px
-            dist = new
-        return gaps, gsq, zeta
-
-    def values(self, zeta: Fraction) -> dict[sp.Symbol, sp.Rational]:
-        c = _q(self.curv)
-        return {eta: _q(self.eta), L: c, mu: c, sigma2: _q(self.noise ** 2), zeta2: _q(zeta),
-                Delta0: _q(self.F(self.w0) - self.F(self.wstar))}
-
-
-def _subsets_law(M: int, P_sub: dict[int, Fraction]) -> tuple:
-    """Spread ``P(|K| = k)`` uniformly over the subsets of size ``k``."""
-    out = []
-    for k, p in P_sub.items():
-        Ks = list(combinations(range(M), k))
-        out += [(K, p / len(Ks)) for K in Ks]
-    return tuple(out)
 
 
 F_ = Fraction
@@ -149,12 +41,12 @@ TOYS = {
     # GC+ with partial rounds, M = 3, heterogeneous curvatures and centres, exact gradients
     "GC+ M=3, exact gradients": Toy(
         (F_(1), F_(2), F_(3)), (F_(-1), F_(0), F_(2)),
-        _subsets_law(3, {0: F_(1, 10), 1: F_(1, 5), 2: F_(3, 10), 3: F_(2, 5)}),
+        subsets_law(3, {0: F_(1, 10), 1: F_(1, 5), 2: F_(3, 10), 3: F_(2, 5)}),
         eta=F_(1, 4), w0=F_(3)),
     # same, started at the optimum: only the heterogeneity floor can make E F - F* > 0
     "GC+ M=3, started at w*": Toy(
         (F_(1), F_(2), F_(3)), (F_(-1), F_(0), F_(2)),
-        _subsets_law(3, {0: F_(1, 10), 1: F_(1, 5), 2: F_(3, 10), 3: F_(2, 5)}),
+        subsets_law(3, {0: F_(1, 10), 1: F_(1, 5), 2: F_(3, 10), 3: F_(2, 5)}),
         eta=F_(1, 4), w0=F_(5, 6)),   # w* = sum L_k c_k / sum L_k = 5/6
     # GC+ M=2 with two-point gradient noise +-1/2 (sigma^2 = 1/4), step 1/L
     "GC+ M=2, noisy gradients": Toy(
@@ -170,8 +62,17 @@ TOYS = {
 
 # ----------------------------------------------------------------- derivation
 def _derivation() -> tuple[list[Step], dict[str, Any]]:
+    k, M = sp.symbols("k M", positive=True)
+    full, rho_M = _full_round(M)
+    partial, c_k = _partial_round(k, M)
+    solved, sol = _averaged_and_solved(rho_M, c_k, k, M)
+    return full + partial + solved, sol
+
+
+def _full_round(M: sp.Symbol) -> tuple[list[Step], sp.Expr]:
+    """Steps 1-2: a full round contracts by rho_M (descent lemma and PL)."""
     steps: list[Step] = []
-    k, M, G, S2, B2, a = sp.symbols("k M G S2 B2 a", positive=True)
+    G = sp.Symbol("G", positive=True)
     # 1. full recovery: E[descent lemma] with E g = grad F, E|g|^2 = G + sigma2/M
     Fw = sp.Symbol("F_w")
     full = Fw - eta * G + L * eta**2 / 2 * (G + sigma2 / M)
@@ -197,6 +98,12 @@ def _derivation() -> tuple[list[Step], dict[str, Any]]:
         r"0\le1-\frac{\mu}{L}\le\rho_M \ \text{since}\ \frac1L-\eta(2-L\eta)="
         r"\frac{(1-L\eta)^2}{L}.", ok2 and ok2b,
         "sympy: 1 - 2 mu eta (1 - L eta/2) = 1 - mu eta (2 - L eta); the square identity"))
+    return steps, rho_M
+
+
+def _partial_round(k: sp.Symbol, M: sp.Symbol) -> tuple[list[Step], sp.Expr]:
+    """Steps 3-5: a partial round of k < M gradients (bias bound, PL): rho_k and c_k."""
+    steps: list[Step] = []
     # 3. partial recovery: g = grad F + b + xi_bar; -eta<u, u+b> + eta/2 |u+b|^2 identity
     ok3 = partial_identity_holds(eta)
     steps.append(Step(
@@ -232,6 +139,13 @@ def _derivation() -> tuple[list[Step], dict[str, Any]]:
         r"a^+\le(1-\mu\eta)\,a+\frac{\eta(M-k)\zeta^2}{2k}+\frac{L\eta^2\sigma^2}{2k}"
         r"=:\rho_ka+c_k,\qquad \text{an outage: } a^+=a\ (\rho_0=1,\ c_0=0).",
         sp.expand(rho_k - (1 - mu * eta)) == 0, "sympy"))
+    return steps, c_k
+
+
+def _averaged_and_solved(rho_M: sp.Expr, c_k: sp.Expr, k: sp.Symbol, M: sp.Symbol
+                         ) -> tuple[list[Step], dict[str, Any]]:
+    """Steps 6-7: the average over the outcome equals bounds.one_round; the recursion solved."""
+    steps: list[Step] = []
     # 6. averaging over the outcome (independent of w_t)
     Ps = sp.symbols("P_0:4", nonnegative=True)
     Mi = 3
@@ -348,7 +262,7 @@ def _bound_checks(sol: dict[str, Any]) -> list[Check]:
 
 def _bound_value(toy: Toy, vals: dict, n: int, *, drop_c: bool = False,
                  rho_scale: Any = None) -> sp.Rational:
-    P = [_q(p) for p in toy.P()]
+    P = [rational(p) for p in toy.P()]
     if toy.law and all(len(K) in (0, toy.M) for K, _ in toy.law):
         b = bd.strongly_convex("cogc", P_out=P[0], M=toy.M)
     else:
@@ -377,8 +291,8 @@ def _toy_checks() -> list[Check]:
         gaps, _, zeta = toy.run()
         vals = toy.values(zeta)
         bvals = [_bound_value(toy, vals, n) for n in range(T_MAX + 1)]
-        ok = all(g <= bv for g, bv in zip(map(_q, gaps), bvals, strict=True))
-        slack = [float(bv - _q(g)) for g, bv in zip(gaps, bvals, strict=True)]
+        ok = all(g <= bv for g, bv in zip(map(rational, gaps), bvals, strict=True))
+        slack = [float(bv - rational(g)) for g, bv in zip(gaps, bvals, strict=True)]
         out.append(Check(
             f"{name}: exact E F(w_T) - F* <= bound for T = 0..{T_MAX} (all outcome "
             f"sequences enumerated; L = mu = F'' = {toy.curv}, zeta^2 = exact sup over "
@@ -386,14 +300,14 @@ def _toy_checks() -> list[Check]:
             f"gaps {[str(g) for g in gaps]}; bound - gap = "
             f"{[f'{s:.4g}' for s in slack]}; zeta^2 = {zeta}"))
         if name.startswith("CoGC"):
-            eq = all(_q(g) == bv for g, bv in zip(gaps, bvals, strict=True))
+            eq = all(rational(g) == bv for g, bv in zip(gaps, bvals, strict=True))
             out.append(Check(f"{name}: the bound is attained (1-d quadratic, exact gradients: "
                              "each full round contracts by exactly (1 - L eta)^2 = rho_M)", eq,
                              "exact equality for T = 0..4" if eq else f"slack {slack}"))
             continue
         for label, kw in CONTROLS:
             viol = [n for n in range(T_MAX + 1)
-                    if _q(gaps[n]) > _bound_value(toy, vals, n, **kw)]
+                    if rational(gaps[n]) > _bound_value(toy, vals, n, **kw)]
             if viol:
                 controls[label].append(f"{name}: T = {viol}")
     for label, _ in CONTROLS:

@@ -519,7 +519,7 @@ def test_bool_and_oversized_parameters_refused():
             b(**{**V, "Delta0": True})
         with pytest.raises(TypeError, match="sigma2 must be a number.*bool"):
             b.rounds_to_accuracy(0.1, **{**V, "sigma2": False})
-        with pytest.raises(ValueError, match="T is too large for a float"):
+        with pytest.raises(ValueError, match="T has an entry beyond the float range"):
             b(**{**V, "T": 10**400})
     with pytest.raises(ValueError, match="1/L overflows"):
         sc.optimal_step_size(T=10, L=1e-310, mu=1e-310, sigma2=1.0, Delta0=1.0)
@@ -672,6 +672,7 @@ def test_auto_rule_falls_back_to_individual_reusing_one_enumeration(monkeypatch)
 
     from cogc_theory.validation.make_reference import brute_force
 
+    from cogc_theory.bounds._outcomes import gcplus_size_pmf
     from cogc_theory.outage import _states
     from cogc_theory.testing import cyclic_exact
 
@@ -687,7 +688,7 @@ def test_auto_rule_falls_back_to_individual_reusing_one_enumeration(monkeypatch)
     real = _states.float_table
     monkeypatch.setattr(_states, "float_table",
                         lambda *a, **k: calls.append(1) or real(*a, **k))
-    pmf, used = bounds._gcplus_pmf(net, "auto")
+    pmf, used = gcplus_size_pmf(net, "auto")
     assert used == "individual"
     assert len(calls) == 1
     B = [[Fraction(int(x.p), int(x.q)) for x in Bx.row(m)] for m in range(5)]
@@ -696,4 +697,70 @@ def test_auto_rule_falls_back_to_individual_reusing_one_enumeration(monkeypatch)
     assert [float(x) for x in pmf] == pytest.approx([float(x) for x in ref], rel=1e-12,
                                                     abs=1e-15)
     with pytest.raises(ValueError, match="max-subset"):
-        bounds._gcplus_pmf(net, "max-subset")
+        gcplus_size_pmf(net, "max-subset")
+
+
+# ---------------------------------------------------------------------- found by the fuzz test
+EVAL_TEXT = "__import__('os').getpid()"
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    # text went through sympify, which parses (evaluates) it: code execution
+    (lambda: bounds.one_round([EVAL_TEXT]), TypeError, r"P\[0\] must be a number"),
+    (lambda: bounds.one_round("ab"), TypeError, "P must be a list"),
+    (lambda: bounds.solve_linear_recursion(EVAL_TEXT, 1, 2), TypeError, "rho must be"),
+    (lambda: bounds.solve_linear_recursion(0.5, EVAL_TEXT, 2), TypeError, "c must be"),
+    (lambda: bounds.solve_linear_recursion(0.5, 1, EVAL_TEXT), TypeError, "a0 must be"),
+    (lambda: bounds.outcome_step(EVAL_TEXT, 4), TypeError, "k must be"),   # AttributeError
+    # NaN became a NaN "solution"
+    (lambda: bounds.solve_linear_recursion(float("nan"), 1, 2), ValueError, "rho must be finite"),
+    (lambda: bounds.one_round([sp.zoo, 1]), ValueError, r"P\[0\] must be finite"),
+    # M = 10**12 built a list of 10**12 probabilities (MemoryError, or a hang)
+    (lambda: bounds.strongly_convex("cogc", P_out=0.2, M=10**12), ValueError, "M must be <="),
+    (lambda: bounds.outcome_probabilities("cogc", P_out=0.1, M=10**12), ValueError,
+     "M must be <="),
+    # both the network and its outage: P_out silently replaced the network's law
+    (lambda: bounds.strongly_convex("cogc", P_out=0.9,
+                                    net=ct.CooperativeNetwork.cyclic(
+                                        4, 1, uplink_erasure=0.1, link_erasure=0.2)),
+     ValueError, "give net= or P_out=, not both"),
+    (lambda: bounds.nonconvex("gcplus", size_pmf=[0.5, 0, 0, 0, 0.5],
+                              net=ct.CooperativeNetwork.cyclic(
+                                  4, 1, uplink_erasure=0.1, link_erasure=0.2)),
+     ValueError, "give net= or size_pmf=, not both"),
+])
+def test_symbolic_helpers_and_laws_refuse_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+@pytest.mark.parametrize("bad, exc, match", [
+    (0.5j, TypeError, "not complex"),          # numpy dropped the imaginary part (warning)
+    ("0.5", TypeError, "not text"),            # numpy parsed it as a number
+    (10**400, ValueError, "beyond the float range"),
+])
+def test_bound_values_refuse_complex_text_and_huge_numbers(bad, exc, match):
+    b = bounds.strongly_convex("cogc", P_out=0.2, M=4)
+    with pytest.raises(exc, match=rf"^Delta0 .*{match}"):
+        b(**{**V, "Delta0": bad})
+
+
+def test_numbers_beyond_the_float_range_are_value_errors():
+    """math.isfinite(10**400) raises OverflowError (found by the fuzz test)."""
+    b = bounds.strongly_convex("cogc", P_out=0.2, M=4)
+    with pytest.raises(ValueError, match="target is beyond the float range"):
+        b.rounds_to_accuracy(10**400, **{k: v for k, v in V.items() if k != "T"})
+    net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    db = bounds.gcplus_distance(net=net)
+    with pytest.raises(ValueError, match="D0 is beyond the float range"):
+        db(10, D0=10**400, eta=0.5, L=1.0, mu=0.1, zeta2_star=0.1, delta2=0.5, client_mu=0.0,
+           client_L=1.0)
+
+
+@pytest.mark.parametrize("scheme, kw", [("cogc", {"size_pmf": [0.5, 0.5]}),
+                                        ("ideal", {"P_out": 0.5}),
+                                        ("gcplus", {"P_out": 0.5, "M": 1})])
+def test_a_law_the_scheme_does_not_use_is_refused(scheme, kw):
+    """CoGC with size_pmf= (or ideal GD with P_out=) ignored it silently."""
+    with pytest.raises(ValueError, match="does not apply to scheme"):
+        bounds.strongly_convex(scheme, **kw)

@@ -96,9 +96,9 @@ def test_advice_table_and_figure(res):
 
 def test_first_round_below_target_is_sticky():
     """Rounds to target: the first round from which the curve stays below the level."""
-    assert cx._first(np.array([5.0, 0.5, 2.0, 0.5, 0.4]), 1.0) == 3
-    assert cx._first(np.array([0.5, 0.4]), 1.0) == 0
-    assert cx._first(np.array([5.0, 0.5, 2.0]), 1.0) == math.inf
+    assert cx.first_round_below(np.array([5.0, 0.5, 2.0, 0.5, 0.4]), 1.0) == 3
+    assert cx.first_round_below(np.array([0.5, 0.4]), 1.0) == 0
+    assert cx.first_round_below(np.array([5.0, 0.5, 2.0]), 1.0) == math.inf
 
 
 def test_bad_input():

@@ -114,8 +114,8 @@ def test_gcplus_law_matches_the_outage_module_and_the_decoder(net4):
     from cogc_theory.bounds import _law
 
     net5 = ct.CooperativeNetwork.cyclic(5, 2, uplink_erasure=0.2, link_erasure=0.3, seed=1)
-    np.testing.assert_array_equal(_law._individual_sets(net5),
-                                  _law._decoded_sets(net5, "individual"))
+    np.testing.assert_array_equal(_law.individual_sets(net5),
+                                  _law.decoded_sets(net5, "individual"))
 
 
 def test_gcplus_law_against_monte_carlo():

@@ -80,3 +80,40 @@ def test_bad_inputs() -> None:
         channels.rayleigh_erasure(True)
     with pytest.raises(ValueError, match="snr"):
         channels.mean_snr(-10.0, 2.0)
+
+
+@pytest.mark.parametrize("call, exc, match", [
+    # text is not a number (numpy would parse "10")
+    (lambda: channels.rayleigh_erasure("10"), TypeError, "snr must be .*not text"),
+    (lambda: channels.path_loss("2"), TypeError, "distance must be .*not text"),
+    (lambda: channels.mean_snr("10", 2.0), TypeError, "snr must be .*not text"),
+    (lambda: channels.erasures_from_positions([["0", "0"], ["1", "0"]], [5, 5], 10.0),
+     TypeError, "positions must be .*not text"),
+    # beyond the float range: was OverflowError
+    (lambda: channels.rayleigh_erasure(10**400), ValueError, "snr has an entry beyond"),
+    # imaginary or negative sympy input: was a complex or > 1 "probability"
+    (lambda: channels.path_loss(sp.I), ValueError, "distance must be positive"),
+    (lambda: channels.path_loss(sp.Integer(-2)), ValueError, "distance must be positive"),
+    (lambda: channels.rayleigh_erasure(-sp.Symbol("snr", positive=True)), ValueError,
+     "snr must be a positive real expression"),
+    (lambda: channels.rayleigh_erasure(sp.Symbol("x") + sp.I), ValueError,
+     "snr must be a positive real expression"),
+    # overflow: was a RuntimeWarning and an infinite gain
+    (lambda: channels.path_loss(1e-300), ValueError, "overflows the float range"),
+    (lambda: channels.mean_snr(1e300, 1e-100), ValueError, "overflows the float range"),
+])
+def test_bad_inputs_found_by_the_fuzz_test(call, exc, match) -> None:
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_positions_far_from_the_origin_keep_their_distances() -> None:
+    """Coordinates of 1e300 have distances of 1e300 (the squared norm overflowed and warned):
+    scaling positions and d0 together leaves every erasure probability unchanged."""
+    X = np.array([[0.0, 0.0], [3.0, 0.0], [0.0, 4.0]])
+    ps = np.array([0.0, -2.0])
+    p, eps = channels.erasures_from_positions(X, ps, 50.0, alpha=2.5)
+    p2, eps2 = channels.erasures_from_positions(X * 1e300, ps * 1e300, 50.0, alpha=2.5,
+                                                d0=1e300)
+    # same ratios d/d0 up to one rounding of each coordinate and of the scaled norm
+    assert np.allclose(p2, p, rtol=1e-13, atol=0) and np.allclose(eps2, eps, rtol=1e-13, atol=0)

@@ -320,8 +320,13 @@ def test_validate_sigint_subprocess(tmp_path):
     """A real SIGINT (Ctrl-C) during the campaign's Monte Carlo: exit 130, one line, no file.
     The signal is sent once the first scenario's progress line shows the campaign running."""
     out = tmp_path / "val"
-    proc = subprocess.Popen([sys.executable, "-m", "cogc_theory.cli", "validate", "--trials",
-                             "3000000", "--out", str(out)], stdout=subprocess.PIPE,
+    # ``python -m cogc_theory.cli`` with Python's Ctrl-C handler installed explicitly: a child
+    # of a background job (a CI runner, ``cmd &``) inherits SIGINT *ignored*, and Python then
+    # keeps ignoring it, so the signal would never reach the CLI
+    child = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler)"
+             "; sys.argv[0] = 'cogc'; runpy.run_module('cogc_theory.cli', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-c", child, "validate", "--trials", "3000000",
+                             "--out", str(out)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
         first = proc.stderr.readline()

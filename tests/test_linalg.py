@@ -59,7 +59,9 @@ def test_tolerance_ranges_are_checked_by_name():
     for kw, exc in (({"rtol": 0.0}, ValueError), ({"rtol": 1.0}, ValueError),
                     ({"rtol": float("nan")}, ValueError), ({"atol": 0.02}, ValueError),
                     ({"atol": -1e-9}, ValueError), ({"rtol": "1e-10"}, TypeError),
-                    ({"atol": True}, TypeError)):
+                    ({"atol": True}, TypeError),
+                    # beyond the float range: was OverflowError (found by the fuzz test)
+                    ({"rtol": 10**400}, ValueError), ({"atol": -(10**400)}, ValueError)):
         name = next(iter(kw))
         with pytest.raises(exc, match=name):
             _linalg.Tolerance(**kw)

@@ -41,7 +41,7 @@ def test_channel_count_and_layout():
     model = LinkModel(net)
     assert model.C == 6 + int(net.link_used.sum())
     p, eps = net.numeric()
-    np.testing.assert_array_equal(model.erasure[:6], p)
+    np.testing.assert_array_equal(model.erasure[:6], p)           # stored as given: exact
     for c, (m, k) in enumerate(model.links):
         assert net.link_used[m, k]
         assert model.erasure[6 + c] == eps[m, k]
@@ -62,7 +62,7 @@ def test_draw_structure():
                       for t in range(500)])
     np.testing.assert_array_equal(d.complete, naive)
     np.testing.assert_array_equal(d.received, naive & d.u)
-    np.testing.assert_array_equal(d.effective(net.B), net.B * d.tau)
+    np.testing.assert_array_equal(d.effective(net.B), net.B * d.tau)   # x * 0/1: exact
     assert isinstance(d[3:7], LinkDraw) and d[3:7].shape == (4,)
 
 

@@ -66,7 +66,7 @@ def test_chunk_seed_is_the_spawned_child():
     ss = np.random.SeedSequence(9).spawn(2)[1]
     a = chunk_rng(ss, 2, 3).random(3)
     b = np.random.default_rng(ss.spawn(3)[2].spawn(4)[3]).random(3)
-    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, b)          # the same generator state: the same numbers
 
 
 @pytest.mark.parametrize("target", [dict(target_failures=37), dict(rel_error=0.3),
@@ -81,6 +81,7 @@ def test_result_independent_of_batch_size_and_workers(target):
             assert (a.failures, a.trials, a.status, a.chunks) == \
                 (b.failures, b.trials, b.status, b.chunks)
             np.testing.assert_array_equal(a.failure_patterns.trial, b.failure_patterns.trial)
+            # the patterns are the chunk generators' raw uniforms, copied: exactly equal
             np.testing.assert_array_equal(a.failure_patterns.patterns,
                                           b.failure_patterns.patterns)
 

@@ -72,6 +72,7 @@ def test_graph_round_trip_preserves_erasures_and_reciprocity():
         for k in net.neighbors(m):
             assert G.edges[k, m]["erasure"] == eps[m, k]
     back = ct.CooperativeNetwork.from_graph(G, B)
+    # the probabilities are stored on the edges and read back, no arithmetic: exact
     assert np.array_equal(back.numeric()[0], net.numeric()[0])
     assert np.array_equal(back.numeric()[1], net.numeric()[1])
     assert np.array_equal(back.B, net.B)

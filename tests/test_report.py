@@ -52,9 +52,9 @@ def test_failed_stage_is_marked_and_others_run(tmp_path, monkeypatch):
     def broken(ctx):
         raise RuntimeError("deliberately broken")
 
-    stages = [("formulas", "Derived formulas", broken)] + [
-        s for s in report.STAGES if s[0] == "recovered"]
-    monkeypatch.setattr(report, "STAGES", stages)
+    stages = [report.Stage("formulas", "Derived formulas", broken)] + [
+        s for s in report.STAGES if s.key == "recovered"]
+    monkeypatch.setattr(report._stages, "STAGES", stages)   # the list the runner reads
     res = report.run_report(tmp_path, study=quick_study())
     md = (tmp_path / "report.md").read_text()
     assert "FAILED**: RuntimeError: deliberately broken" in md
@@ -186,7 +186,7 @@ def test_interrupted_monte_carlo_marks_the_section_and_exits_130(tmp_path, monke
 def test_csv_write_failing_midway_leaves_no_truncated_file(tmp_path, monkeypatch):
     import csv
 
-    ctx = report._Ctx(tmp_path, quick_study(), None, True)
+    ctx = report.Context(tmp_path, quick_study(), None, True)
     real = csv.DictWriter.writerow
     count = {"n": 0}
 

@@ -95,6 +95,8 @@ def test_symbolic_erasures_are_kept():
     ({"M": 4, "s": 1, "exact": "yes"}, TypeError, r"point\['exact'\] must be true or false"),
     ({"M": 4, "s": 1, "construction": ""}, TypeError, "non-empty string"),
     ({"M": 4.0, "s": 1}, TypeError, r"point\['M'\] must be an integer"),
+    # accepted as a spec, refused by the code constructions later (found by the fuzz test)
+    ({"M": 1, "s": 0}, ValueError, r"^point\['M'\] must be >= 2, got 1$"),
     ({"M": 4, "s": 1, "p": 0.1, "uplink_erasure": 0.1}, ValueError,
      "both 'uplink_erasure' and its alias 'p'"),
 ])

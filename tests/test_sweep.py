@@ -113,6 +113,22 @@ def test_expand_grid_product_order_and_fixed_values():
     assert type(expand_grid([{"a": np.int64(1)}])[0]["a"]) is int
 
 
+def test_expand_grid_refuses_more_points_than_a_sweep_can_run():
+    """A product of nine 10-value axes (10**9 points) ran for minutes and gigabytes, an endless
+    iterator forever (found by the fuzz test): both refused at once."""
+    from cogc_theory.sweep._grid import MAX_POINTS
+
+    assert MAX_POINTS == sweep.MAX_UNITS      # every point has at least one unit
+    with pytest.raises(ValueError, match=r"1,000,000,000 points \(10 x 10 .*MAX_POINTS"):
+        expand_grid({f"k{i}": list(range(10)) for i in range(9)})
+    with pytest.raises(ValueError, match="more than MAX_POINTS"):
+        expand_grid({"a": i} for i in itertools.count())
+    with pytest.raises(ValueError, match="MAX_POINTS"):
+        sweep.plan_sweep("outage-exact", {"M": [4], "s": [1], "p": list(np.linspace(0, 1,
+                                                                                    1001)),
+                                            "eps": list(np.linspace(0, 1, 1001))})
+
+
 # ---------------------------------------------------------------------------- results
 def test_results_follow_documented_seed_rule(tmp_path):
     res = run_sweep(Draws(), GRID, tmp_path, seed=5, n_workers=1)
@@ -122,6 +138,8 @@ def test_results_follow_documented_seed_rule(tmp_path):
         point = {"n": row["n"], "tag": row["tag"]}
         want = [expected_draws(5, point, c) for c in range(row["n"])]
         assert row["order"] == list(range(row["n"]))
+        # the generator's numbers (JSON round-trips floats exactly) summed in the same order
+        # by the same Python expression: exactly equal
         assert row["total"] == float(sum(sum(w) for w in want))
     # every unit file holds exactly the documented draws
     units = sorted((tmp_path / "units").glob("*.json"))
@@ -137,7 +155,7 @@ def test_results_follow_documented_seed_rule(tmp_path):
 def test_adding_points_keeps_results_of_existing_points(tmp_path):
     small = run_sweep(Draws(), {"n": [2], "tag": ["b"]}, tmp_path / "s", seed=1, n_workers=1)
     big = run_sweep(Draws(), GRID, tmp_path / "b", seed=1, n_workers=1)
-    assert small.rows[0] == big.rows[1]
+    assert small.rows[0] == big.rows[1]       # the point's own draws, summed alike: exact
     other_seed = run_sweep(Draws(), GRID, tmp_path / "o", seed=2, n_workers=1)
     assert other_seed.rows[1]["total"] != big.rows[1]["total"]
 
@@ -147,7 +165,7 @@ def test_identical_with_1_and_2_workers(tmp_path):
     run_sweep(Draws(per_chunk=4), GRID, tmp_path / "w2", seed=3, n_workers=2)
     a, b = tree(tmp_path / "w1"), tree(tmp_path / "w2")
     assert len(a) == 1 + 10 + 4
-    assert a == b
+    assert a == b           # each unit is the same call whichever process runs it: exact
 
 
 def test_rerun_skips_done_and_recomputes_missing(tmp_path):
@@ -760,6 +778,7 @@ def test_outage_mc_task_real_simulator(tmp_path):
     grid = {"M": 4, "s": 1, "p": [0.1, 0.3], "eps": 0.2}
     res = run_sweep(task, grid, tmp_path / "w1", seed=3, n_workers=1)
     run_sweep(task, grid, tmp_path / "w2", seed=3, n_workers=2)
+    # integer counts and the same interval formula on them: byte for byte
     assert tree(tmp_path / "w1") == tree(tmp_path / "w2")
     for row in res.rows:
         pi = (1 - Fraction(row["p"]).limit_denominator(100)) * Fraction(4, 5)
@@ -782,6 +801,8 @@ def test_train_task_real_simulator(tmp_path):
     grid = {"M": 4, "s": 1, "p": 0.3, "eps": 0.3}
     res = run_sweep(task, grid, tmp_path / "w1", seed=5, n_workers=1)
     run_sweep(task, grid, tmp_path / "w2", seed=5, n_workers=2)
+    # a unit is the same simulate.train call (2 trials, its seed, single-threaded BLAS) in
+    # this process or a worker process on this machine: the same arithmetic, byte for byte
     assert tree(tmp_path / "w1") == tree(tmp_path / "w2")
     (row,) = res.rows
     point = expand_grid(grid)[0]
@@ -790,5 +811,7 @@ def test_train_task_real_simulator(tmp_path):
                        rounds=6, trials=2, seed=int_seed(unit_seed(5, point, c))).loss
         for c in range(2)])
     assert row["n_trials"] == 4
+    # the units' losses are these very calls (read back exactly from JSON), concatenated and
+    # averaged by the same numpy operations: exactly equal
     np.testing.assert_array_equal(np.asarray(row["loss_mean"]), direct.mean(axis=0))
     assert row["final_loss_mean"] == float(direct[:, -1].mean())

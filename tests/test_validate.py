@@ -131,6 +131,20 @@ def test_real_array_keeps_any_shape_and_names_the_argument():
         v.check_real_array([["a"]], "Bt", "a real stack")
 
 
+@pytest.mark.parametrize("B", [
+    [[10**400, 0], [0, 1]],                                       # python int
+    np.array([[10**400, 0], [0, 1]], dtype=object),
+    np.array([[Fraction(10**400, 3), 0], [0, 1]], dtype=object),  # Fraction
+])
+def test_real_array_refuses_numbers_beyond_the_float_range(B):
+    """numpy raises OverflowError converting them (found by the fuzz test): a ValueError
+    naming the argument and the fix instead."""
+    with pytest.raises(ValueError, match=r"^B has an entry beyond the float range .*exact"):
+        v.check_real_array(B, "B")
+    with pytest.raises(ValueError, match="^B has an entry beyond the float range"):
+        v.check_square_matrix(B, "B")
+
+
 # ---------------------------------------------------------------- plain values (files, options)
 def test_real_takes_plain_numbers_in_range_and_names_the_kind():
     assert v.check_real(np.float32(0.5), "x", lo=0, hi=1) == 0.5
@@ -144,6 +158,21 @@ def test_real_takes_plain_numbers_in_range_and_names_the_kind():
     for bad in (True, "0.5", None, 1j, [0.5]):
         with pytest.raises(TypeError, match="^x must be a number"):
             v.check_real(bad, "x")
+
+
+@pytest.mark.parametrize("check", [
+    lambda x: v.check_real(x, "x"), lambda x: v.check_positive(x, "x"),
+    lambda x: v.check_probability(x, "x"), lambda x: v.check_probability_array([x], "x", (1,)),
+    lambda x: v.check_erasure(x, "x", 2, matrix=False),
+])
+@pytest.mark.parametrize("x", [10**400, -(10**400)])
+def test_numbers_beyond_the_float_range_are_value_errors(check, x):
+    """float() of them raises OverflowError (found by the fuzz test through every erasure
+    probability): a ValueError naming the argument instead."""
+    with pytest.raises(ValueError, match=r"^x(\[0\])? is beyond the float range"):
+        check(x)
+    with pytest.raises(ValueError, match=r"^x is beyond the float range"):
+        v.check_real(Fraction(10**400, 7), "x")
 
 
 def test_bool_str_and_list_checks_name_the_argument():

@@ -92,6 +92,9 @@ from cogc_theory._validate import check_int
 from cogc_theory.outage._states import n_patterns
 from cogc_theory.outage.gcplus import MAX_SUBSET_PATTERNS
 
+from ._gaps import expected_gap, problem_constants
+from ._gapstats import anderson_lower, loss_rounding_bound
+
 __all__ = [
     "MAX_SUBSET_PATTERNS",
     "BoundComparison",
@@ -114,138 +117,6 @@ _RULES = ("auto", "max-subset", "individual")
 #: Tightness is reported only where the mean simulated gap exceeds this many times the largest
 #: rounding floor of the round (then rounding changes the mean by less than 1%).
 RESOLVABLE = 100.0
-#: Unit roundoff of float64.
-_U = 2.0**-53
-#: Assumed relative accuracy of exp, log and log1p, in units of u (16 u = 8 ulp at most; the
-#: C libraries and numpy's SIMD loops document errors of a few ulp).
-_ELEMENTARY = 16
-
-
-def _gamma(n: int) -> float:
-    r"""Higham's :math:`\gamma_n=nu/(1-nu)`."""
-    return n * _U / (1.0 - n * _U)
-
-
-def loss_rounding_bound(prob: Any, w: Any, loss: Any) -> np.ndarray:
-    r"""Bound on the rounding error of the simulator's evaluation of :math:`F` at ``w``.
-
-    For the objective of :mod:`cogc_theory.simulate.problems`,
-    :math:`F(w)=\sum_ia_i\ell(z_i;y_i)+\frac\lambda2\lVert w\rVert^2`, :math:`z_i=W^\top x_i`
-    (:math:`C` logits), the computed value :math:`\hat F` satisfies
-    :math:`|\hat F-F(w)|\le E(w)` with
-
-    .. math:: E(w)=2\sum_ia_i(G_i+P_i)+2\gamma_N|\hat F|+\gamma_N\lambda\lVert w\rVert^2,
-
-    under the standard model of floating-point arithmetic (every operation exact up to a
-    factor :math:`1+\delta`, :math:`|\delta|\le u=2^{-53}`; sums and dot products in **any**
-    order, with or without fused multiply-adds, so every BLAS kernel is covered; exp, log,
-    log1p within :math:`16u` of the exact value of their rounded argument). Here
-    :math:`\gamma_k=ku/(1-ku)`, :math:`N=n+d+p+C+40`, and
-
-    * :math:`G_i` bounds the change of :math:`\ell` caused by the rounded logits,
-      :math:`|\hat z_{ic}-z_{ic}|\le\gamma_p\sum_j|x_{ij}||w_{cj}|\le\gamma_p\lVert x_i
-      \rVert\lVert w\rVert` (Cauchy–Schwarz): squared loss
-      :math:`|r_i|\rho_i+\rho_i^2/2` with :math:`\rho_i=\gamma_p\lVert x_i\rVert\lVert
-      w\rVert`, summed with Cauchy–Schwarz as :math:`\sum_ia_i|r_i|\rho_i\le\gamma_p
-      \lVert w\rVert\sqrt{s_2}\,R`, :math:`R\ge\sqrt{\sum_ia_ir_i^2}` from the computed
-      loss, :math:`s_2=\sum_ia_i\lVert x_i\rVert^2`; logistic :math:`\rho_i`
-      (:math:`|\ell'|\le1`); softmax :math:`2\rho_i` (:math:`\lVert\nabla_z\ell\rVert_1
-      \le2`);
-    * :math:`P_i` bounds the pointwise evaluation at the rounded logits: squared 0 (absorbed in
-      :math:`\gamma_N|\hat F|`), logistic :math:`(2\cdot16+6)u(|\hat z_i|+1)`, softmax
-      :math:`(2\cdot16+C+8)u(1+\log C+2\lVert\hat z_i\rVert_\infty)`, with
-      :math:`\lVert\hat z_i\rVert_\infty\le(1+\gamma_p)\lVert x_i\rVert\lVert w\rVert`.
-
-    The factor 2 absorbs the :math:`(1+\gamma_N)` factors of the final sums (the losses are
-    non-negative, so :math:`\sum_ia_i|\hat\ell_i|\le F+\sum_ia_i(G_i+P_i)`), valid while
-    :math:`\gamma_N<0.1`.
-
-    Parameters
-    ----------
-    prob : Problem
-    w : ndarray (..., d)
-        Points (any leading shape).
-    loss : ndarray (...)
-        :math:`\hat F(w)` as computed by ``prob.loss`` (or the simulator).
-
-    Returns
-    -------
-    ndarray (...)
-        :math:`E(w)`.
-
-    Examples
-    --------
-    >>> from cogc_theory.simulate import make_problem
-    >>> prob = make_problem("least-squares", 4)
-    >>> w = prob.optimum()[0]
-    >>> e = float(loss_rounding_bound(prob, w, prob.loss(w)))
-    >>> 0 < e < 1e-10 * prob.loss(w)          # rigorous, and far below the loss itself
-    True
-    """
-    w = np.asarray(w, dtype=float)
-    Fh = np.abs(np.asarray(loss, dtype=float))
-    if w.shape[-1:] != (prob.d,) or Fh.shape != w.shape[:-1]:
-        raise ValueError(f"w must have shape (..., {prob.d}) and loss its leading shape, got "
-                         f"{w.shape} and {Fh.shape}")
-    n, p, C = prob.X.shape[0], prob.p, prob.C
-    N = n + prob.d + p + C + 40
-    cN, cp = _gamma(N), _gamma(p)
-    if cN >= 0.1:
-        raise ValueError(f"the problem is too large for this rounding bound (gamma_N = {cN:g})")
-    a = prob.sample_weight
-    xn = np.sqrt(np.einsum("ij,ij->i", prob.X, prob.X))
-    up = 1.0 + 1e-12                                      # the constants' own rounding
-    s1, s2, A = float(a @ xn) * up, float(a @ (xn * xn)) * up, float(a.sum()) * up
-    nw = np.sqrt(np.einsum("...j,...j->...", w, w)) * up
-    if prob.kind == "squared":
-        Fd = np.maximum(Fh - 0.5 * prob.lam * nw * nw, 0.0) + cN * Fh   # ~ sum a r^2 / 2
-        R = np.sqrt(2.0 * Fd * (1.0 + cN)) * (1.0 + cN) + cp * nw * math.sqrt(s2)
-        G = cp * nw * math.sqrt(s2) * R + 0.5 * (cp * nw) ** 2 * s2
-        P = 0.0
-    elif prob.kind == "logistic":
-        G = cp * nw * s1
-        P = (2 * _ELEMENTARY + 6) * _U * ((1.0 + cp) * nw * s1 + A)
-    else:
-        G = 2.0 * cp * nw * s1
-        P = (2 * _ELEMENTARY + C + 8) * _U * ((1.0 + math.log(C)) * A
-                                                 + 2.0 * (1.0 + cp) * nw * s1)
-    return 2.0 * (G + P) + 2.0 * cN * Fh + cN * prob.lam * nw * nw
-
-
-def anderson_lower(x: Any, alpha: float) -> np.ndarray:
-    r"""Anderson's one-sided lower confidence bound for the mean of non-negative samples.
-
-    Parameters
-    ----------
-    x : array_like (n, ...)
-        Samples along axis 0 (non-negative; vectorised over the other axes).
-    alpha : float in (0, 1)
-        :math:`P(\ell>\mathbb EX)\le\alpha` for every law on :math:`[0,\infty)`.
-
-    Returns
-    -------
-    ndarray (...)
-        :math:`\ell=\sum_i(x_{(i)}-x_{(i-1)})(\frac{n-i+1}n-\varepsilon)_+`,
-        :math:`\varepsilon=\sqrt{\log(1/\alpha)/(2n)}`.
-
-    Examples
-    --------
-    >>> round(float(anderson_lower([1.0] * 50, 0.05)), 4)   # all equal: 1 - eps
-    0.8269
-    """
-    x = np.asarray(x, dtype=float)
-    if x.ndim < 1 or x.shape[0] < 1:
-        raise ValueError("x must have at least one sample along axis 0")
-    if not np.all(np.isfinite(x)) or np.any(x < 0):
-        raise ValueError("x must hold finite non-negative samples (clip rounding noise first)")
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
-        raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
-    n = x.shape[0]
-    eps = math.sqrt(math.log(1.0 / alpha) / (2.0 * n))
-    xs = np.sort(x, axis=0)
-    steps = np.diff(xs, axis=0, prepend=np.zeros((1,) + xs.shape[1:]))
-    w = np.clip((n - np.arange(n)) / n - eps, 0.0, None)
-    return np.tensordot(w, steps, axes=(0, 0))
 
 
 @dataclass(eq=False)
@@ -393,170 +264,6 @@ class BoundComparison:
         return self.summary()
 
 
-def _client_quadratics(prob: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Hessians ``(M, d, d)`` and linear terms ``(M, d)`` of least-squares clients:
-    :math:`\nabla f_k(w)=H_kw-b_k`."""
-    if prob.kind != "squared":
-        raise ValueError(f"this needs a quadratic (least-squares) problem, got kind "
-                         f"{prob.kind!r}")
-    H, b = [], []
-    for k, (lo, hi) in enumerate(zip(prob.bounds[:-1], prob.bounds[1:], strict=True)):
-        X, y, c = prob.X[lo:hi], prob.y[lo:hi], prob.coef[k]
-        H.append(c * (X.T @ X) + prob.lam * np.eye(prob.d))
-        b.append(c * (X.T @ y))
-    H = np.array(H)
-    return 0.5 * (H + H.transpose(0, 2, 1)), np.array(b)
-
-
-def problem_constants(prob: Any, w0: Any = None) -> dict[str, Any]:
-    r"""The constants the bounds need, for a :class:`~cogc_theory.simulate.Problem`.
-
-    Returns ``{"L", "mu", "Delta0", "D0", "zeta2_star", "delta2", "client_mu", "client_L"}``:
-
-    * :math:`L, \mu` exact (:meth:`Problem.smoothness`, :meth:`Problem.strong_convexity`);
-      :math:`\Delta_0=F(w_0)-F^\star`, :math:`D_0=\lVert w_0-w^\star\rVert^2`
-      (:math:`w_0=0` by default);
-    * per client :math:`\mu_k, L_k`: least squares, the extreme eigenvalues of
-      :math:`H_k=c_kX_k^\top X_k+\lambda I`; logistic / softmax, :math:`\mu_k=\lambda` and
-      :math:`L_k=\kappa\lambda_{\max}(c_kX_k^\top X_k)+\lambda` (:math:`\kappa` = 1/4, 1/2 the
-      curvature bound of the loss);
-    * :math:`\delta^2`: least squares :math:`\lambda_{\max}(\frac1M\sum_k(H_k-H)^2)` (exact);
-      otherwise the always valid :math:`\frac1M\sum_kL_k^2-\mu^2`;
-    * :math:`\zeta_\star^2\ge\frac1M\sum_k\lVert\nabla f_k(w^\star)\rVert^2`, certified against
-      the error of the computed optimum :math:`\hat w^\star`: with
-      :math:`\lVert\hat w^\star-w^\star\rVert\le\rho=\lVert\nabla F(\hat w^\star)\rVert/\mu`,
-      :math:`\sqrt{\zeta_\star^2}\le\sqrt{\frac1M\sum_k(\lVert\nabla f_k(\hat w^\star)\rVert
-      +L_k\rho)^2}`, times :math:`1+10^{-9}` for rounding.
-
-    Examples
-    --------
-    >>> import cogc_theory as ct
-    >>> prob = ct.simulate.make_problem("least-squares", M=4, n_train=200, n_features=5)
-    >>> c = problem_constants(prob)
-    >>> sorted(c)
-    ['D0', 'Delta0', 'L', 'client_L', 'client_mu', 'delta2', 'mu', 'zeta2_star']
-    >>> bool(0 < c["mu"] <= c["L"]), c["client_mu"].shape
-    (True, (4,))
-    """
-    L, mu = prob.smoothness(), prob.strong_convexity()
-    w_star, F_star = prob.optimum()
-    w0 = np.zeros(prob.d) if w0 is None else np.asarray(w0, dtype=float)
-    if w0.shape != (prob.d,):
-        raise ValueError(f"w0 must have shape ({prob.d},), got {w0.shape}")
-    if prob.kind == "squared":
-        H, _ = _client_quadratics(prob)
-        ev = np.linalg.eigvalsh(H)
-        cmu, cL = np.maximum(ev[:, 0], 0.0), ev[:, -1]
-        dev = H - H.mean(axis=0)
-        delta2 = float(max(np.linalg.eigvalsh(np.einsum("kij,kjl->il", dev, dev) / prob.M)[-1],
-                           0.0))
-    else:
-        curv = {"logistic": 0.25, "softmax": 0.5}[prob.kind]
-        cL = np.empty(prob.M)
-        for k, (lo, hi) in enumerate(zip(prob.bounds[:-1], prob.bounds[1:], strict=True)):
-            X = prob.X[lo:hi]
-            cL[k] = curv * prob.coef[k] * np.linalg.eigvalsh(X.T @ X)[-1] + prob.lam
-        cmu = np.full(prob.M, prob.lam)
-        delta2 = float(max(np.mean(cL * cL) - mu * mu, 0.0))
-    G = prob.client_gradients(w_star)                                    # (M, d)
-    rho = float(np.linalg.norm(prob.gradient(w_star))) / mu
-    zeta = math.sqrt(np.mean((np.linalg.norm(G, axis=1) + cL * rho) ** 2)) * (1 + 1e-9)
-    return {"L": L, "mu": mu, "Delta0": float(prob.loss(w0) - F_star),
-            "D0": float(np.sum((w0 - w_star) ** 2)), "zeta2_star": zeta * zeta,
-            "delta2": delta2, "client_mu": cmu, "client_L": cL}
-
-
-def expected_gap(prob: Any, law: Any, eta: float, rounds: int, w0: Any = None) -> np.ndarray:
-    r"""The exact :math:`\mathbb EF(w_t)-F^\star`, :math:`t=0..` ``rounds``, on least squares.
-
-    With :math:`e=w-w^\star`, a round is the random affine map :math:`e^+=A_Ke+c_K`,
-    :math:`A_K=I-\eta H_K`, :math:`c_K=-\eta\sum_j v_j\nabla f_j(w^\star)` for
-    :math:`v=\mathbf 1_K/|K|` (:math:`A=I, c=0` on an outage; :math:`v=\mathbf 1/M`, so
-    :math:`c=0`, on full recovery), :math:`K` independent of :math:`e`. The mean
-    :math:`m=\mathbb Ee` and second moment :math:`S=\mathbb Eee^\top` then obey the exact linear
-    recursion
-
-    .. math:: m^+=\mathbb E[A]m+\mathbb E[c],\qquad
-              S^+=\mathbb E[ASA^\top]+\mathbb E[Amc^\top]+\mathbb E[cm^\top A^\top]
-              +\mathbb E[cc^\top],
-
-    whose expectations need only :math:`P(\text{full})` and the inclusion weights
-    :math:`\pi, W` of the law (:class:`~cogc_theory.bounds.RecoveryLaw`), and
-    :math:`\mathbb EF(w_t)-F^\star=\frac12\operatorname{tr}(HS_t)` — no Monte Carlo and no
-    cancellation. Cost :math:`O(Md^4)` once and :math:`O(d^4)` per round (``d <= 60``).
-
-    Parameters
-    ----------
-    prob : Problem (least squares)
-    law : RecoveryLaw
-    eta : float
-    rounds : int
-    w0 : array_like (d,), optional
-        Default zeros.
-
-    Returns
-    -------
-    ndarray (rounds + 1,)
-
-    Examples
-    --------
-    An independent route for CoGC: a round is a gradient step with probability
-    :math:`q=P(\text{full})`, else nothing, so after :math:`t` rounds the gap is that of
-    :math:`N\sim\mathrm{Bin}(t,q)` plain gradient steps, averaged over :math:`N`:
-
-    >>> import numpy as np
-    >>> from scipy.stats import binom
-    >>> import cogc_theory as ct
-    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
-    >>> prob = ct.simulate.make_problem("least-squares", M=4, n_train=200, n_features=5)
-    >>> law = ct.bounds.recovery_law(net, "cogc")
-    >>> eta = 1 / problem_constants(prob)["L"]
-    >>> gap = expected_gap(prob, law, eta, rounds=10)
-    >>> w_star, F_star = prob.optimum()
-    >>> w, gd = np.zeros(prob.d), []
-    >>> for n in range(11):                            # gaps of 0..10 gradient steps
-    ...     gd.append(prob.loss(w) - F_star)
-    ...     w = w - eta * prob.gradient(w)
-    >>> mixed = binom.pmf(np.arange(11), 10, law.P_full) @ np.array(gd)
-    >>> bool(np.isclose(gap[10], mixed, rtol=1e-9))
-    True
-    """
-    Hk, bk = _client_quadratics(prob)
-    d, M = prob.d, prob.M
-    if d > 60:
-        raise ValueError(f"expected_gap works with d**2 x d**2 matrices; d = {d} > 60")
-    if law.M != M:
-        raise ValueError(f"law has M = {law.M} but the problem has M = {M} clients")
-    rounds = check_int(rounds, "rounds", lo=0)
-    H = Hk.mean(axis=0)
-    w_star = np.linalg.solve(H, bk.mean(axis=0))
-    w_star = w_star + np.linalg.solve(H, bk.mean(axis=0) - H @ w_star)
-    D = np.einsum("kij,j->ki", Hk, w_star) - bk                 # grad f_k(w*), (M, d)
-    w0 = np.zeros(d) if w0 is None else np.asarray(w0, dtype=float)
-    pi, W, Pf = law.pi, law.W2, law.P_full
-    I = np.eye(d)
-    AF = I - eta * H
-    Hpi = np.einsum("j,jab->ab", pi, Hk)
-    HW = np.einsum("jl,lab->jab", W, Hk)                        # sum_l W_jl H_l
-    EAA = (1.0 - law.P_full) * np.eye(d * d) + Pf * np.kron(AF, AF)
-    if law.P_partial > 0:
-        EAA += eta * eta * sum(np.kron(Hk[j], HW[j]) for j in range(M)) \
-            - eta * (np.kron(Hpi, I) + np.kron(I, Hpi))
-    EA = I - eta * (Pf * H + Hpi)
-    Ec = -eta * pi @ D
-    WD = W @ D                                                  # sum_l W_jl d_l, (M, d)
-    Ecc = eta * eta * D.T @ WD
-    m = w0 - w_star
-    S = np.outer(m, m)
-    out = np.empty(rounds + 1)
-    out[0] = 0.5 * np.sum(H * S)
-    for t in range(1, rounds + 1):
-        X = np.outer(m, Ec) + eta * eta * np.einsum("jab,b,jc->ac", Hk, m, WD)
-        S = (EAA @ S.ravel()).reshape(d, d) + X + X.T + Ecc
-        m = EA @ m + Ec
-        out[t] = 0.5 * np.sum(H * S)
-    return out
-
 
 def _tightness_rounds(rounds: int) -> list[int]:
     return sorted({max(1, rounds // 10), max(1, rounds // 4), max(1, rounds // 2), rounds})
@@ -658,9 +365,66 @@ def compare(net: Any, problem: Any = "least-squares", schemes: Any = ("cogc", "g
     >>> res.passed
     True
     """
-    from cogc_theory import bounds
+    from cogc_theory.simulate import train_schemes
+
+    schemes, methods, rounds, trials, override = _checked(
+        net, schemes, methods, rounds, trials, rule, alpha, override)
+    prob, L, mu, eta = _strongly_convex_problem(net, problem, problem_options, eta)
+    gc_rule = rule
+    if "gcplus" in schemes and rule == "auto":
+        gc_rule = "max-subset" if n_patterns(net) <= MAX_SUBSET_PATTERNS else "individual"
+    sim = {s: (s if s != "gcplus" else
+               ("gcplus" if gc_rule == "max-subset" else "gcplus-individual")) for s in schemes}
+    runs = train_schemes(net, list(sim.values()), problem=prob, rounds=rounds, trials=trials,
+                         seed=seed, eta=eta, renormalize=True, keep_iterates=True)
+    consts = problem_constants(prob)
+    w_star, F_star = prob.optimum()
+    floor_star = float(loss_rounding_bound(prob, w_star, F_star))
+    T = np.arange(rounds + 1)
+    alpha_each = alpha / (len(schemes) * len(methods) * (rounds + 1))
+    from scipy.stats import t as student_t
+
+    tq = float(student_t.ppf(0.975, trials - 1))
+    quad = exact and prob.kind == "squared" and prob.d <= 60
+    out: dict[str, SchemeComparison] = {}
+    others: dict[tuple[str, str], SchemeComparison] = {}
+    for s in schemes:
+        run = runs[sim[s]]
+        raw = run.gap                                              # (trials, rounds + 1)
+        phi = loss_rounding_bound(prob, run.iterates, run.loss) + floor_star
+        gap = np.clip(raw, 0.0, None)
+        mean = gap.mean(axis=0)
+        lower = anderson_lower(np.clip(raw - phi, 0.0, None), alpha_each)
+        half = tq * gap.std(axis=0, ddof=1) / math.sqrt(trials)
+        floor = phi.max(axis=0)
+        ex = _exact_gap(net, s, gc_rule, prob, eta, rounds) if quad else None
+        label = {"ideal": "ideal GD", "cogc": "CoGC", "gcplus": "GC+"}[s]
+        if s == "gcplus" and gc_rule != "max-subset":
+            label += f" ({gc_rule} rule)"
+        for i, method in enumerate(methods):
+            y, use, zeta2 = _bound_curve(method, s, net, gc_rule, prob, run, consts, eta, T)
+            if i == 0 and s in override:
+                y = np.asarray(override[s], dtype=float)
+            viol = np.flatnonzero(lower > y)
+            ok = [int(t) for t in _tightness_rounds(rounds)
+                  if ex is not None or mean[t] > RESOLVABLE * floor[t]]
+            ref = mean if ex is None else ex
+            tight = {t: float(y[t] / ref[t]) for t in ok if ref[t] > 0}
+            tight_mc = {t: float(y[t] / mean[t]) for t in ok if mean[t] > 0}
+            c = SchemeComparison(s, sim[s], label, y, mean, lower, mean - half, mean + half,
+                                 zeta2, use, viol, tight, floor, method, ex, tight_mc)
+            if i == 0:
+                out[s] = c
+            else:
+                others[(s, method)] = c
+    return BoundComparison(T, out, trials, float(alpha), alpha_each, prob.name, eta, L, mu,
+                           consts["Delta0"], others)
+
+
+def _checked(net: Any, schemes: Any, methods: Any, rounds: Any, trials: Any, rule: Any,
+             alpha: Any, override: Any) -> tuple[list[str], list[str], int, int, dict]:
+    """:func:`compare`'s arguments checked: ``(schemes, methods, rounds, trials, override)``."""
     from cogc_theory.network import CooperativeNetwork
-    from cogc_theory.simulate import Problem, make_problem, train_schemes
 
     if not isinstance(net, CooperativeNetwork):
         raise TypeError(f"net must be a CooperativeNetwork, got {type(net).__name__}")
@@ -694,6 +458,15 @@ def compare(net: Any, problem: Any = "least-squares", schemes: Any = ("cogc", "g
         if np.shape(v) != (rounds + 1,):
             raise ValueError(f"override[{k!r}] must have shape ({rounds + 1},) (one value per "
                              f"round 0..rounds), got {np.shape(v)}")
+    return schemes, methods, rounds, trials, override
+
+
+def _strongly_convex_problem(net: Any, problem: Any, problem_options: dict | None,
+                             eta: Any) -> tuple[Any, float, float, float]:
+    """``(prob, L, mu, eta)``: the problem built or checked (strongly convex, ``M = net.M``)
+    and the step size checked in :math:`(0, 1/L]` (default :math:`1/L`)."""
+    from cogc_theory.simulate import Problem, make_problem
+
     if isinstance(problem, Problem):
         if problem_options:
             raise ValueError("problem_options apply to a named problem, not a Problem")
@@ -716,64 +489,19 @@ def compare(net: Any, problem: Any = "least-squares", schemes: Any = ("cogc", "g
             or not 0 < eta <= 1.0 / L * (1 + 1e-12):
         raise ValueError(f"eta must lie in (0, 1/L] = (0, {1.0 / L:.6g}] (the bounds are proved "
                          f"for eta <= 1/L), got {eta!r}")
-    eta = min(float(eta), 1.0 / L)
+    return prob, L, mu, min(float(eta), 1.0 / L)
 
-    gc_rule = rule
-    if "gcplus" in schemes and rule == "auto":
-        gc_rule = "max-subset" if n_patterns(net) <= MAX_SUBSET_PATTERNS else "individual"
-    sim = {s: (s if s != "gcplus" else
-               ("gcplus" if gc_rule == "max-subset" else "gcplus-individual")) for s in schemes}
-    runs = train_schemes(net, list(sim.values()), problem=prob, rounds=rounds, trials=trials,
-                         seed=seed, eta=eta, renormalize=True, keep_iterates=True)
-    consts = problem_constants(prob)
-    w_star, F_star = prob.optimum()
-    floor_star = float(loss_rounding_bound(prob, w_star, F_star))
-    T = np.arange(rounds + 1)
-    alpha_each = alpha / (len(schemes) * len(methods) * (rounds + 1))
-    from scipy.stats import t as student_t
 
-    tq = float(student_t.ppf(0.975, trials - 1))
-    quad = exact and prob.kind == "squared" and prob.d <= 60
-    out: dict[str, SchemeComparison] = {}
-    others: dict[tuple[str, str], SchemeComparison] = {}
-    for s in schemes:
-        run = runs[sim[s]]
-        raw = run.gap                                              # (trials, rounds + 1)
-        phi = loss_rounding_bound(prob, run.iterates, run.loss) + floor_star
-        gap = np.clip(raw, 0.0, None)
-        mean = gap.mean(axis=0)
-        lower = anderson_lower(np.clip(raw - phi, 0.0, None), alpha_each)
-        half = tq * gap.std(axis=0, ddof=1) / math.sqrt(trials)
-        floor = phi.max(axis=0)
-        ex = None
-        if quad:
-            try:
-                law = bounds.recovery_law(net, s, rule=gc_rule)
-            except ValueError:                                     # law out of reach
-                law = None
-            if law is not None:
-                ex = expected_gap(prob, law, eta, rounds)
-        label = {"ideal": "ideal GD", "cogc": "CoGC", "gcplus": "GC+"}[s]
-        if s == "gcplus" and gc_rule != "max-subset":
-            label += f" ({gc_rule} rule)"
-        for i, method in enumerate(methods):
-            y, use, zeta2 = _bound_curve(method, s, net, gc_rule, prob, run, consts, eta, T)
-            if i == 0 and s in override:
-                y = np.asarray(override[s], dtype=float)
-            viol = np.flatnonzero(lower > y)
-            ok = [int(t) for t in _tightness_rounds(rounds)
-                  if ex is not None or mean[t] > RESOLVABLE * floor[t]]
-            ref = mean if ex is None else ex
-            tight = {t: float(y[t] / ref[t]) for t in ok if ref[t] > 0}
-            tight_mc = {t: float(y[t] / mean[t]) for t in ok if mean[t] > 0}
-            c = SchemeComparison(s, sim[s], label, y, mean, lower, mean - half, mean + half,
-                                 zeta2, use, viol, tight, floor, method, ex, tight_mc)
-            if i == 0:
-                out[s] = c
-            else:
-                others[(s, method)] = c
-    return BoundComparison(T, out, trials, float(alpha), alpha_each, prob.name, eta, L, mu,
-                           consts["Delta0"], others)
+def _exact_gap(net: Any, s: str, gc_rule: str, prob: Any, eta: float,
+               rounds: int) -> np.ndarray | None:
+    """The exact expected gap of scheme ``s`` (None when its law is out of reach)."""
+    from cogc_theory import bounds
+
+    try:
+        law = bounds.recovery_law(net, s, rule=gc_rule)
+    except ValueError:                                     # law out of reach
+        return None
+    return expected_gap(prob, law, eta, rounds)
 
 
 #: Rounds at which the report states the tightness ratios.

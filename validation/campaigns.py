@@ -1,5 +1,8 @@
 r"""Validation campaigns: every outage formula against exact enumeration and Monte Carlo.
 
+Size: about 650 lines because every public function carries a doctested example; one concept
+(the outage campaign: scenarios, exact and Monte Carlo rows, verdicts).
+
 For each scenario of a grid — cyclic and fractional repetition, homogeneous and heterogeneous
 erasures, :math:`s\in\{1,2,3\}` — the campaign checks
 

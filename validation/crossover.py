@@ -58,7 +58,7 @@ _PARTIAL = ("gcplus", "gcplus-individual", "gcplus-least-squares", "fedavg")
 _FLOOR = 1e-12   # the plot's lower limit (simulated gaps below ~1e-13 are rounding noise)
 
 
-def _first(y: np.ndarray, level: float) -> int | float:
+def first_round_below(y: np.ndarray, level: float) -> int | float:
     """First round from which the curve stays at or below ``level`` (inf: never within the
     rounds; a Monte Carlo mean that dips below the level and comes back does not count)."""
     above = np.flatnonzero(np.asarray(y) > level)
@@ -336,8 +336,8 @@ def run(M: int = 10, s: int = 2, p: float = 0.2,
                 res.rows.append({
                     "split": split, "eps": e, "scheme": sch, "final_mc": float(gap[-1]),
                     "final_exact": None if ex is None else float(ex[-1]),
-                    "final_bound": fb, "rounds_mc": _first(gap, tgt),
-                    "rounds_exact": None if ex is None else _first(ex, tgt),
+                    "final_bound": fb, "rounds_mc": first_round_below(gap, tgt),
+                    "rounds_exact": None if ex is None else first_round_below(ex, tgt),
                     "rounds_bound": rb,
                     "P_full": float(runs[sch].fractions()["full"])})
         res.crossings[split] = _crossings(res, split, prob, c, eta, tgt, net_at)

@@ -3,7 +3,9 @@ r"""Convergence bounds for CoGC and GC+ (SPEC section 4, item 5).
 Three families, each derived and self-checked in :mod:`cogc_theory.proofs`:
 
 * **linear recursions on the gap** :math:`a_t=\mathbb EF(w_t)-F^*`
-  (:func:`strongly_convex`, :func:`nonconvex`; module ``_linear``): per outcome
+  (:func:`strongly_convex`, :func:`nonconvex`; module ``_linear``, with the one-round
+  inequalities and the solver in ``_recursion``, the law of :math:`|K|` in ``_outcomes`` and
+  the :class:`Bound` object in ``_bound``): per outcome
   :math:`a_{t+1}\le\rho_ka_t+c_k`, averaged over the law of :math:`|K|` and solved with
   :func:`sympy.rsolve`. ``method="descent"`` (the default, SPEC 4.5) uses the descent lemma
   and the PL inequality; ``method="pep"`` contracts a full round by the exact worst-case rate
@@ -32,30 +34,25 @@ Examples
 86
 """
 
+from ._bound import Bound
 from ._distance import DistanceBound, gcplus_distance
 from ._law import RecoveryLaw, recovery_law
-from ._linear import (
+from ._linear import cli_summary, nonconvex, strongly_convex
+from ._outcomes import SCHEMES, outcome_probabilities
+from ._recursion import (
     METHODS,
-    SCHEMES,
     SYMBOLS,
-    Bound,
     Delta0,
     L,
     Msym,
     P_out,
     T,
-    _exact,
-    _gcplus_pmf,
-    cli_summary,
     eta,
     mu,
-    nonconvex,
     one_round,
-    outcome_probabilities,
     outcome_step,
     sigma2,
     solve_linear_recursion,
-    strongly_convex,
     t,
     zeta2,
 )
@@ -78,5 +75,5 @@ __all__ = [
     "strongly_convex",
 ]
 
-# symbols and helpers that callers (tests, proofs) import from ``cogc_theory.bounds``
-_REEXPORTED = (Delta0, L, Msym, P_out, T, _exact, _gcplus_pmf, eta, mu, sigma2, t, zeta2)
+# the symbols the bounds are written in, which callers (tests, proofs) import from here
+_REEXPORTED = (Delta0, L, Msym, P_out, T, eta, mu, sigma2, t, zeta2)

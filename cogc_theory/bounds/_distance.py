@@ -82,8 +82,9 @@ from typing import Any, ClassVar
 import numpy as np
 import sympy as sp
 
+from .._validate import as_float
 from ._law import RecoveryLaw, recovery_law
-from ._linear import solve_linear_recursion
+from ._recursion import solve_linear_recursion
 
 __all__ = ["MAX_ROUNDS", "DistanceBound", "gcplus_distance"]
 
@@ -106,8 +107,8 @@ ASSUMPTIONS = (
 
 
 def _positive(x: Any, name: str, *, zero: bool = True) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not math.isfinite(x) \
-            or x < 0 or (not zero and x == 0):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) \
+            or not math.isfinite(as_float(x, name)) or x < 0 or (not zero and x == 0):
         rel = ">= 0" if zero else "> 0"
         raise ValueError(f"{name} must be a finite number {rel}, got {x!r}")
     return float(x)
@@ -152,7 +153,7 @@ class DistanceBound:
     def linearized(self) -> sp.Expr:
         r""":math:`u_T` of the linearisation with parameter :math:`\theta` (sympy, in
         ``r, s, b, theta, D_0, T``), solved by :func:`sympy.rsolve`."""
-        from ._linear import T as T_lin
+        from ._recursion import T as T_lin
 
         e = solve_linear_recursion(r_ + theta_, b_ + s_**2 / theta_, D0_)
         return e.subs(T_lin, _T)

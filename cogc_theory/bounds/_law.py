@@ -224,7 +224,7 @@ def _pattern_weights(net: Any) -> np.ndarray:
     return out
 
 
-def _individual_sets(net: Any) -> np.ndarray:
+def individual_sets(net: Any) -> np.ndarray:
     """Individual-rule set of every pattern (bit masks, flat), from the float decision table."""
     from .._linalg import DEFAULT_TOL
     from ..outage import _states
@@ -243,7 +243,7 @@ def _individual_sets(net: Any) -> np.ndarray:
     return sets
 
 
-def _decoded_sets(net: Any, rule: str) -> np.ndarray:
+def decoded_sets(net: Any, rule: str) -> np.ndarray:
     """Set of every pattern by the simulator's decoder (one batched call per chunk)."""
     from .. import decode
     from ..outage import _states
@@ -351,8 +351,8 @@ def recovery_law(net: Any, scheme: str = "gcplus", *, rule: str = "auto") -> Rec
             raise ValueError(f"the max-subset law decodes every client-state pattern; {n:,} "
                              f"patterns exceed {MAX_SUBSET_PATTERNS:,}: use rule='individual' "
                              "or estimate it by Monte Carlo (ct.simulate.outage)")
-        sets, how = _decoded_sets(net, rule), "every client-state pattern decoded"
+        sets, how = decoded_sets(net, rule), "every client-state pattern decoded"
     else:
-        sets, how = _individual_sets(net), "float decision table of every client-state pattern"
+        sets, how = individual_sets(net), "float decision table of every client-state pattern"
     law = np.bincount(sets, weights=_pattern_weights(net), minlength=1 << M)
     return _from_set_law(scheme, rule, M, law, f"exact enumeration ({n:,} patterns; {how})")

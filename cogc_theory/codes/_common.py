@@ -6,6 +6,7 @@ import itertools
 import math
 import numbers
 from collections.abc import Iterator
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -66,7 +67,7 @@ def check_M_s(M: Any, s: Any) -> tuple[int, int]:
     if M > MAX_M:
         raise ValueError(
             f"M must be <= {MAX_M} (MAX_M: an (M, M) float matrix takes 8*M**2 bytes, "
-            f"{8 * M * M / 2**30:.1f} GiB at M={M}), got {M}; use fewer clients"
+            f"{Decimal(8 * M * M) / 2**30:.3g} GiB at M={M}), got {M}; use fewer clients"
         )
     s = check_int(s, "s", lo=0, hi=M - 1)
     return M, s

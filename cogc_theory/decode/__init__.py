@@ -30,7 +30,10 @@ nothing; a full recovery can be lost the same way, see ``tests/test_decode.py``)
 Both functions take one round (``(M,)`` masks) or a batch with a leading trials axis
 (``(T, M)`` masks, and for :func:`gcplus` ``Bt`` of shape ``(T, M, M)`` or a shared
 ``(M, M)``); a batch returns a :class:`BatchDecodeResult` whose ``result[i]`` equals the
-one-round result of trial ``i``.
+one-round result of trial ``i``: the same decisions (``full``, ``recovered``, ``rank``,
+``downgraded``), and numbers computed by the same per-matrix operations, equal up to rounding
+across batch shapes (and where the certificate is not unique, a matrix at the edge of what
+Gram–Schmidt settles may carry the other engine's verified certificate).
 
 **Exact path.** If the matrix is a sympy matrix of rationals or a numpy object array of
 ``int`` / :class:`fractions.Fraction` / sympy ``Rational``, decoding runs in exact rational

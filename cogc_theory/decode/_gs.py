@@ -21,7 +21,8 @@ def decode_gs(A: np.ndarray, mode: str, rtol: float, atol: float,
     See the module docstring ("Float path"). Arrays are laid out with the matrices last,
     ``(M, M, n)``, and every reduction runs over a leading axis, so each matrix's numbers are
     computed by the same sequence of elementwise operations whatever ``n`` and its position
-    in the block (batched and one-round results agree bit for bit); ``n`` is padded to
+    in the block (batched and one-round results agree: bit for bit where numpy's loops round
+    alike for every ``n``, as they usually do, otherwise up to rounding); ``n`` is padded to
     ``_GS_MIN`` with zero matrices for the same reason. Each matrix is rescaled by an exact
     power of two (largest entry in [1/2, 1)) so that no square under- or overflows. A
     max-subset search that would exceed ``maxc`` candidates leaves its matrix unsettled (the

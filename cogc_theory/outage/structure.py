@@ -1,5 +1,8 @@
 r"""Structure of a GC matrix under outages: which client-state patterns let GC+ decode.
 
+Size: just over 600 lines because every public function carries a doctested example; one
+concept (the structure of decodable patterns).
+
 A **client-state pattern** :math:`x=(x_0,\dots,x_{M-1})` gives each client either ``0`` (upload
 lost) or ``1 + b`` (upload arrived; link from ``N_m[i]`` succeeded iff bit ``i`` of ``b`` is set;
 see :mod:`cogc_theory.outage._states`). GC+ recovers :math:`\sum_k g_k` iff

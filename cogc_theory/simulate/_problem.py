@@ -1,5 +1,8 @@
 """The :class:`Problem` engine: batched losses, gradients and exact curvature constants (see
-:mod:`cogc_theory.simulate.problems` for the model and the batching contract)."""
+:mod:`cogc_theory.simulate.problems` for the model and the batching contract).
+
+Size: just over 600 lines because every public method carries a doctested example; one class.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import as_float, check_int
 
 __all__ = ["BLOCK", "KINDS", "Problem", "single_threaded_blas"]
 
-#: Trials per internal chunk (memory bound; results do not depend on it) and per seed block
-#: of the training simulator's link draws.
+#: Trials per internal chunk (memory bound; results depend on it at most through rounding)
+#: and per seed block of the training simulator's link draws.
 BLOCK = 10
 #: Loss kinds.
 KINDS = ("squared", "logistic", "softmax")
@@ -138,7 +141,7 @@ class Problem:
         if self.weighting not in ("clients", "samples"):
             raise ValueError(f"weighting must be 'clients' or 'samples', got {self.weighting!r}")
         if isinstance(self.lam, bool) or not isinstance(self.lam, (int, float, np.floating)) \
-                or not math.isfinite(self.lam) or self.lam < 0:
+                or not math.isfinite(as_float(self.lam, "lam")) or self.lam < 0:
             raise ValueError(f"lam must be a finite regularisation weight >= 0, got {self.lam!r}")
         self.lam = float(self.lam)
         X = np.asarray(self.X, dtype=float)
@@ -235,7 +238,8 @@ class Problem:
 
     def _blocks(self, w: np.ndarray) -> Any:
         """Yield ``(lo, hi, W)``: chunks of at most BLOCK trials in internal layout (bounding
-        memory; the results do not depend on the chunking), with single-threaded BLAS."""
+        memory; the results depend on the chunking at most through rounding), with
+        single-threaded BLAS."""
         T = w.shape[0]
         with single_threaded_blas():
             for lo in range(0, T, BLOCK):
@@ -355,8 +359,9 @@ class Problem:
 
         Trials whose weights are all nonzero take one product ``R_t X`` over all samples;
         the others one product per run of consecutive clients with nonzero weight, over that
-        run's samples only (the other residuals are zero). Per-trial products equal the
-        stacked ones bit for bit, so a trial's numbers never depend on the batch.
+        run's samples only (the other residuals are zero). Per-trial products have the shape
+        of the stacked ones, so a trial's numbers do not depend on the other trials (up to
+        rounding across batch shapes and code paths; see the module docstring).
         """
         if not scaled:
             R *= self.sample_scale(cw)[:, None, :]
@@ -549,8 +554,13 @@ class Problem:
                 Sigma = self.X.T @ (self.sample_weight[:, None] * self.X)
                 H = Sigma + self.lam * np.eye(self.p)
                 b = self.X.T @ (self.sample_weight * self.y)
-                w = np.linalg.solve(H, b)
-                w = w + np.linalg.solve(H, b - H @ w)
+                try:
+                    w = np.linalg.solve(H, b)
+                    w = w + np.linalg.solve(H, b - H @ w)
+                except np.linalg.LinAlgError:
+                    # exactly singular (fewer samples than features, lam = 0): b lies in the
+                    # range of H, so the least-norm solution is a minimiser
+                    w = np.linalg.lstsq(H, b, rcond=None)[0]
             else:
                 w = self._newton()
             self._optimum = (w, self.loss(w))

@@ -228,6 +228,11 @@ class OutageEstimate:
                 f"trials={self.trials}, status={self.status!r})")
 
 
+#: Smallest importance-sampling estimate with a standard error: the squares of weights below
+#: about 1e-154 underflow (the smallest normal float is 2.2e-308), taking the variance to 0.
+MIN_ESTIMATE = 1e-150
+
+
 @dataclass(frozen=True, eq=False, repr=False)
 class ImportanceEstimate(OutageEstimate):
     r"""Importance-sampling estimate :math:`\hat P = \frac1n\sum_i w_iF_i`.
@@ -281,9 +286,16 @@ class ImportanceEstimate(OutageEstimate):
 
     @property
     def std_error(self) -> float:
+        r""":math:`\widehat{\mathrm{se}}`; ``ValueError`` below :data:`MIN_ESTIMATE`, where the
+        squared weights underflow (the interval would shrink to a point)."""
         self._need_trials()
         if self.trials < 2:
             raise ValueError("a standard error needs at least 2 trials")
+        if self.failures and self.mean_x < MIN_ESTIMATE:
+            raise ValueError(
+                f"the estimate {self.mean_x:.3g} is below {MIN_ESTIMATE:g}: the squared "
+                f"weights underflow in float64, so there is no standard error or interval; "
+                f"compute such probabilities exactly with ct.outage.precision")
         return math.sqrt(max(self.m2, 0.0) / (self.trials * (self.trials - 1)))
 
     @property

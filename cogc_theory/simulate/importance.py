@@ -56,7 +56,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import as_float, check_int
 from ._driver import check_common, drive
 from ._mc import check_trials, root_seed
 from .estimates import ImportanceEstimate
@@ -67,6 +67,8 @@ __all__ = ["choose_tilt", "importance_outage", "likelihood_ratio"]
 
 _CAP = 0.5          # largest tilted erasure probability of the scaling family
 _MIN_PILOT_FAIL = 30
+#: most pilot stages of the scaling search (steps of 2**j, j >= 1)
+MAX_STAGES = 40
 
 
 def likelihood_ratio(model: Any, ok: np.ndarray, tilt: np.ndarray) -> np.ndarray:
@@ -110,7 +112,21 @@ def _check_tilt(tilt: Any, e: np.ndarray) -> np.ndarray:
 
 
 def _scaled(e: np.ndarray, lam: float) -> np.ndarray:
-    return np.where((e > 0) & (e < _CAP), np.clip(lam * e, e, _CAP), e)
+    out = e.copy()
+    move = (e > 0) & (e < _CAP)
+    with np.errstate(over="ignore"):          # lam * e beyond the floats is clipped anyway
+        out[move] = np.clip(lam * e[move], e[move], _CAP)
+    return out
+
+
+def _step(e: np.ndarray) -> float:
+    """Factor between pilot stages: 2, or the power of two that reaches the cap from the
+    smallest erasure probability in :data:`MAX_STAGES` stages (1e-300 would need 996)."""
+    small = e[(e > 0) & (e < _CAP)]
+    if not small.size:
+        return 2.0
+    doublings = math.log2(_CAP) - math.log2(float(small.min()))
+    return 2.0 ** max(1, math.ceil(doublings / MAX_STAGES))
 
 
 def _pilot(system: OutageSystem, tilt: np.ndarray, n: int,
@@ -123,8 +139,14 @@ def _pilot(system: OutageSystem, tilt: np.ndarray, n: int,
 
 
 def _rel_var(x: np.ndarray) -> float:
-    m = float(x.mean())
-    return math.inf if m <= 0 else float(np.mean(x * x)) / (m * m) - 1.0
+    r""":math:`\mathrm{Var}(x)/\bar x^2`, computed on ``x / max(x)`` (scale-free: weights of
+    1e-200 would underflow when squared)."""
+    top = float(x.max(initial=0.0))
+    if top <= 0:
+        return math.inf
+    y = x / top
+    m = float(y.mean())
+    return float(np.mean(y * y)) / (m * m) - 1.0
 
 
 def choose_tilt(system: OutageSystem, seed: Any = 0, *,
@@ -167,7 +189,7 @@ def choose_tilt(system: OutageSystem, seed: Any = 0, *,
     stage = 0
     best: tuple[float, np.ndarray, np.ndarray, np.ndarray] | None = None
     most: tuple[int, np.ndarray] = (-1, e)
-    lam = 1.0
+    lam, step = 1.0, _step(e)
     while True:
         t = _scaled(e, lam)
         ok, fail, x = _pilot(system, t, pilot, ss(stage))
@@ -179,13 +201,16 @@ def choose_tilt(system: OutageSystem, seed: Any = 0, *,
             rv = _rel_var(x)
             if best is None or rv < best[0]:
                 best = (rv, t, ok, x)
-        if np.array_equal(t, _scaled(e, 2 * lam)) or k >= 0.95 * pilot:
+        if np.array_equal(t, _scaled(e, step * lam)) or k >= 0.95 * pilot:
             break
-        lam *= 2
+        lam *= step
     if best is None:                     # no tilt in the family makes failures common
         return most[1], stage * pilot
     rv, t, ok, x = best
-    ce = (x @ ~ok) / x.sum()
+    if not x.max(initial=0.0) > 0:       # every weight underflowed: no cross-entropy update
+        return t, stage * pilot
+    y = x / x.max()                      # scale-free, as in _rel_var
+    ce = (y @ ~ok) / y.sum()
     ce = np.where((e > 0) & (e < 1), np.clip(ce, e, np.maximum(e, _CAP)), e)
     _, fail_ce, x_ce = _pilot(system, ce, pilot, ss(stage))
     stage += 1
@@ -299,7 +324,7 @@ def importance_outage(net: Any, decoder: str = "standard", trials: int = 100_000
     elif np.ndim(tilt) == 0:
         if isinstance(tilt, bool) or not isinstance(tilt, int | float | np.integer | np.floating):
             raise TypeError(f"tilt must be 'auto', a number or an array, got {tilt!r}")
-        lam = float(tilt)
+        lam = as_float(tilt, "tilt")
         if not (math.isfinite(lam) and lam >= 1):
             raise ValueError(f"a scaling tilt must be a finite number >= 1, got {lam}")
         t = _scaled(e, lam)

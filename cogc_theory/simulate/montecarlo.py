@@ -24,7 +24,9 @@ which is the :math:`i`-th child of the :math:`j`-th child of the root ``SeedSequ
 (what ``.spawn`` would return), so a chunk's numbers depend only on ``(seed, j, i)`` and
 ``chunk``. Stopping rules are checked after every chunk, in chunk order, so the result is a
 deterministic function of ``(seed, chunk, stopping rule)``: it does not depend on
-``batch_size`` (how many chunks are evaluated at once) nor on the number of workers; at most
+``batch_size`` (how many chunks are evaluated at once) nor on the number of workers (the
+draws, failure counts and recorded patterns exactly; the floating-point weights of importance
+sampling, computed for a whole batch of chunks, up to rounding); at most
 ``batch_size - 1`` chunks beyond the stopping point are computed and discarded.
 
 **Stopping** (checked at chunk boundaries): a target number of failures, a target relative

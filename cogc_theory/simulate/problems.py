@@ -42,11 +42,16 @@ like every weight, so that :math:`F` is :math:`\lambda`-strongly convex).
 **Batched evaluation.** Every method takes ``w`` of shape ``(d,)`` or ``(trials, d)``.
 Internally the model is laid out as ``(trials, C, p)`` and every matrix product is a
 ``numpy.matmul`` over the stack of trials, which performs one product *of the same shape* per
-trial; everything else is elementwise or reduces along a per-trial axis. So the arithmetic
-applied to a trial never depends on the other trials in the call (results are bitwise
-reproducible whatever the batch, and whichever subset of trials is evaluated), and gradient
-descent written with :meth:`Problem.gradient` is, to the last bit, what the training simulator
-does on a full-recovery round. A direction whose client weights are zero for some clients
+trial; everything else is elementwise or reduces along a per-trial axis. So a trial's
+numbers never depend on the values of the other trials in the call. As for the last bits: a
+call repeated with the same shapes gives identical results (BLAS runs single-threaded, see
+:func:`single_threaded_blas`), and gradient descent written with :meth:`Problem.gradient` on
+the same trials performs exactly the operations of the training simulator's full-recovery
+round. The same trial evaluated in another batch (alone, among other trials, or as a subset)
+goes through products of the same shape, which BLAS implementations usually round alike, but
+neither numpy nor BLAS promises it: across batch shapes results are equal up to rounding (a
+few ulps times the number of summed terms), and across machines, BLAS kernels or thread
+counts they agree up to rounding only. A direction whose client weights are zero for some clients
 (a partial recovery) is one product per run of consecutive weighted clients, over their
 samples only. The softmax shifts a trial's logits by their per-sample maximum before the
 exponential only when they may exceed 300 in magnitude (a bound from the norms of the
@@ -73,7 +78,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_int
+from .._validate import check_int, check_positive
 from ._problem import BLOCK, KINDS, Problem, single_threaded_blas
 
 __all__ = [
@@ -89,6 +94,18 @@ __all__ = [
 
 #: Named problems of :func:`make_problem`.
 PROBLEMS = ("digits", "synthetic-logistic", "least-squares")
+#: Largest label-noise standard deviation of ``"least-squares"``: squared labels of 1e100
+#: summed over 10**7 samples stay far below the float maximum 1.8e308.
+MAX_NOISE = 1e100
+#: Most samples a split assigns (the synthetic problems have at most 10**7).
+MAX_SAMPLES = 10**8
+
+
+def _check_rng(rng: Any) -> np.random.Generator:
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator (e.g. "
+                        f"np.random.default_rng(0)), got {type(rng).__name__}")
+    return rng
 
 
 # ----------------------------------------------------------------------------- splits
@@ -104,6 +121,9 @@ def iid_split(n: int, M: int, rng: np.random.Generator) -> np.ndarray:
     >>> client.shape, np.bincount(client).tolist()           # 10 // 3 or 10 // 3 + 1 each
     ((10,), [3, 3, 4])
     """
+    n = check_int(n, "n", lo=0, hi=MAX_SAMPLES)
+    M = check_int(M, "M", lo=1)
+    rng = _check_rng(rng)
     client = np.repeat(np.arange(M), np.diff(np.linspace(0, n, M + 1).astype(int)))
     return client[rng.permutation(n)]
 
@@ -129,9 +149,8 @@ def dirichlet_split(labels: Any, M: int, alpha: float, rng: np.random.Generator,
     ((60,), True)
     """
     labels = np.asarray(labels)
-    if not (isinstance(alpha, (int, float, np.floating)) and not isinstance(alpha, bool)
-            and math.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"alpha must be a positive finite Dirichlet concentration, got {alpha!r}")
+    alpha = check_positive(alpha, "alpha", "Dirichlet concentration")
+    rng = _check_rng(rng)
     n = labels.shape[0]
     if n < M * min_size:
         raise ValueError(f"{n} samples cannot give each of M={M} clients {min_size} samples; "
@@ -226,6 +245,7 @@ def make_problem(name: str = "digits", M: int = 10, *, split: str = "iid", alpha
         raise ValueError(f"problem must be one of {PROBLEMS} or a Problem, got {name!r}")
     M = check_int(M, "M", lo=1)
     check_int(data_seed, "data_seed", lo=0)
+    alpha = check_positive(alpha, "alpha", "Dirichlet concentration")   # used or not
     if split not in ("iid", "dirichlet"):
         raise ValueError(f"split must be 'iid' or 'dirichlet', got {split!r}")
     if not (isinstance(test_fraction, (int, float)) and 0 < test_fraction < 1):
@@ -243,9 +263,10 @@ def make_problem(name: str = "digits", M: int = 10, *, split: str = "iid", alpha
             raise ValueError(f"n_train * n_features = {n_train * n_features:,} exceeds 10**8 "
                              "(0.8 GB of features); use a smaller synthetic problem")
         if isinstance(noise, bool) or not isinstance(noise, numbers.Real) \
-                or not math.isfinite(noise) or noise < 0:
-            raise ValueError(f"noise must be a finite number >= 0 (the label noise's standard "
-                             f"deviation), got {noise!r}")
+                or not 0 <= noise <= MAX_NOISE:
+            raise ValueError(f"noise must be a number in [0, {MAX_NOISE:g}] (the label noise's "
+                             f"standard deviation; larger labels overflow the squared loss), "
+                             f"got {noise!r}")
         beta = rng.standard_normal(n_features)
         if name == "synthetic-logistic":
             X = rng.standard_normal((n_train, n_features))
@@ -259,6 +280,10 @@ def make_problem(name: str = "digits", M: int = 10, *, split: str = "iid", alpha
             kind, classes, lam0 = "squared", 1, 0.0
     strat = kind != "squared"
     tr, te = _train_test(y, float(test_fraction), rng, stratify=strat)
+    if tr.size < 2 or te.size < 1:
+        raise ValueError(f"test_fraction={test_fraction:g} of {y.size} samples leaves {tr.size} "
+                         f"training and {te.size} test samples (need >= 2 and >= 1); use more "
+                         f"samples (n_train) or another test_fraction")
     Xtr, Xte = _standardise(X[tr].astype(float), X[te].astype(float))
     ytr, yte = y[tr], y[te]
     if M > ytr.size:

@@ -1,5 +1,8 @@
 r"""Training over the cooperative network: every scheme on the same link draws (SPEC section 5).
 
+Size: just over 600 lines because every public function carries a doctested example; the
+descent engine itself lives in :mod:`cogc_theory.simulate._descent`.
+
 A run draws the links of ``rounds`` rounds for each trial
 (:meth:`~cogc_theory.simulate.links.LinkModel.draw_rounds`, so Gilbert–Elliott memory is
 honoured), decodes all rounds of a chunk of trials in one batched call (the decoder's
@@ -37,15 +40,20 @@ centralised gradient descent :math:`w-\eta\nabla F(w)` with
 :meth:`~cogc_theory.simulate.problems.Problem.gradient` (the weights :math:`1/M` are the same
 numbers and the gradient is computed by the same routine, never via decoding weights
 :math:`a^\top c`, which would differ by rounding). So with no erasures every scheme reproduces
-gradient descent to the last bit, and a CoGC run equals the ideal run bitwise until its first
-outage.
+gradient descent on the same trials bit for bit (same routines, same shapes, single-threaded
+BLAS), and a CoGC run equals the ideal run until its first outage: bit for bit while all
+trials of a chunk update together, up to rounding once CoGC updates only some of them (other
+batch shapes, see :mod:`~cogc_theory.simulate.problems`).
 
 **Reproducibility.** Block :math:`b` of :data:`~cogc_theory.simulate.problems.BLOCK` trials
 draws its links from a generator seeded by the :math:`b`-th child of ``SeedSequence(seed)``
 (a partial last block draws the full block and discards the rest), and the model arithmetic
-is per trial (:mod:`~cogc_theory.simulate.problems`). Trial :math:`i`'s links and results
-therefore do not depend on how many trials run: ``train(..., trials=5)`` equals the first
-five trials of ``train(..., trials=50)`` bitwise, on any number of ``workers``, and every
+is per trial (:mod:`~cogc_theory.simulate.problems`). Trial :math:`i`'s links and outcomes
+therefore do not depend on how many trials run nor on ``workers`` (draws and decoder
+decisions: identical), and neither, beyond rounding, do its models and losses:
+``train(..., trials=5)`` equals the first five trials of ``train(..., trials=50)`` on any
+number of ``workers`` up to rounding (the chunks are other batch shapes; bit for bit where
+BLAS rounds a per-trial product alike in every batch, as is usual but not promised). Every
 scheme of one seed sees identical draws (paired comparisons).
 
 **Cost.** Links for all rounds and trials are drawn up front, and each chunk of trials is
@@ -76,13 +84,15 @@ import warnings
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
 from .. import decode
-from .._validate import check_int, check_positive
+from .._validate import as_float, check_int, check_positive
 from ..vocabulary import SCHEME_RULE, TRAINING_SCHEMES, training_scheme
+from ._descent import descend
 from .links import LinkDraw, LinkModel
 from .problems import BLOCK, PROBLEMS, Problem, make_problem, single_threaded_blas
 
@@ -164,7 +174,8 @@ def _get_problem(problem: Any, M: int, split: str, alpha: float, data_seed: int,
 def _check_memory(nbytes: int, what: str, rounds: int, trials: int) -> None:
     if nbytes > _MAX_BYTES:
         raise ValueError(f"{what} of {rounds:,} rounds x {trials:,} trials would take "
-                         f"{nbytes / 2**30:.1f} GiB (limit {_MAX_BYTES / 2**30:.0f} GiB); run "
+                         f"{Decimal(nbytes) / 2**30:.1f} GiB (limit {_MAX_BYTES / 2**30:.0f} "
+                         "GiB); run "
                          "fewer rounds or trials, or several seeds one after another")
 
 
@@ -196,6 +207,10 @@ def link_draws(net: Any, rounds: int, trials: int, seed: Any = 0) -> LinkDraw:
     ss = _check_seed(seed)
     _check_memory(rounds * trials * (net.M * net.M + net.M), "the link draws", rounds, trials)
     model = LinkModel(net)
+    if rounds == 0:     # nothing to draw: the loop over blocks of trials below would only
+        M = net.M       # spend their seeds (10**12 trials: hours, with zero bytes drawn)
+        return LinkDraw(np.zeros((0, trials, M, M), dtype=bool),
+                        np.zeros((0, trials, M), dtype=bool), np.asarray(net.link_used))
     nb = -(-trials // BLOCK)
     parts = []
     for b in range(nb):
@@ -392,8 +407,8 @@ def _run(problem: Problem, outcomes: Any, w0: np.ndarray, eta: float, rounds: in
     ``outcomes(lo, hi)`` returns the :class:`Outcomes` of trials ``lo:hi``. Each chunk is
     decoded and then trained (no loop over trials within a chunk); chunks run one after
     another or on ``workers`` threads (numpy and the decoder release the GIL in their heavy
-    loops). A trial's numbers do not depend on the chunking: decoding is per distinct
-    pattern and the model arithmetic per trial.
+    loops). A trial's numbers do not depend on the chunking, beyond rounding: decoding is per
+    distinct pattern and the model arithmetic per trial.
     """
     T = w0.shape[0]
     has_test = problem.X_test is not None
@@ -408,7 +423,8 @@ def _run(problem: Problem, outcomes: Any, w0: np.ndarray, eta: float, rounds: in
     def one(lo: int) -> tuple[int, int, Outcomes]:
         hi = min(T, lo + size)
         oc = outcomes(lo, hi)
-        _run_block(problem, oc, w0[lo:hi], eta, rounds, lo, hi, loss, tl, acc, its, w_final)
+        descend(problem, oc.weights, w0[lo:hi], eta, rounds, lo, hi, loss, tl, acc, its,
+                w_final)
         return lo, hi, oc
 
     with single_threaded_blas():
@@ -425,88 +441,12 @@ def _run(problem: Problem, outcomes: Any, w0: np.ndarray, eta: float, rounds: in
             "iterates": its}
 
 
-def _run_block(problem: Problem, oc: Outcomes, w0: np.ndarray, eta: float, rounds: int,
-               lo: int, hi: int, loss: np.ndarray, tl: np.ndarray | None,
-               acc: np.ndarray | None, its: np.ndarray | None, w_final: np.ndarray) -> None:
-    """Trials ``lo:hi`` (their outcomes ``oc`` and initial models ``w0``), all rounds; writes
-    into rows ``lo:hi`` of the output arrays.
-
-    Only the trials that update in a round are recomputed: an outage leaves ``w`` unchanged,
-    so its loss, test metrics and next update direction carry over. Every product is per trial
-    (``numpy.matmul`` over the stack), so working on a subset changes no trial's arithmetic.
-    """
-    nb = hi - lo
-    W = problem.to_internal(w0)
-    cw = oc.weights
-    active = np.any(cw != 0, axis=2)                                  # (rounds, nb)
-    # nxt[t, i]: trial i's first update at a round >= t (``rounds``: none). The outcomes are
-    # decoded in advance, so the forward pass that gives a model's loss already scales its
-    # residuals by the weights of that model's next update, and the update's direction is
-    # computed there and then (Problem.gradient does the same with weights 1/M): no
-    # (trials, C, n) residuals are kept across rounds.
-    nxt = np.full((rounds + 1, nb), rounds, dtype=np.intp)
-    for t in range(rounds - 1, -1, -1):
-        nxt[t] = np.where(active[t], t, nxt[t + 1])
-    D = np.zeros_like(W)
-    last = max(rounds - 1, 0)
-
-    def step(sel: np.ndarray | None, Ws: np.ndarray, t: int) -> np.ndarray:
-        """Forward pass of the trials ``sel`` (None: all) at models ``Ws``, with their
-        residuals scaled for their next update (at a round >= t), and that update's
-        direction into ``D``; returns the losses."""
-        nx = nxt[t] if sel is None else nxt[t, sel]
-        upd = nx < rounds
-        if not upd.any():
-            return problem.forward(Ws)[0]
-        tr = np.arange(nb) if sel is None else sel
-        cwn = cw[np.minimum(nx, last), tr]             # rows without a next update: unused
-        Fs, R = problem.forward(Ws, problem.sample_scale(cwn))
-        if upd.all():
-            D[tr] = problem.backward(Ws, R, cwn, scaled=True)
-        else:
-            u = np.flatnonzero(upd)
-            D[tr[u]] = problem.backward(Ws, R, cwn, scaled=True, sel=u)
-        return Fs
-
-    F = step(None, W, 0)
-    TL = AC = None
-    if tl is not None:
-        TL, AC = problem.heldout_metrics(W)
-    for t in range(rounds + 1):
-        loss[t, lo:hi] = F
-        if TL is not None:
-            tl[t, lo:hi] = TL
-            if acc is not None:
-                acc[t, lo:hi] = AC
-        if its is not None:
-            its[lo:hi, t] = problem.from_internal(W)
-        if t == rounds:
-            break
-        idx = np.flatnonzero(active[t])
-        if idx.size == 0:
-            continue
-        if idx.size == nb:                                            # everyone updates
-            W = W - eta * D
-            F = step(None, W, t + 1)
-            if TL is not None:
-                TL, AC = problem.heldout_metrics(W)
-            continue
-        Wi = W[idx] - eta * D[idx]
-        W[idx] = Wi
-        F[idx] = step(idx, Wi, t + 1)
-        if TL is not None:
-            TL[idx], a = problem.heldout_metrics(Wi)
-            if AC is not None:
-                AC[idx] = a
-    w_final[lo:hi] = problem.from_internal(W)
-
-
 def _check_step(eta: Any, L: float) -> float:
     """The step size: default :math:`1/L`, else a real number in :math:`(0, 2/L)`."""
     if eta is None:
         return 1.0 / L
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not math.isfinite(eta) \
-            or not 0 < eta < 2.0 / L:
+    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) \
+            or not math.isfinite(as_float(eta, "eta")) or not 0 < eta < 2.0 / L:
         raise ValueError(f"eta must be a step size in (0, 2/L) = (0, {2.0 / L:.6g}) (default "
                          f"1/L; gradient descent on this L-smooth problem may diverge beyond "
                          f"2/L), got {eta!r}")
@@ -646,7 +586,8 @@ def train(net: Any, problem: Any = "digits", scheme: str = "gcplus", *, rounds: 
         Store every :math:`w_t` in :attr:`TrainingRun.iterates`.
     workers : int
         Threads decoding and training chunks of trials concurrently (numpy releases the GIL);
-        results are identical for any value.
+        the same results for any value (outcomes identical, models and losses up to
+        rounding: the chunks are other batch shapes).
 
     Returns
     -------

@@ -10,8 +10,10 @@ chunks (Monte Carlo trials, training trials), and the **unit of work** is one
 where :math:`h(x)` is a 128-bit integer taken from the SHA-256 hash of the point's parameters
 in canonical JSON (keys sorted). The stream of a unit depends only on the sweep seed, the point
 and the chunk index — not on the point's position in the grid, on the order in which units run,
-on the backend or on the number of workers — so results are identical whatever runs them, and
-adding points to a grid does not change the numbers of the points already in it. (The value
+on the backend or on the number of workers — so results are the same whatever runs them
+(identical on machines with the same numpy and BLAS; floating-point results computed on
+different ones agree up to rounding, draws and counts exactly), and adding points to a grid
+does not change the numbers of the points already in it. (The value
 ``1`` and the value ``1.0`` are different parameters and hash differently.)
 
 Nothing is lost. Before any work, ``out_dir/manifest.json`` records the sweep's specification

@@ -77,6 +77,11 @@ def unit_seed(seed: int, point: Mapping[str, Any], chunk: int) -> np.random.Seed
     return np.random.SeedSequence(entropy=seed, spawn_key=(int(point_key(point), 16), chunk))
 
 
+#: Most points a grid may have: a sweep runs at most ``MAX_UNITS`` (10**6) units and every
+#: point has at least one (a grid of 10**9 points took minutes and gigabytes to expand).
+MAX_POINTS = 1_000_000
+
+
 def expand_grid(grid: Any) -> list[dict[str, Any]]:
     """Points of a grid: a list of dicts as given, or a dict of lists crossed as a product.
 
@@ -100,9 +105,16 @@ def expand_grid(grid: Any) -> list[dict[str, Any]]:
             if not v:
                 raise ValueError(f"grid[{k!r}] is an empty list, so the grid has no points")
             values.append(v)
+        n = math.prod(len(v) for v in values)
+        if n > MAX_POINTS:
+            raise ValueError(f"the grid has {n:,} points ({' x '.join(str(len(v)) for v in values)}"
+                             f"), more than MAX_POINTS = {MAX_POINTS:,}; use fewer values")
         points = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
     elif isinstance(grid, Iterable) and not isinstance(grid, (str, bytes)):
-        points = list(grid)
+        points = list(itertools.islice(grid, MAX_POINTS + 1))     # an iterator may not end
+        if len(points) > MAX_POINTS:
+            raise ValueError(f"the grid has more than MAX_POINTS = {MAX_POINTS:,} points; use "
+                             f"fewer")
         if not points:
             raise ValueError("grid is empty; give a dict of lists or a non-empty list of dicts")
         for i, pt in enumerate(points):
