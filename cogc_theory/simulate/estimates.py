@@ -286,7 +286,7 @@ class ImportanceEstimate(OutageEstimate):
 
     @property
     def std_error(self) -> float:
-        r""":math:`\widehat{\mathrm{se}}`; ``ValueError`` below :data:`MIN_ESTIMATE`, where the
+        r""":math:`\widehat{\mathrm{se}}`; ``ValueError`` below ``MIN_ESTIMATE``, where the
         squared weights underflow (the interval would shrink to a point)."""
         self._need_trials()
         if self.trials < 2:
