@@ -567,8 +567,11 @@ def check_estimate(est: Any, max_trials: int | None = None) -> None:
         assert 0 <= e <= 1
         assert not refused(ci), ci
     lo, hi = ci
-    # the interval contains the point estimate up to the rounding of its end points
-    assert 0 <= lo <= e + 1e-12 and e - 1e-12 <= hi, (lo, e, hi)
+    # the interval contains the point estimate up to the rounding of its end points; an
+    # (unbiased) importance-sampling estimate may exceed 1 on few samples, while its interval
+    # is clipped to [0, 1], where the probability lies
+    cap = 1.0 if isinstance(est, ct.simulate.ImportanceEstimate) else math.inf
+    assert 0 <= lo <= e + 1e-12 and min(e, cap) - 1e-12 <= hi, (lo, e, hi)
     if not isinstance(est, ct.simulate.ImportanceEstimate):
         assert hi <= 1
 
@@ -642,7 +645,8 @@ def codes_checks(data: Any) -> None:
     if not refused(st_tol) and isinstance(B, np.ndarray) and B.dtype == float and \
             not tol.get("max_subsets"):
         k = data.draw(st.integers(-900, 900))
-        Bk = B * 2.0**k
+        with np.errstate(over="ignore", under="ignore"):
+            Bk = B * 2.0**k
         nz = np.abs(Bk[Bk != 0])
         if nz.size and nz.min() >= np.finfo(float).tiny and np.isfinite(nz.max()):
             assert attempt(ct.codes.straggler_tolerance, Bk, **tol) == st_tol
@@ -1550,7 +1554,8 @@ def cli_argv(data: Any) -> list[str]:
         kind = pick(["outage", "snr", "recovered"], ["x"])
         argv.append(kind)
     # small scenarios (the command-line defaults are M = 10, s = 2)
-    if not rare(data.draw, 4):
+    default_size = rare(data.draw, 4)
+    if not default_size:
         M = data.draw(st.integers(2, 4))
         argv += ["-M", str(M), "-s", str(data.draw(st.integers(0, min(M - 1, 2))))]
     if cmd in ("outage", "bound", "simulate", "plot"):
@@ -1560,6 +1565,10 @@ def cli_argv(data: Any) -> list[str]:
                                ("--rule", list(RULES), ["x"])):
             if data.draw(st.booleans()):
                 argv += [opt, pick(good, bad)]
+    if default_size and cmd in ("outage", "plot"):
+        # the default scenario (M = 10, s = 2) has 5**10 client-state patterns: exact GC+
+        # outage there is legitimate work of minutes, beyond this test's size bounds
+        argv += ["--decoder", "standard"]
     if cmd == "outage":
         argv += data.draw(st.lists(st.sampled_from(["--json", "--symbolic", "--precise",
                                                     "--exact", "--reciprocal"]),

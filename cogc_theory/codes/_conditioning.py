@@ -83,9 +83,13 @@ def system_stats(B: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
         with np.errstate(divide="ignore", invalid="ignore"):
             cond = np.where(smin > 0, smax / np.where(smin > 0, smin, 1.0), np.inf)
         pos = sv > max(RTOL, np.finfo(float).eps * M) * smax[:, None]
-        inv = np.where(pos, 1.0 / np.where(pos, sv, 1.0), 0.0)
-        a = np.einsum("nij,nj->ni", U, (Vt @ np.ones(M)) * inv)  # min-norm a with A^T a = 1
-        res = np.abs(np.einsum("ni,nij->nj", a, A) - 1.0).max(axis=1)
+        with np.errstate(over="ignore", invalid="ignore"):
+            inv = np.where(pos, 1.0 / np.where(pos, sv, 1.0), 0.0)
+            a = np.einsum("nij,nj->ni", U, (Vt @ np.ones(M)) * inv)  # min-norm A^T a = 1
+            res = np.abs(np.einsum("ni,nij->nj", a, A) - 1.0).max(axis=1)
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(res))):
+            raise ValueError("B is so small that its decoding weights overflow the float "
+                             "range (they scale as 1/B); rescale B, e.g. B / abs(B).max()")
         conds.append(cond)
         weights.append(np.abs(a).max(axis=1))
         resids.append(res)

@@ -547,7 +547,9 @@ class Problem:
         steps (``scipy.sparse.linalg.cg``) on exact Hessian-vector products, to a gradient
         norm at rounding level; then :math:`F(w^\star)-F^\star\le\lVert\nabla
         F(w^\star)\rVert^2/(2\mu)`
-        (:meth:`optimum_error_bound`). Cached.
+        (:meth:`optimum_error_bound`). Cached. A ``ValueError`` for a logistic problem whose
+        ``lam`` is 0 or below :math:`10^{-12}L` (its optimum is not computable to rounding
+        accuracy, or lies at infinity on separable data).
         """
         if self._optimum is None:
             if self.kind == "squared":
@@ -574,6 +576,14 @@ class Problem:
         if self.lam <= 0:
             raise ValueError("the optimum of a logistic problem needs lam > 0 (strong "
                              "convexity); build the problem with lam > 0")
+        L = self.smoothness()
+        if self.lam < 1e-12 * L:
+            # condition number > 1e12: Newton-CG cannot reach a rounding-level gradient (on
+            # separable data the unregularised minimiser is at infinity), and would spend
+            # 100 Newton steps of 20 d conjugate-gradient products trying
+            raise ValueError(f"the optimum of a logistic problem needs lam >= 1e-12 * L = "
+                             f"{1e-12 * L:.3g} to be computed to rounding accuracy, got "
+                             f"lam={self.lam:.3g}; build the problem with a larger lam")
         x = np.zeros(self.d)
         f, g = self.loss(x), self.gradient(x)
         for _ in range(100):
