@@ -849,7 +849,43 @@ def build_parser() -> argparse.ArgumentParser:
                                   "recovered, training, bounds, proofs, validation (default "
                                   "all)")
     p.set_defaults(func=cmd_report)
+    _add_check_decoder(sub, fmt)
     return parser
+
+
+# ---------------------------------------------------------------------------- check-decoder
+# Registration only: the command's logic is cogc_theory.testing.check_decoder_command (it
+# imports hypothesis, so it is loaded when the command runs). Self-contained; move as a block.
+def _add_check_decoder(sub: Any, fmt: Any) -> None:
+    p = sub.add_parser(
+        "check-decoder", help="conformance suite for your own decoder (pass/fail table)",
+        formatter_class=fmt, description="Property-test a decoder against the exact oracle "
+        "(cogc_theory.testing.check_decoder); exit status 1 if a property fails.",
+        epilog="examples:\n  cogc check-decoder cogc_theory.decode:gcplus --examples 5\n"
+               "  cogc check-decoder cogc_theory.decode:standard --kind standard --seed 0 "
+               "--examples 5\n  cogc check-decoder cogc_theory.decode:gcplus --rules individual "
+               "--no-batched --only 'exact oracle'\n"
+               "(yours: cogc check-decoder mypkg.decoders:decode, or path/to/file.py:decode; "
+               "in CI --examples 2000)")
+    p.add_argument("decoder", metavar="MODULE:FUNCTION",
+                   help="package.module:function or path/to/file.py:function")
+    p.add_argument("--kind", choices=("gcplus", "standard"), default="gcplus",
+                   help="fn(Bt, arrived, rule=...) (default) or fn(B, received)")
+    p.add_argument("--examples", type=_positive_int, help="examples per property (100)")
+    p.add_argument("--rules", help="comma-separated GC+ rules it implements (default: "
+                                   "those it accepts)")
+    p.add_argument("--full-only", action="store_true", help="GC+ decoder of full recovery only")
+    p.add_argument("--batched", action=argparse.BooleanOptionalAction, default=None,
+                   help="require / skip batched input (default: tested if accepted)")
+    p.add_argument("--exact", action=argparse.BooleanOptionalAction, default=None,
+                   help="require / skip sympy input (default: tested if accepted)")
+    p.add_argument("--seed", type=_nonneg_int, help="fixed run (default: explore)")
+    p.add_argument("--tol", type=float, help="certificate tolerance (1e-7)")
+    p.add_argument("--cond-max", type=float, help="largest condition number (1e8)")
+    p.add_argument("--only", help="comma-separated properties to run")
+    p.add_argument("--reproduce", metavar="PROPERTY:BLOB", help="replay a printed failure")
+    p.set_defaults(func=lambda args: __import__(
+        "cogc_theory.testing", fromlist=["_"]).check_decoder_command(args))
 
 
 def _one_line(exc: BaseException) -> str:
