@@ -65,14 +65,26 @@ after the link from client 0 succeeds, :math:`\tilde B_2=(1/2,0,1)` yields nothi
 **Cases.** Each example draws, with equal probability, a well-conditioned rational code
 (:func:`gc_matrices`: cyclic, fractional, random rationals; the float input is the rounded
 rational matrix and the oracle judges the rational one) or a hard case
-(:func:`near_singular_matrices`: a block, cyclic, integer or 0/1 base matrix whose entries are
-multiplied by :math:`1+p\,2^{-k}` — entries like :math:`1+7.6\cdot10^{-6}` — with rows and the
-whole matrix scaled by powers of two; the floats are exactly the rationals the oracle judges),
-then links :math:`\tau` and arrivals. Hard cases put targets at distances of
-:math:`10^{-8}`–:math:`10^{-1}` from the row space and make recoveries depend on singular values
-down to :math:`10^{-8}\sigma_1`: a loose rank or membership tolerance, a least-squares
-residual test or ``np.allclose`` decides them wrongly. The ``exact input`` property adds
-perturbations :math:`1+p\,10^{-k}`, :math:`12\le k\le 30`.
+(:func:`near_singular_matrices`: a block, cyclic, integer, :math:`\{0,\pm1\}` or 0/1 base
+matrix whose entries are multiplied by :math:`1+p\,2^{-k}` — entries like
+:math:`1+7.6\cdot10^{-6}` — with rows and the whole matrix scaled by powers of two; the floats
+are exactly the rationals the oracle judges). Then links and arrivals: half the time
+independent with a drawn failure rate, half the time near the decoding threshold (every link
+but at most one, all but one or two arrivals), where perturbed codes put targets at distances
+of :math:`10^{-8}`–:math:`10^{-1}` from the row space and make recoveries depend on singular
+values down to :math:`10^{-8}\sigma_1`. The ``exact input`` property instead perturbs the
+rational codes by :math:`1+p\,10^{-k}`, :math:`12\le k\le 30`, which floats cannot see.
+
+Explicit cases run first in every run (whatever the seed): in ``certificate``, ``claims``,
+``exact oracle`` and ``deterministic``, max-subset **ties** (two overlapping windows of an
+all-ones block) and rows whose least-squares projection vanishes on clients they touch; in
+``exact oracle``, a **tolerance ladder**: a cyclic code and two all-ones blocks perturbed by
+:math:`2^{-k}` for every :math:`k` up to :math:`\log_2` ``cond_max``, one client missing (a
+near miss at distance :math:`\approx 2^{-k}`) or none (a recovery through singular values
+:math:`\approx 2^{-k}\sigma_1`), some scaled by :math:`2^{\pm 50}`. Any membership tolerance
+between ``tol`` and 0.1 and any rank threshold between :math:`1/` ``cond_max`` and 0.1 lands
+on the wrong side of some rung, so such a bug is caught in every run, not by luck. The
+``deterministic`` property calls the decoder three times per input.
 
 **Limits** (what a correct float decoder can be asked to decide). A case is used only if the
 matrix of used rows :math:`A` has :math:`\sigma_1/\sigma_r\le` ``cond_max`` (default
@@ -424,10 +436,9 @@ def _hard_specs(draw: Callable, k_max: int, min_M: int = 3, max_M: int = 6) -> t
 
 @lru_cache(maxsize=4096)
 def _hard_matrix(spec: tuple) -> tuple[tuple[Fraction, ...], ...]:
-    r"""The exact matrix of a hard spec: :math:`B_{mk}=b_{mk}(1+p_{mk}2^{-k})\,2^{e_m+g}`.
-
-    Every entry has at most 52 significant bits, so its float is exactly this rational.
-    """
+    r"""The exact matrix of a hard spec: :math:`B_{mk}=b_{mk}(1+p_{mk}2^{-k})\,2^{e_m+g}`,
+    each entry rounded to the nearest float (a no-op below 53 significant bits, which is
+    every case at the default ``cond_max``), so that its float is exactly this rational."""
     base, M, params, k, P, rows, scale = spec
     if base == "ladder":
         B0 = np.array(params, dtype=object)
@@ -446,8 +457,10 @@ def _hard_matrix(spec: tuple) -> tuple[tuple[Fraction, ...], ...]:
     out = []
     for m in range(M):
         f = Fraction(2) ** (rows[m] + scale)
-        out.append(tuple(Fraction(int(B0[m, j]) * (den + P[m * M + j]), den) * f
-                         for j in range(M)))
+        # Fraction(float(x)): the nearest float's exact value, x itself unless x needs more
+        # than 53 bits (large code entries with k near 30)
+        out.append(tuple(Fraction(float(Fraction(int(B0[m, j]) * (den + P[m * M + j]), den)
+                                        * f)) for j in range(M)))
     return tuple(out)
 
 
@@ -457,16 +470,18 @@ def near_singular_matrices(min_M: int = 3, max_M: int = 6,
 
     A base matrix ``b`` — all-ones blocks on the diagonal (fractional repetition with blocks
     of any size), a cyclic-repetition code scaled to integer rows, random integers in
-    :math:`[-3,3]`, or random 0/1 entries (nonzero diagonal) — becomes
+    :math:`[-3,3]` or in :math:`\{0,\pm1\}`, or random 0/1 entries (nonzero diagonal) —
+    becomes
 
     .. math:: B_{mk} = b_{mk}\,(1+p_{mk}2^{-k})\,2^{e_m+g},\qquad p_{mk}\in[-3,3],\
-              1\le k\le\log_2(\mathrm{cond\_max}),\ |e_m|\le 12,\ |g|\le 40 .
+              1\le k\le\log_2(\mathrm{cond\_max}),\ |e_m|\le 12,\ |g|\le 60 .
 
     Rank-deficient bases (blocks, codes) gain singular values of order :math:`2^{-k}`, targets
     that were in the row space move off it by about :math:`2^{-k}`, and row and global scales
-    spread the entries over many orders of magnitude. Each entry has at most 52 significant
-    bits, so ``Fraction(x)`` of each float is the intended rational: no rounding separates
-    what a decoder sees from what the oracle judges. The matrices are not filtered; see
+    spread the entries over many orders of magnitude. The entries need at most 53 significant
+    bits at the default ``cond_max`` (beyond, each is rounded to its float first), so
+    ``Fraction(x)`` of each float is the case's rational: no rounding separates what a
+    decoder sees from what the oracle judges. The matrices are not filtered; see
     :func:`check_decoder` for the limits a case must meet to be used.
     """
     if not 2 <= min_M <= max_M:
@@ -546,10 +561,11 @@ class _Case:
         if exact_input:
             lines.append(f"  B = {_fmt_exact(self.B)}")
         else:
-            note = ("  # exactly the rationals judged" if self.family == "hard"
+            exact = all(Fraction(float(x)) == x for r in self.B for x in r)
+            note = ("  # exactly the rationals judged" if exact
                     else "  # rounded from the rationals below")
             lines.append(f"  B = {_fmt_float(self.Bf)}{note}")
-            if self.family != "hard":
+            if not exact:
                 lines.append(f"  B (exact) = {_fmt_exact(self.B)}")
         lines.append(f"  tau = np.array({self.tau.astype(int).tolist()}, dtype=bool)")
         lines.append("  Bt = B * tau  # effective rows: "
@@ -698,7 +714,10 @@ def _special_cases() -> tuple[_Case, ...]:
     *Ties*: an all-ones block of :math:`M` clients where only clients :math:`i` and
     :math:`i+1` arrived, having missed all but the windows :math:`[i, i+w)` and
     :math:`[i+1, i+w+1)`: both windows are maximum subsets. *Zero projections*: rows with
-    zero sum, so that the least-squares target vanishes on clients the rows touch.
+    zero sum, so that the least-squares target vanishes on clients the rows touch. *Every
+    candidate*: a block recovered and the other clients lost, so the maximum subset is all
+    the clients the arrived rows touch (a search that stops one size short misses it).
+    Tandon et al.'s example with an incomplete row.
     """
     one = Fraction(1)
     cases = []
@@ -720,6 +739,13 @@ def _special_cases() -> tuple[_Case, ...]:
         cases.append(_Case("nice", "zero-sum rows: the projection of 1 vanishes on clients "
                            "they touch", B, np.ones((3, 3), dtype=bool),
                            np.array(arr, dtype=bool), 2, None))
+    for M in (4, 5):                 # every client the rows touch, and no more
+        B = _fractions(((np.arange(M)[:, None] < 3) & (np.arange(M)[None, :] < 3)
+                        | np.eye(M, dtype=bool)).astype(int))
+        arrived = np.arange(M) < 3
+        cases.append(_Case("nice", "a block of 3 recovered, the other clients lost: the "
+                           "maximum subset is every client the arrived rows touch", B,
+                           np.ones((M, M), dtype=bool), arrived, M - 1, None))
     cases.append(_probe_case())
     for c in cases:
         c.explicit = True
