@@ -367,7 +367,7 @@ def networks(draw: Callable, min_M: int = 3, max_M: int = 6,
     return CooperativeNetwork(B, uplink_erasure=p, link_erasure=eps)
 
 
-# ----------------------------------------------------------------------------- hard matrices
+# ----------------------------------------------------------------------------- suite constants
 #: Properties of the conformance suite, in the order of the report.
 PROPERTIES = ("result types", "certificate", "claims", "exact oracle", "monotone",
               "deterministic", "inputs unchanged", "batched", "exact input")
@@ -375,10 +375,12 @@ PROPERTIES = ("result types", "certificate", "claims", "exact oracle", "monotone
 #: case found by then is reported); all properties together spend at most 4 times this.
 SHRINK_SECONDS = 5.0
 _SHRINK_TOTAL = 4 * SHRINK_SECONDS
+#: Default certificate tolerance and smallest distance of a non-member target (``tol``).
 TOL = 1e-7
+#: Default largest condition number of a case's used rows (``cond_max``).
 COND_MAX = 1e8
-_HARD_BASES = ("blocks", "cyclic", "integer", "signed", "binary")
-# draw weights: codes near their threshold are where targets come closest to the row space
+# hard bases, with draw weights: codes near their threshold are where targets come closest
+# to the row space
 _HARD_DRAW = ("blocks", "cyclic", "cyclic", "integer", "cyclic", "signed", "blocks", "binary")
 _ULTRA_K = (12, 30)          # exact-input perturbations 10**-k
 _PERTURB = 3                 # perturbation numerators p in [-3, 3]
@@ -386,6 +388,7 @@ _REPEATS = 3                 # calls per input in the "deterministic" property
 _P_CHOICES = (1, -1, 2, -3, 3, -2, 0)
 
 
+# ----------------------------------------------------------------------------- hard matrices
 def _k_choices(k_max: int) -> tuple[int, ...]:
     """Exponents k of the perturbations 2**-k: every k once, the top ten twice more (the
     near-miss distances 1e-8..1e-5 that loose tolerances misjudge come from large k)."""
@@ -1242,17 +1245,17 @@ def _p_monotone(ctx: _Ctx, case: _Case) -> None:
     if ctx.kind == "standard":
         more = case.received.copy()
         more[case.extra] = True
-        variants = [(f"adding row {case.extra} to received", mat, more)]
+        variants = [(f"adding row {case.extra} to received", more)]
         if case.flip is not None:
             m, k = divmod(case.flip, case.M)
-            variants.append((f"the link {k} -> {m} succeeding", mat, case.flipped()[1]))
+            variants.append((f"the link {k} -> {m} succeeding", case.flipped()[1]))
         _assume_fair(ctx, _oracle(ctx.used(case)))
-        for _, _, msk in variants:
+        for _, msk in variants:
             _assume_fair(ctx, _oracle(_zero_rows(case.B, msk)))
         res, _, call = ctx.invoke("standard", mat, mask)
         o = _read(res, case.M, call)
-        for what, m2, msk in variants:
-            res2, _, call2 = ctx.invoke("standard", m2, msk)
+        for what, msk in variants:
+            res2, _, call2 = ctx.invoke("standard", mat, msk)
             o2 = _read(res2, case.M, call2)
             if o.full and not o2.full:
                 raise _Fail("monotone (arrivals and links)",
@@ -1416,7 +1419,9 @@ def _p_exact(ctx: _Ctx, case: _Case) -> None:
             raise _Fail(f"certificate holds exactly (weights @ {ctx.names[0]} == target)",
                         f"{call}: weights={_fmt_vec(o.w)}, target={_fmt_vec(o.t)}, "
                         f"weights @ {ctx.names[0]} = {[str(x) for x in wA]}", True)
-        of = _Out(o.full, o.rec, np.array([float(x) for x in o.t]), o.t)
+        # the claims and decisions, with tolerance 0, on the floats of the exact target
+        # (0/1 targets convert exactly); exactness of the target itself is checked apart
+        of = _Out(o.full, o.rec, o.w, np.array([float(x) for x in o.t]))
         p = _claims_problem(mode, of, 0.0)
         if p is None and mode in ("max-subset", "individual", "standard", "full-only"):
             want = [Fraction(int(x)) for x in o.rec]
@@ -1431,7 +1436,7 @@ def _p_exact(ctx: _Ctx, case: _Case) -> None:
                 raise _Fail("agrees with the exact oracle (least-squares)",
                             f"{call}: target={_fmt_vec(o.t)}, exact projection="
                             f"{[str(x) for x in orc.projection]}", True)
-            of = _Out(o.full, o.rec, of.w, np.array([float(x) for x in orc.projection]))
+            of = _Out(o.full, o.rec, o.w, np.array([float(x) for x in orc.projection]))
         p = _oracle_problem(mode, of, orc, 0.0)
         if p:
             raise _Fail(f"agrees with the exact oracle ({mode})", f"{call}: {p}", True)
@@ -1449,9 +1454,10 @@ _CHECKS: dict[str, Callable[[_Ctx, _Case], None]] = {
 class PropertyResult:
     """Outcome of one property: ``status`` is ``"pass"``, ``"fail"``, ``"skip"`` or ``"error"``.
 
+    ``examples`` counts the cases checked (explicit ones included, rejected ones not);
     ``detail`` holds the failure (property, call, case) or the reason for a skip;
     ``reproduce`` the argument that replays the failing case (``check_decoder(...,
-    reproduce=...)``).
+    reproduce=...)``; None for an explicit case, which every run checks).
     """
 
     name: str
@@ -1735,12 +1741,13 @@ def run_conformance(fn: Callable[..., Any], *, kind: str = "gcplus",
                     tol: float = TOL, cond_max: float = COND_MAX,
                     matrices: st.SearchStrategy | None = None,
                     properties: Sequence[str] | None = None, reproduce: str | None = None,
-                    progress: Callable[[ConformanceReport, PropertyResult], None] | None = None
-                    ) -> ConformanceReport:
+                    progress: Callable[[ConformanceReport, PropertyResult | None], None]
+                    | None = None) -> ConformanceReport:
     """Run the conformance suite and return the report (never raises for a failing decoder).
 
     The parameters are those of :func:`check_decoder`, plus ``progress``, called with the
-    report so far and each :class:`PropertyResult` as it finishes.
+    report once before the first property (result ``None``: the decoder has been probed, the
+    header is known) and then with each :class:`PropertyResult` as it finishes.
     """
     if kind not in ("gcplus", "standard"):
         raise ValueError(f"kind must be 'gcplus' or 'standard', got {kind!r}")
@@ -1816,6 +1823,8 @@ def run_conformance(fn: Callable[..., Any], *, kind: str = "gcplus",
     mats = matrices if matrices is not None else gc_matrices(exact=True, max_M=6)
     k_max = _k_max(cond_max)
     budget = _Budget()
+    if progress is not None:
+        progress(report, None)
     for name in PROPERTIES:
         if name not in props:
             continue
@@ -1964,9 +1973,8 @@ def load_decoder(target: str) -> Callable[..., Any]:
 
 
 def _opt(options: Any, name: str, default: Any = None) -> Any:
-    if isinstance(options, Mapping):
-        return options.get(name, default)
-    return getattr(options, name, default)
+    value = options.get(name) if isinstance(options, Mapping) else getattr(options, name, None)
+    return default if value is None else value
 
 
 def _split(value: Any) -> list[str] | None:
@@ -1994,23 +2002,22 @@ def check_decoder_command(options: argparse.Namespace | Mapping[str, Any],
     fn = load_decoder(target)
     started: list[bool] = []
 
-    def progress(report: ConformanceReport, res: PropertyResult) -> None:
+    def progress(report: ConformanceReport, res: PropertyResult | None) -> None:
         if not started:
             out.write(report.header() + "\n")
             started.append(True)
-        out.write(res.row() + "\n")
+        if res is not None:
+            out.write(res.row() + "\n")
         out.flush()
 
     report = run_conformance(
         fn, kind=_opt(options, "kind") or "gcplus", rules=_split(_opt(options, "rules")),
         full_only=bool(_opt(options, "full_only", False)), batched=_opt(options, "batched"),
         exact=_opt(options, "exact"), max_examples=_opt(options, "examples"),
-        seed=_opt(options, "seed"), tol=_opt(options, "tol") or TOL,
-        cond_max=_opt(options, "cond_max") or COND_MAX,
+        seed=_opt(options, "seed"), tol=_opt(options, "tol", TOL),
+        cond_max=_opt(options, "cond_max", COND_MAX),
         properties=_split(_opt(options, "only")), reproduce=_opt(options, "reproduce"),
         progress=progress)
-    if not started:
-        out.write(report.header() + "\n")
     out.write(report.table().splitlines()[-1] + "\n")
     if report.failed:
         out.write("\n" + report.failure_text(command=f"cogc check-decoder {target}") + "\n")
