@@ -717,7 +717,8 @@ def _special_cases() -> tuple[_Case, ...]:
     *Ties*: an all-ones block of :math:`M` clients where only clients :math:`i` and
     :math:`i+1` arrived, having missed all but the windows :math:`[i, i+w)` and
     :math:`[i+1, i+w+1)`: both windows are maximum subsets. *Zero projections*: rows with
-    zero sum, so that the least-squares target vanishes on clients the rows touch. *Every
+    zero sum, so that the least-squares target vanishes on clients the rows touch, and one
+    whose projection has an entry below 1/2. *Every
     candidate*: a block recovered and the other clients lost, so the maximum subset is all
     the clients the arrived rows touch (a search that stops one size short misses it).
     Tandon et al.'s example with an incomplete row.
@@ -742,6 +743,9 @@ def _special_cases() -> tuple[_Case, ...]:
         cases.append(_Case("nice", "zero-sum rows: the projection of 1 vanishes on clients "
                            "they touch", B, np.ones((3, 3), dtype=bool),
                            np.array(arr, dtype=bool), 2, None))
+    cases.append(_Case("nice", "one row (3, 1, 0): the projection of 1 is (6/5, 2/5, 0)",
+                       _fractions([[3, 1, 0], [0, 1, 0], [0, 0, 1]]),
+                       np.ones((3, 3), dtype=bool), np.array([True, False, False]), 1, None))
     for M in (4, 5):                 # every client the rows touch, and no more
         B = _fractions(((np.arange(M)[:, None] < 3) & (np.arange(M)[None, :] < 3)
                         | np.eye(M, dtype=bool)).astype(int))

@@ -123,7 +123,12 @@ def test_networks_strategy_exact_keeps_rational_B(net):
 
 # ----------------------------------------------------------------------------- check_decoder
 # The suite's own runs use seed=0 (fixed cases, no database); mutants are in
-# tests/test_conformance_mutants.py.
+# tests/test_conformance_mutants.py. One second of shrinking (the default five polish the
+# printed case; these tests read other parts of the message).
+@pytest.fixture(autouse=True)
+def _short_shrink(monkeypatch):
+    monkeypatch.setattr(testing, "SHRINK_SECONDS", 1.0)
+
 def _status(report):
     return {r.name: r.status for r in report.results}
 
@@ -136,7 +141,7 @@ def _status(report):
     (decode.standard, {"kind": "standard"}),
 ], ids=["gcplus", "max-subset", "individual", "least-squares", "standard"])
 def test_every_decoder_in_ct_decode_passes_every_property(fn, kwargs):
-    report = testing.check_decoder(fn, seed=0, max_examples=20, **kwargs)
+    report = testing.check_decoder(fn, seed=0, max_examples=10, **kwargs)
     assert set(_status(report).values()) == {"pass"}, report.table()
     assert [r.name for r in report.results] == list(testing.PROPERTIES)
 
@@ -282,9 +287,9 @@ def test_declared_capabilities():
     def individual_only(Bt, arrived):          # no rule keyword, one rule
         return decode.gcplus(Bt, arrived, rule="individual")
 
-    ok = testing.check_decoder(individual_only, rules=["individual"], seed=0, max_examples=10)
+    ok = testing.check_decoder(individual_only, rules=["individual"], seed=0, max_examples=5)
     assert ok.modes == ("individual",)
-    undeclared = testing.run_conformance(individual_only, seed=0, max_examples=10,
+    undeclared = testing.run_conformance(individual_only, seed=0, max_examples=5,
                                          properties=["exact oracle"])
     assert not undeclared.passed and "no rule= keyword" in undeclared.notes[0]
 
@@ -294,7 +299,7 @@ def test_declared_capabilities():
         return SimpleNamespace(full=r.full, recovered=r.recovered & keep,
                                weights=r.weights * keep, target=r.target * keep)
 
-    rep = testing.check_decoder(full_only, full_only=True, seed=0, max_examples=10,
+    rep = testing.check_decoder(full_only, full_only=True, seed=0, max_examples=5,
                                 exact=False)
     assert rep.modes == ("full-only",) and _status(rep)["exact input"] == "skip"
 
