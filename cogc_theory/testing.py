@@ -683,16 +683,22 @@ def _ladder(k_max: int) -> tuple[_Case, ...]:
     one client missing (the all-ones vector and :math:`\mathbf 1_S` miss the row space by
     about :math:`2^{-k}`) or none (every target is in the row space, through singular values
     of about :math:`2^{-k}\sigma_1`); a few of them scaled by :math:`2^{\pm 50}` or with rows
-    scaled by up to :math:`2^{\pm 8}`. Whatever tolerance a decoder uses between ``tol`` and
-    0.1, and whatever rank threshold between :math:`1/\mathrm{cond\_max}` and 0.1, some rung
-    falls on the wrong side of it; these run first in every ``exact oracle`` run, so such a
-    bug is caught deterministically.
+    scaled by up to :math:`2^{\pm 8}`; and rows :math:`(2^k, 1, 0)`, :math:`(0, 0, 1)`, where
+    :math:`e_0` misses the row space by about :math:`2^{-k}` and :math:`e_2` needs the row of
+    norm 1 beside one of norm :math:`2^k`. Whatever membership tolerance a decoder uses
+    between ``tol`` and 0.1, and whatever rank threshold between :math:`1/\mathrm{cond\_max}`
+    and 0.1, some rung falls on the wrong side of it; these run first in every
+    ``exact oracle`` run, so such a bug is caught deterministically.
     """
     cyc = np.array(_integer_cyclic(4, 1, 0), dtype=object)
     g = np.array([0, 0, 0, 1, 1])
     blocks = (g[:, None] == g[None, :]).astype(int).astype(object)
     cases = []
     for k in range(1, k_max + 1):
+        dominant = _fractions([[2 ** k, 1, 0], [0, 1, 1], [0, 0, 1]])
+        cases.append(_Case("hard", f"tolerance ladder: row (2**{k}, 1, 0) and row (0, 0, 1), "
+                           f"e_0 at distance ~2**-{k}", dominant, np.ones((3, 3), dtype=bool),
+                           np.array([True, False, True]), 1, None))
         cases += [_ladder_case("cyclic code M=4, s=1, client 0 missing", cyc, k, [0]),
                   _ladder_case("cyclic code M=4, s=1, all arrived", cyc, k, []),
                   _ladder_case("blocks (3, 2), client 0 missing", blocks, k, [0]),
