@@ -32,8 +32,8 @@ certificate         :math:`\max_k|(a^\top A-t)_k|\le\mathrm{tol}\,(1+\max_k\sum_
 claims              ``target`` matches the claim: all ones and every client recovered iff
                     ``full``; :math:`\mathbf 1_K` for ``max-subset`` / ``individual``;
                     standard (and full-only) outcomes all or nothing; ``least-squares``:
-                    a client with :math:`|t_k|>\mathrm{tol}` is recovered, one not
-                    recovered has :math:`|t_k|\le\mathrm{tol}`
+                    a client with :math:`|t_k|>\mathrm{tol}` is recovered, and a recovered
+                    one has :math:`t_k\ne 0`
 exact oracle        decisions equal the exact rational oracle's (:mod:`cogc_theory.exact`):
                     ``full``; ``individual`` :math:`K`; ``max-subset`` :math:`|K|`, with
                     :math:`\mathbf 1_K` exactly in the row space (any deterministic
@@ -44,7 +44,8 @@ monotone            adding an arrival never loses full recovery, never shrinks t
                     least-squares residual; a standard success is a GC+ full recovery;
                     max-subset :math:`|K|\ge` individual :math:`|K|`; standard decoding is
                     also monotone in link successes
-deterministic       the same input twice gives the same decisions, targets and weights
+deterministic       the same input three times gives the same decisions, targets and
+                    weights (weights within :math:`10^{-9}\max(1,\max|a|)`)
 inputs unchanged    the decoder does not write into ``Bt`` / ``B``, ``arrived`` / ``received``
                     (every call gets fresh copies; the suite's own matrices are never exposed)
 batched             a leading trials axis — ``Bt`` (T, M, M) with ``arrived`` (T, M), a shared
@@ -57,6 +58,11 @@ exact input         a sympy ``Matrix`` of rationals gives exact rational ``weigh
                     exactly, and the oracle's decisions — also on rationals such as
                     :math:`1+10^{-20}` that a float conversion cannot tell from 1
 ==================  ==========================================================================
+
+The certificate's scale :math:`1+\max_k\sum_i|a_iA_{ik}|` bounds the size of the terms
+summed (rounding makes an error of at most about :math:`10^{-16}` times it), so the check is
+independent of how ``Bt`` and the weights are scaled, and ``tol`` leaves room for any sound
+float decoder while a certificate that misses its target by more does not verify.
 
 GC+ outcomes are **not** monotone in link successes, so that is not checked: with Tandon et
 al.'s :math:`B` and only client 2 arriving, :math:`\tilde B_2=(0,0,1)` yields :math:`g_2`, but
