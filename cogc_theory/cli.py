@@ -881,7 +881,7 @@ def _add_check_decoder(sub: Any, fmt: Any) -> None:
                    help="require / skip sympy input (default: tested if accepted)")
     p.add_argument("--seed", type=_nonneg_int, help="fixed run (default: explore)")
     p.add_argument("--tol", type=float, help="certificate tolerance (1e-7)")
-    p.add_argument("--cond-max", type=float, help="largest condition number (1e8)")
+    p.add_argument("--cond-max", type=float, help="largest condition number (1e7)")
     p.add_argument("--only", help="comma-separated properties to run")
     p.add_argument("--reproduce", metavar="PROPERTY:BLOB", help="replay a printed failure")
     p.set_defaults(func=lambda args: __import__(
