@@ -884,8 +884,13 @@ def _add_check_decoder(sub: Any, fmt: Any) -> None:
     p.add_argument("--cond-max", type=float, help="largest condition number (1e7)")
     p.add_argument("--only", help="comma-separated properties to run")
     p.add_argument("--reproduce", metavar="PROPERTY:BLOB", help="replay a printed failure")
-    p.set_defaults(func=lambda args: __import__(
-        "cogc_theory.testing", fromlist=["_"]).check_decoder_command(args))
+    p.set_defaults(func=cmd_check_decoder)
+
+
+def cmd_check_decoder(args: argparse.Namespace) -> int:
+    from .testing import check_decoder_command
+
+    return check_decoder_command(args)
 
 
 def _one_line(exc: BaseException) -> str:
