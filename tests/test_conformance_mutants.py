@@ -24,6 +24,7 @@ import pytest
 import sympy as sp
 
 from cogc_theory import decode, testing
+from cogc_theory.testing import _run as testing_run
 
 
 # ----------------------------------------------------------------------------- reference
@@ -600,7 +601,7 @@ def test_the_independent_reference_decoder_passes(fn, kwargs):
 def test_the_property_meant_for_it_catches_each_mutant(fn, kwargs, prop, monkeypatch):
     """Each mutant is caught by its property, deterministically (seed 0), in seconds (one
     second of shrinking: the default five only polish the printed case)."""
-    monkeypatch.setattr(testing, "SHRINK_SECONDS", 1.0)
+    monkeypatch.setattr(testing_run, "SHRINK_SECONDS", 1.0)
     t0 = time.process_time()
     report = testing.run_conformance(fn, seed=0, properties=[prop], **kwargs)
     assert time.process_time() - t0 < BUDGET

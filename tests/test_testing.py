@@ -15,6 +15,17 @@ from hypothesis import strategies as st
 
 from cogc_theory import decode, testing
 from cogc_theory.network import CooperativeNetwork
+from cogc_theory.testing import _run as testing_run
+from cogc_theory.testing._cases import ladder
+from cogc_theory.testing._matrices import (
+    as_fractions,
+    float_matrix,
+    hard_matrix,
+    hard_specs,
+    k_max_for,
+    zero_rows,
+)
+from cogc_theory.testing._oracle import Oracle
 
 
 def spans_ones(B, rows):
@@ -127,7 +138,7 @@ def test_networks_strategy_exact_keeps_rational_B(net):
 # printed case; these tests read other parts of the message).
 @pytest.fixture(autouse=True)
 def _short_shrink(monkeypatch):
-    monkeypatch.setattr(testing, "SHRINK_SECONDS", 1.0)
+    monkeypatch.setattr(testing_run, "SHRINK_SECONDS", 1.0)
 
 def _status(report):
     return {r.name: r.status for r in report.results}
@@ -164,8 +175,8 @@ def test_the_suites_oracle_agrees_with_the_exact_decoder(B, data):
     path (reduced row echelon form, subset search) decide identically."""
     tau, arrived = data.draw(testing.erasure_patterns(B))
     Bt = testing.apply_links(B, tau)
-    A = testing._zero_rows(testing._fractions(Bt), arrived)
-    orc = testing._Oracle(A)
+    A = zero_rows(as_fractions(Bt), arrived)
+    orc = Oracle(A)
     assert orc.full == decode.gcplus(Bt, arrived).full
     assert np.array_equal(orc.individual, decode.gcplus(Bt, arrived, rule="individual").recovered)
     assert orc.max_size == decode.gcplus(Bt, arrived, rule="max-subset").size
@@ -180,7 +191,7 @@ def test_oracle_distances_match_float_least_squares(A, data):
     """The exact squared distance of a target to the row space, against numpy's lstsq residual
     on well-conditioned row sets (relative 1e-6: lstsq's error is ~ 1e-16 * cond)."""
     keep = np.array(data.draw(st.lists(st.booleans(), min_size=len(A), max_size=len(A))))
-    orc = testing._Oracle(testing._zero_rows(testing._fractions(A), keep))
+    orc = Oracle(zero_rows(as_fractions(A), keep))
     hypothesis_assume(orc.cond < 1e6)
     t = np.array(data.draw(st.lists(st.integers(0, 1), min_size=len(A), max_size=len(A))),
                  dtype=float)
@@ -197,11 +208,11 @@ def hypothesis_assume(cond):
 
 
 @settings(max_examples=40, deadline=None, derandomize=True, database=None)
-@given(spec=testing._hard_specs(26))
+@given(spec=hard_specs(26))
 def test_hard_matrices_are_exactly_their_rationals(spec):
     """Every float of a hard case is the rational the oracle judges (no rounding)."""
-    B = testing._hard_matrix(spec)
-    Bf = testing._float_matrix(B)
+    B = hard_matrix(spec)
+    Bf = float_matrix(B)
     assert all(Fraction(float(Bf[i, j])) == B[i][j] for i in range(len(B))
                for j in range(len(B)))
 
@@ -212,8 +223,8 @@ def test_the_ladder_sweeps_every_tolerance_window():
     number (10..1e6, and up to cond_max = 1e7): any membership tolerance or relative rank
     threshold between the suite's limits and 0.1 is crossed by a rung."""
     dist, cond = set(), set()
-    for case in testing._ladder(testing._k_max(testing.COND_MAX)):
-        orc = testing._Oracle(testing._zero_rows(case.Bt, case.arrived))
+    for case in ladder(k_max_for(testing.COND_MAX)):
+        orc = Oracle(zero_rows(case.Bt, case.arrived))
         if orc.unfair("max-subset", testing.COND_MAX, Fraction(testing.TOL)):
             continue
         if orc.full:
