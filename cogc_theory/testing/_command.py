@@ -27,6 +27,16 @@ def load_decoder(target: str) -> Callable[..., Any]:
     beside the caller imports. ``function`` may be dotted (``module:Class.method``). Every
     failure — no such module, an exception while importing it, no such attribute, not
     callable — is one :class:`ValueError` line naming what to fix.
+
+    Examples
+    --------
+    >>> from cogc_theory import decode
+    >>> load_decoder("cogc_theory.decode:gcplus") is decode.gcplus
+    True
+    >>> load_decoder("cogc_theory.decode:median")            # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: 'cogc_theory.decode' has no attribute 'median' (callables there: ...)
     """
     if not isinstance(target, str) or target.count(":") != 1 or target.startswith(":") \
             or target.endswith(":"):
@@ -93,6 +103,21 @@ def check_decoder_command(options: argparse.Namespace | Mapping[str, Any],
     1 if one failed. Bad options or a decoder that cannot be imported raise
     :class:`ValueError` / :class:`TypeError` with a one-line message (the command line
     prints it and exits with status 2).
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> check_decoder_command({"decoder": "cogc_theory.decode:standard", "kind": "standard",
+    ...                        "examples": 3, "seed": 0, "only": "result types,claims"},
+    ...                       out=out)
+    0
+    >>> print(out.getvalue())                                 # doctest: +ELLIPSIS
+    conformance of cogc_theory.decode...standard (standard decoding)
+    property          result examples seconds  notes
+    result types      PASS  ...
+    claims            PASS  ...
+    PASSED: 2 passed, 0 failed, 0 skipped (... s)
     """
     out = sys.stdout if out is None else out
     target = _opt(options, "decoder")

@@ -131,6 +131,15 @@ def near_singular_matrices(min_M: int = 3, max_M: int = 6,
     ``Fraction(x)`` of each float is the case's rational: no rounding separates what a
     decoder sees from what the oracle judges. The matrices are not filtered; see
     :func:`check_decoder` for the limits a case must meet to be used.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from hypothesis import find, settings
+    >>> B = find(near_singular_matrices(max_M=4), lambda B: B.shape[0] == 4,
+    ...          settings=settings(database=None, derandomize=True))
+    >>> B.shape, all(Fraction(float(x)) == Fraction(x) for x in B.ravel())   # exact floats
+    ((4, 4), True)
     """
     if not 2 <= min_M <= max_M:
         raise ValueError(f"need 2 <= min_M <= max_M, got min_M={min_M}, max_M={max_M}")

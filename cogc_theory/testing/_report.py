@@ -16,6 +16,13 @@ class PropertyResult:
     ``detail`` holds the failure (property, call, case) or the reason for a skip;
     ``reproduce`` the argument that replays the failing case (``check_decoder(...,
     reproduce=...)``; None for an explicit case, which every run checks).
+
+    Examples
+    --------
+    >>> print(PropertyResult("certificate", "pass", examples=100, seconds=2.5).row())
+    certificate       PASS       100     2.5
+    >>> PropertyResult("batched", "skip", detail="not declared (batched=False)").row()
+    'batched           SKIP         -       -  not declared (batched=False)'
     """
 
     name: str
@@ -37,7 +44,23 @@ class PropertyResult:
 
 @dataclass
 class ConformanceReport:
-    """Results of :func:`run_conformance`: one :class:`PropertyResult` per property."""
+    """Results of :func:`run_conformance`: one :class:`PropertyResult` per property.
+
+    Examples
+    --------
+    >>> report = ConformanceReport("mypkg.decode", "standard", ("standard",))
+    >>> report.results += [PropertyResult("result types", "pass", 100, 1.0),
+    ...                    PropertyResult("claims", "fail", 3, 0.5, "target matches the "
+    ...                                   "claim: fn(B, received): ...")]
+    >>> report.passed
+    False
+    >>> print(report.table())
+    conformance of mypkg.decode (standard decoding)
+    property          result examples seconds  notes
+    result types      PASS       100     1.0
+    claims            FAIL         3     0.5  target matches the claim
+    FAILED: 1 passed, 1 failed, 0 skipped (1.5 s)
+    """
 
     decoder: str
     kind: str

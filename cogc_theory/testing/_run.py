@@ -220,6 +220,20 @@ def run_conformance(fn: Callable[..., Any], *, kind: str = "gcplus",
     The parameters are those of :func:`check_decoder`, plus ``progress``, called with the
     report once before the first property (result ``None``: the decoder has been probed, the
     header is known) and then with each :class:`PropertyResult` as it finishes.
+
+    Examples
+    --------
+    >>> from cogc_theory import decode
+    >>> report = run_conformance(decode.gcplus, max_examples=3, seed=0,
+    ...                          properties=["result types", "certificate"])
+    >>> report.passed, [r.status for r in report.results]
+    (True, ['pass', 'pass'])
+    >>> print(report.table())                                  # doctest: +ELLIPSIS
+    conformance of cogc_theory.decode...gcplus (GC+ rules max-subset, individual, least-squares)
+    property          result examples seconds  notes
+    result types      PASS  ...
+    certificate       PASS  ...
+    PASSED: 2 passed, 0 failed, 0 skipped (... s)
     """
     if kind not in ("gcplus", "standard"):
         raise ValueError(f"kind must be 'gcplus' or 'standard', got {kind!r}")
@@ -383,6 +397,27 @@ def check_decoder(fn: Callable[..., Any], *, kind: str = "gcplus",
     -----
     Call it from a plain test function, not from inside a ``@hypothesis.given`` test
     (hypothesis does not nest). Its own tests use ``seed=0``.
+
+    Examples
+    --------
+    The built-in decoders pass; a decoder that always claims full recovery does not:
+
+    >>> import dataclasses
+    >>> from cogc_theory import decode
+    >>> check_decoder(decode.standard, kind="standard", max_examples=5, seed=0).passed
+    True
+    >>> def overconfident(B, received):
+    ...     return dataclasses.replace(decode.standard(B, received), full=True)
+    >>> check_decoder(overconfident, kind="standard", max_examples=5, seed=0,
+    ...               properties=["claims"])                  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    AssertionError: check_decoder: the decoder fails the conformance suite
+    ...
+    property 'claims' fails: target matches the claim
+      fn(B, received): full=True needs every client recovered and target all ones; ...
+      case (...), M = ...:
+        B = np.array(...
     """
     report = run_conformance(fn, kind=kind, rules=rules, full_only=full_only, batched=batched,
                              exact=exact, max_examples=max_examples, seed=seed, tol=tol,

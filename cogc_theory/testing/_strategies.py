@@ -26,6 +26,12 @@ def cyclic_exact(M: int, s: int, seed: int = 0) -> sp.Matrix:
     :math:`B_{mm}=1`; draws are repeated until every kernel is one-dimensional with no zero
     entry (so the support is exactly cyclic). Every :math:`M-s` rows then generically span
     :math:`\ker H\ni\mathbf 1`.
+
+    Examples
+    --------
+    >>> B = cyclic_exact(4, 1)
+    >>> B.shape, [sum(1 for x in B.row(m) if x != 0) for m in range(4)]      # s + 1 per row
+    ((4, 4), [2, 2, 2, 2])
     """
     try:
         from .. import codes  # type: ignore[attr-defined]
@@ -56,7 +62,17 @@ def cyclic_exact(M: int, s: int, seed: int = 0) -> sp.Matrix:
 
 
 def fractional_exact(M: int, s: int) -> sp.Matrix:
-    """Fractional-repetition matrix: groups of ``s + 1`` clients, each row its group's ones."""
+    """Fractional-repetition matrix: groups of ``s + 1`` clients, each row its group's ones.
+
+    Examples
+    --------
+    >>> fractional_exact(4, 1)
+    Matrix([
+    [1, 1, 0, 0],
+    [1, 1, 0, 0],
+    [0, 0, 1, 1],
+    [0, 0, 1, 1]])
+    """
     if M % (s + 1):
         raise ValueError(f"fractional repetition needs (s + 1) | M, got M={M}, s={s}")
     g = np.arange(M) // (s + 1)
@@ -91,6 +107,14 @@ def gc_matrices(min_M: int = 3, max_M: int = 6, kinds: Sequence[str] = KINDS,
         matrix — decoders must handle any matrix).
     exact : bool
         Return sympy matrices of rationals (the exact decoding path).
+
+    Examples
+    --------
+    >>> from hypothesis import find, settings
+    >>> B = find(gc_matrices(kinds=("fractional",), exact=True), lambda B: B.shape[0] == 4,
+    ...          settings=settings(database=None, derandomize=True))
+    >>> B.shape, set(B) <= {0, 1}                   # fractional repetition: 0/1 entries
+    ((4, 4), True)
     """
     bad = [k for k in kinds if k not in KINDS]
     if bad or not kinds:
@@ -145,6 +169,14 @@ def erasure_patterns(draw: Callable, B: Any) -> tuple[np.ndarray, np.ndarray]:
 
     ``tau`` is bool (M, M): drawn where :math:`k\in N_m` (support of ``B`` off the diagonal),
     True elsewhere (the diagonal, and links ``B`` does not use); ``arrived`` is bool (M,).
+
+    Examples
+    --------
+    >>> from hypothesis import find, settings
+    >>> tau, arrived = find(erasure_patterns(fractional_exact(4, 1)), lambda x: True,
+    ...                     settings=settings(database=None, derandomize=True))
+    >>> tau.shape, arrived.shape, bool(tau.diagonal().all())
+    ((4, 4), (4,), True)
     """
     sup = _support(B)
     M = sup.shape[0]
@@ -157,7 +189,18 @@ def erasure_patterns(draw: Callable, B: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def apply_links(B: Any, tau: np.ndarray) -> Any:
-    """Effective matrix :math:`B\\circ\\tau` (sympy in, sympy out; float otherwise)."""
+    """Effective matrix :math:`B\\circ\\tau` (sympy in, sympy out; float otherwise).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> apply_links(fractional_exact(4, 1), np.eye(4, dtype=bool))     # no link succeeded
+    Matrix([
+    [1, 0, 0, 0],
+    [0, 1, 0, 0],
+    [0, 0, 1, 0],
+    [0, 0, 0, 1]])
+    """
     if isinstance(B, sp.MatrixBase):
         return B.multiply_elementwise(sp.Matrix(tau.astype(int)))
     return np.where(tau, np.asarray(B, dtype=float), 0.0)
@@ -165,7 +208,17 @@ def apply_links(B: Any, tau: np.ndarray) -> Any:
 
 @st.composite
 def effective_matrices(draw: Callable, B: Any) -> tuple[Any, np.ndarray]:
-    """Strategy for ``(Bt, arrived)`` with ``Bt = B * tau`` (exact if ``B`` is sympy)."""
+    """Strategy for ``(Bt, arrived)`` with ``Bt = B * tau`` (exact if ``B`` is sympy).
+
+    Examples
+    --------
+    >>> from hypothesis import find, settings
+    >>> Bt, arrived = find(effective_matrices(fractional_exact(4, 1)),
+    ...                    lambda x: x[1].sum() == 2,
+    ...                    settings=settings(database=None, derandomize=True))
+    >>> Bt.shape, int(arrived.sum())
+    ((4, 4), 2)
+    """
     tau, arrived = draw(erasure_patterns(B))
     return apply_links(B, tau), arrived
 
@@ -179,6 +232,14 @@ def networks(draw: Callable, min_M: int = 3, max_M: int = 6,
     Uplink and link erasure probabilities are floats in [0, 1] (including the endpoints),
     scalar (homogeneous) or per client / per link; ``exact=True`` gives a rational ``B``
     (kept as ``net.B_exact``) and rational probabilities.
+
+    Examples
+    --------
+    >>> from hypothesis import find, settings
+    >>> net = find(networks(max_M=4), lambda n: n.M == 4,
+    ...            settings=settings(database=None, derandomize=True))
+    >>> net.M, net.is_symbolic
+    (4, False)
     """
     from ..network import CooperativeNetwork
 
