@@ -13,6 +13,7 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cogc_theory import _linalg as linalg
 from cogc_theory import decode, testing
 from cogc_theory.network import CooperativeNetwork
 from cogc_theory.testing import _run as testing_run
@@ -166,6 +167,15 @@ def test_ct_decode_passes_at_default_settings_and_well_within_a_minute(seed):
         t0 = time.process_time()
         report = testing.check_decoder(fn, kind=kind, seed=seed)
         assert report.passed and time.process_time() - t0 < 30, report.table()
+
+
+def test_the_default_limits_leave_room_for_ct_decode_tolerances():
+    """A case within the suite's limits is one ``ct.decode`` (the row-space rule of
+    ``_linalg``) can decide: its membership tolerance is below the suite's ``tol`` (a target
+    at distance >= tol is refused), and its rank threshold rtol * sigma_1 is far below the
+    smallest singular value a case may have, sigma_1 / cond_max."""
+    assert linalg.ATOL < testing.TOL
+    assert linalg.RTOL * testing.COND_MAX <= 1e-2
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)
