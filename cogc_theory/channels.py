@@ -90,7 +90,13 @@ def _finite(x: Any, what: str) -> Any:
 
 
 def snr_threshold(rate: Any) -> Any:
-    """:math:`2^R - 1`, the SNR below which a rate-``R`` link is in outage."""
+    """:math:`2^R - 1`, the SNR below which a rate-``R`` link is in outage.
+
+    Examples
+    --------
+    >>> snr_threshold(1), snr_threshold(2)
+    (1, 3)
+    """
     rate = _check_rate(rate)
     if isinstance(rate, sp.Basic) or isinstance(rate, numbers.Rational):
         return sp.Integer(2) ** sp.sympify(rate) - 1
@@ -110,6 +116,18 @@ def rayleigh_erasure(snr: Any, rate: Any = 1.0) -> Any:
     Returns
     -------
     float, ndarray (same shape as ``snr``) or sympy.Expr
+
+    Examples
+    --------
+    At rate :math:`R=1` the threshold is :math:`2^1-1=1`, so at mean SNR 1 the erasure
+    probability is :math:`1-e^{-1}`:
+
+    >>> import math
+    >>> round(float(rayleigh_erasure(1.0)), 12), round(1 - math.exp(-1), 12)
+    (0.632120558829, 0.632120558829)
+    >>> import sympy as sp
+    >>> rayleigh_erasure(sp.Symbol("snr", positive=True), rate=2)
+    1 - exp(-3/snr)
     """
     rate = _check_rate(rate)
     if is_symbolic(snr) or is_symbolic(rate) or isinstance(snr, sp.Basic):
@@ -121,7 +139,13 @@ def rayleigh_erasure(snr: Any, rate: Any = 1.0) -> Any:
 
 
 def path_loss(distance: Any, alpha: Any = 3.0, d0: float = 1.0) -> Any:
-    r"""Power gain :math:`(d/d_0)^{-\alpha}` of a link of length :math:`d`."""
+    r"""Power gain :math:`(d/d_0)^{-\alpha}` of a link of length :math:`d`.
+
+    Examples
+    --------
+    >>> float(path_loss(2.0))            # (2/1)**-3
+    0.125
+    """
     alpha = _check_positive(alpha, "alpha")
     d0 = _check_positive(d0, "d0")
     if isinstance(distance, sp.Basic) or isinstance(alpha, sp.Basic):
@@ -132,7 +156,16 @@ def path_loss(distance: Any, alpha: Any = 3.0, d0: float = 1.0) -> Any:
 
 
 def mean_snr(snr: Any, distance: Any, alpha: Any = 3.0, d0: float = 1.0) -> Any:
-    r""":math:`\bar\gamma = \mathrm{snr}\,(d/d_0)^{-\alpha}`."""
+    r""":math:`\bar\gamma = \mathrm{snr}\,(d/d_0)^{-\alpha}`.
+
+    Examples
+    --------
+    At ten times the reference distance with path-loss exponent 3, the mean SNR drops by
+    :math:`10^3`:
+
+    >>> float(mean_snr(100.0, 10.0))
+    0.1
+    """
     snr = _check_positive(snr, "snr")
     gain = path_loss(distance, alpha, d0)
     if isinstance(snr, sp.Basic) or isinstance(gain, sp.Basic):

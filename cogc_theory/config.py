@@ -81,6 +81,20 @@ def load_toml(path: str | Path) -> dict[str, Any]:
     ValueError
         The file is missing, a directory, unreadable, not UTF-8, not valid TOML, or nested
         too deeply for the parser.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "study.toml"
+    >>> _ = path.write_text('[scenario]\\nM = 6\\ns = 1\\np = 0.2\\n')
+    >>> load_toml(path)
+    {'scenario': {'M': 6, 's': 1, 'p': 0.2}}
+    >>> _ = path.write_text('[scenario\\nM = 6\\n')
+    >>> load_toml(path)
+    Traceback (most recent call last):
+    ...
+    ValueError: config file '...study.toml' is not valid TOML: ...
     """
     path = Path(path)
     try:
@@ -123,6 +137,19 @@ def load_table(path: str | Path, table: str) -> dict[str, Any]:
     ------
     ValueError
         As :func:`load_toml`, or the tables are not as described.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> path = Path(tempfile.mkdtemp()) / "cogc.toml"
+    >>> _ = path.write_text('[scenario]\\nM = 6\\n\\n[study]\\ns_values = [1]\\n')
+    >>> load_table(path, "study")
+    {'s_values': [1]}
+    >>> load_table(path, "sweep")        # a file of other tables only
+    Traceback (most recent call last):
+    ...
+    ValueError: config file '...cogc.toml' has no [sweep] table...
     """
     if table not in TABLES:
         raise ValueError(f"table must be one of {sorted(TABLES)}, got {table!r}")
@@ -180,6 +207,15 @@ class Scenario:
         Training rounds.
     problem, scheme : str
         Training problem and scheme (``ct.simulate.train``).
+
+    Examples
+    --------
+    >>> sc = Scenario.from_mapping({"M": 6, "s": 1, "p": 0.2, "eps": 0.1, "decoder": "gcplus"})
+    >>> sc.M, sc.s, sc.decoder, sc.trials          # unset keys keep their defaults
+    (6, 1, 'gcplus', 100000)
+    >>> net = sc.network()
+    >>> net.M, float(net.p[0])
+    (6, 0.2)
     """
 
     M: int = 10
@@ -291,6 +327,14 @@ class Study:
     crossover_target : float
         Target gap of the trade-off stage, as a fraction of the initial gap.
     seed : int
+
+    Examples
+    --------
+    >>> st = Study.from_mapping({"M": 6, "s_values": [1, 2], "rounds": 20})
+    >>> st.M, st.s_values, st.rounds, st.problem
+    (6, [1, 2], 20, 'digits')
+    >>> QUICK_STUDY.M < DEFAULT_STUDY.M
+    True
     """
 
     M: int = 10

@@ -59,7 +59,20 @@ FractionMatrix = list[list[Fraction]]
 
 
 def as_fraction(x: Any, name: str = "value") -> Fraction:
-    """Convert one exact rational (int, Fraction, sympy Rational, numpy integer) to Fraction."""
+    """Convert one exact rational (int, Fraction, sympy Rational, numpy integer) to Fraction.
+
+    Examples
+    --------
+    >>> as_fraction(3), as_fraction(np.int64(-2))
+    (Fraction(3, 1), Fraction(-2, 1))
+    >>> import sympy as sp
+    >>> as_fraction(sp.Rational(2, 6))
+    Fraction(1, 3)
+    >>> as_fraction(0.5)
+    Traceback (most recent call last):
+    ...
+    TypeError: value must be an exact rational ..., got float 0.5; ...
+    """
     if isinstance(x, bool | np.bool_):
         raise TypeError(f"{name} must be a rational number, got bool {x!r}")
     if isinstance(x, Fraction):
@@ -110,7 +123,13 @@ def is_exact_array(A: Any) -> bool:
 
 
 def as_fraction_matrix(A: Any, name: str = "A") -> FractionMatrix:
-    """Return ``A`` (sympy matrix, object array or nested lists, 2-D) as lists of Fractions."""
+    """Return ``A`` (sympy matrix, object array or nested lists, 2-D) as lists of Fractions.
+
+    Examples
+    --------
+    >>> as_fraction_matrix([[1, 2], [Fraction(1, 2), 0]])
+    [[Fraction(1, 1), Fraction(2, 1)], [Fraction(1, 2), Fraction(0, 1)]]
+    """
     if isinstance(A, sp.MatrixBase):
         rows = A.tolist()
     elif isinstance(A, np.ndarray):
@@ -126,7 +145,13 @@ def as_fraction_matrix(A: Any, name: str = "A") -> FractionMatrix:
 
 
 def as_fraction_vector(t: Any, n: int, name: str = "t") -> list[Fraction]:
-    """Return a length-``n`` vector of Fractions."""
+    """Return a length-``n`` vector of Fractions.
+
+    Examples
+    --------
+    >>> as_fraction_vector([1, Fraction(1, 3)], 2)
+    [Fraction(1, 1), Fraction(1, 3)]
+    """
     if isinstance(t, sp.MatrixBase):
         t = list(t)
     vals = list(np.asarray(t, dtype=object).ravel()) if not isinstance(t, list) else t
@@ -148,6 +173,14 @@ def rref(A: Any) -> tuple[FractionMatrix, tuple[int, ...]]:
         The nonzero rows of the reduced row echelon form; :math:`r=\operatorname{rank}A`.
     pivots : tuple of int
         Pivot column of each row of ``R``.
+
+    Examples
+    --------
+    The second row is twice the first, so the rank is 2 with pivots in columns 0 and 1:
+
+    >>> R, pivots = rref([[1, 2], [2, 4], [0, 1]])
+    >>> [[int(x) for x in row] for row in R], pivots
+    ([[1, 0], [0, 1]], (0, 1))
     """
     rows = [list(r) for r in as_fraction_matrix(A)]
     n, M = len(rows), len(rows[0])
@@ -172,7 +205,13 @@ def rref(A: Any) -> tuple[FractionMatrix, tuple[int, ...]]:
 
 
 def rank(A: Any) -> int:
-    """Exact rank of a rational matrix."""
+    """Exact rank of a rational matrix.
+
+    Examples
+    --------
+    >>> rank([[1, 2], [2, 4]]), rank([[1, 2], [2, 5]])
+    (1, 2)
+    """
     return len(rref(A)[1])
 
 
@@ -181,6 +220,13 @@ def nullspace(A: Any) -> list[list[Fraction]]:
 
     The basis is the standard one from the reduced row echelon form: one vector per free
     column :math:`f`, with :math:`x_f=1` and zeros on the other free columns.
+
+    Examples
+    --------
+    :math:`x_0+x_1=0,\ x_2=0` leaves one free column (1):
+
+    >>> nullspace([[1, 1, 0], [0, 0, 1]])
+    [[Fraction(-1, 1), Fraction(1, 1), Fraction(0, 1)]]
     """
     Af = as_fraction_matrix(A)
     R, piv = rref(Af)
@@ -209,6 +255,15 @@ def solve_left(A: Any, t: Any) -> list[Fraction] | None:
     list of Fraction (n,) or None
         The basic solution of :math:`A^\top a = t` (free variables zero): deterministic, and
         zero on every row of ``A`` that is a combination of earlier rows.
+
+    Examples
+    --------
+    :math:`a^\top A = (1, 1, 1)` for rows :math:`(1,1,0)` and :math:`(0,0,1)`: :math:`a=(1,1)`:
+
+    >>> solve_left([[1, 1, 0], [0, 0, 1]], [1, 1, 1])
+    [Fraction(1, 1), Fraction(1, 1)]
+    >>> solve_left([[1, 1, 0]], [1, 0, 0]) is None
+    True
     """
     Af = as_fraction_matrix(A)
     n, M = len(Af), len(Af[0])
@@ -228,6 +283,16 @@ def in_rowspace(A: Any, t: Any) -> tuple[bool, list[Fraction] | None]:
     """Row-space membership with certificate.
 
     Returns ``(True, a)`` with ``a @ A == t`` exactly, or ``(False, None)``.
+
+    Examples
+    --------
+    The all-ones vector is the sum of the two rows; ``(1, 0, 0)`` is not in their span:
+
+    >>> A = [[1, 1, 0], [0, 0, 1]]
+    >>> in_rowspace(A, [1, 1, 1])
+    (True, [Fraction(1, 1), Fraction(1, 1)])
+    >>> in_rowspace(A, [1, 0, 0])
+    (False, None)
     """
     a = solve_left(A, t)
     return a is not None, a
@@ -239,6 +304,14 @@ def project_rowspace(A: Any, t: Any) -> list[Fraction]:
     With :math:`R` the nonzero rows of the reduced echelon form (a basis of the row space),
 
     .. math:: \hat t = R^\top (R R^\top)^{-1} R\, t .
+
+    Examples
+    --------
+    The row space of ``[[1, 1, 0]]`` is the line through :math:`(1,1,0)`; projecting
+    :math:`e_0` onto it gives :math:`(1/2, 1/2, 0)`:
+
+    >>> project_rowspace([[1, 1, 0]], [1, 0, 0])
+    [Fraction(1, 2), Fraction(1, 2), Fraction(0, 1)]
     """
     Af = as_fraction_matrix(A)
     R, piv = rref(Af)
@@ -255,7 +328,14 @@ def project_rowspace(A: Any, t: Any) -> list[Fraction]:
 
 
 def to_object_array(values: Sequence[Fraction] | Sequence[Sequence[Fraction]]) -> np.ndarray:
-    """Pack Fractions into a numpy object array (no conversion to float)."""
+    """Pack Fractions into a numpy object array (no conversion to float).
+
+    Examples
+    --------
+    >>> a = to_object_array([[Fraction(1, 2), Fraction(1, 3)]])
+    >>> a.dtype, a.shape, a[0, 1]
+    (dtype('O'), (1, 2), Fraction(1, 3))
+    """
     arr = np.empty(np.shape(np.asarray(values, dtype=object)), dtype=object)
     arr[...] = np.asarray(values, dtype=object)
     return arr

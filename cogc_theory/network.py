@@ -74,6 +74,19 @@ class GilbertElliott:
     ----------
     mean_burst : float
         Mean number of consecutive rounds a link stays erased, ``>= 1``.
+
+    Examples
+    --------
+    Links that stay erased for 3 rounds on average, with marginal erasure 0.25: the chain leaves
+    the bad state with probability :math:`1/3` and enters it with
+    :math:`0.25/(0.75\cdot 3)=1/9`:
+
+    >>> ge = GilbertElliott(mean_burst=3.0)
+    >>> p_gb, p_bg = ge.transitions(0.25)
+    >>> round(float(p_gb), 12), round(float(p_bg), 12)
+    (0.111111111111, 0.333333333333)
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.25, memory=ge)
     """
 
     mean_burst: float
@@ -186,6 +199,25 @@ class CooperativeNetwork:
     ValueError, TypeError
         For a non-square or non-finite ``B``, a probability outside [0, 1] or NaN, or a
         vector/matrix of the wrong size; the message names the argument.
+
+    Examples
+    --------
+    Four clients on a ring (:math:`s=1`): client :math:`m` contributes to standard decoding with
+    probability :math:`\pi_m=(1-p)(1-\varepsilon)=0.9\cdot0.8`:
+
+    >>> import cogc_theory as ct
+    >>> B = ct.codes.cyclic_repetition(4, 1, seed=0)
+    >>> net = ct.CooperativeNetwork(B, uplink_erasure=0.1, link_erasure=0.2)
+    >>> net
+    CooperativeNetwork(M=4, links=4, numeric)
+    >>> net.success_probabilities()
+    array([0.72, 0.72, 0.72, 0.72])
+    >>> set(net.graph.successors(1)) == {0, "PS"}   # g_1 goes to client 0, and the uplink
+    True
+    >>> import sympy as sp
+    >>> p, e = sp.symbols("p epsilon")
+    >>> sorted(ct.CooperativeNetwork(B, uplink_erasure=p, link_erasure=e).symbols, key=str)
+    [epsilon, p]
     """
 
     def __init__(self, B: Any, uplink_erasure: Any, link_erasure: Any, *,

@@ -80,6 +80,15 @@ def check_choice(value: Any, allowed: tuple[str, ...], name: str) -> str:
         ``value`` is not a string.
     ValueError
         ``value`` is not in ``allowed``.
+
+    Examples
+    --------
+    >>> check_choice("individual", RULES, "rule")
+    'individual'
+    >>> check_choice("fast", RULES, "rule")
+    Traceback (most recent call last):
+    ...
+    ValueError: rule must be one of ('max-subset', 'individual', 'least-squares'), got 'fast'
     """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, one of {allowed}, got "
@@ -90,7 +99,13 @@ def check_choice(value: Any, allowed: tuple[str, ...], name: str) -> str:
 
 
 def training_scheme(value: Any, name: str = "scheme") -> str:
-    """The canonical name of a training scheme (aliases resolved), or raise naming ``name``."""
+    """The canonical name of a training scheme (aliases resolved), or raise naming ``name``.
+
+    Examples
+    --------
+    >>> training_scheme("standard"), training_scheme("gcplus-max-subset")
+    ('cogc', 'gcplus')
+    """
     if isinstance(value, str):
         value = SCHEME_ALIASES.get(value, value)
     return check_choice(value, TRAINING_SCHEMES, name)

@@ -28,7 +28,14 @@ __all__ = ["Check", "ProofResult", "ProofRun", "Step", "available", "run_all"]
 
 
 def available() -> list[str]:
-    """Names of the proof modules in this package (public modules), sorted."""
+    """Names of the proof modules in this package (public modules), sorted.
+
+    Examples
+    --------
+    >>> from cogc_theory import proofs
+    >>> "cogc_outage" in proofs.available(), "_core" in proofs.available()
+    (True, False)
+    """
     return sorted(m.name for m in pkgutil.iter_modules(__path__)
                   if not m.name.startswith("_") and not m.ispkg)
 
@@ -56,6 +63,16 @@ def run_all(out_dir: str | PathLike | None = None, *, names: Iterable[str] | Non
     ------
     ValueError
         If ``names`` contains a name that is not a proof module.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from cogc_theory import proofs
+    >>> out = Path(tempfile.mkdtemp())
+    >>> run = proofs.run_all(out, names=["cogc_outage"])
+    >>> run.passed, [r.name for r in run], (out / "proofs.md").exists()
+    (True, ['cogc_outage'], True)
     """
     avail = available()
     if names is None:

@@ -22,7 +22,14 @@ __all__ = ["Check", "ProofResult", "ProofRun", "Step", "failed_result", "timed"]
 
 @dataclass(frozen=True)
 class Check:
-    """One independent comparison: ``what`` was checked, whether it ``passed``, and why."""
+    """One independent comparison: ``what`` was checked, whether it ``passed``, and why.
+
+    Examples
+    --------
+    >>> c = Check("binomial tail at p = 1/10 equals the enumeration", True, "both 0.0523 exactly")
+    >>> c.passed, c.evidence
+    (True, 'both 0.0523 exactly')
+    """
 
     what: str
     passed: bool
@@ -39,6 +46,16 @@ class Step:
 
     ``verified`` is ``True``/``False`` when the step was checked symbolically (``evidence``
     says how), ``None`` when it is an argument that no computer algebra can check.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> a, b = sp.symbols("a b")
+    >>> ok = sp.expand((a + b) ** 2) == a**2 + 2 * a * b + b**2
+    >>> step = Step("Expand the square.", r"(a+b)^2 = a^2 + 2ab + b^2", verified=ok,
+    ...             evidence="sympy.expand")
+    >>> step.verified
+    True
     """
 
     text: str
@@ -53,7 +70,22 @@ class Step:
 
 @dataclass
 class ProofResult:
-    """Outcome of one proof module's ``run()``."""
+    """Outcome of one proof module's ``run()``.
+
+    Examples
+    --------
+    A proof is passed when it has checks, they all hold, and no symbolic step failed:
+
+    >>> res = ProofResult("demo", "A demonstration",
+    ...                   derivation=[Step("Expand.", "(a+b)^2 = a^2+2ab+b^2", True, "sympy")],
+    ...                   checks=[Check("1 + 1 == 2", True, "exact")])
+    >>> res.passed, res.summary()
+    (True, 'demo: PASS (1/1 checks, 0.0 s)')
+    >>> print(res.to_markdown().splitlines()[0])
+    ## A demonstration <a id="demo"></a>
+    >>> ProofResult("empty", "No checks").passed
+    False
+    """
 
     name: str
     title: str
@@ -115,6 +147,13 @@ class ProofRun(list):
     """The list of :class:`ProofResult` returned by ``run_all``, with ``.passed``.
 
     ``path`` is the Markdown report written by ``run_all`` (``None`` if none was written).
+
+    Examples
+    --------
+    >>> run = ProofRun([ProofResult("a", "A", checks=[Check("x", True)]),
+    ...                 ProofResult("b", "B", checks=[Check("y", False, "off by one")])])
+    >>> run.passed, run.n_failed
+    (False, 1)
     """
 
     path = None

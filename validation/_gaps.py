@@ -53,6 +53,16 @@ def problem_constants(prob: Any, w0: Any = None) -> dict[str, Any]:
       :math:`\lVert\hat w^\star-w^\star\rVert\le\rho=\lVert\nabla F(\hat w^\star)\rVert/\mu`,
       :math:`\sqrt{\zeta_\star^2}\le\sqrt{\frac1M\sum_k(\lVert\nabla f_k(\hat w^\star)\rVert
       +L_k\rho)^2}`, times :math:`1+10^{-9}` for rounding.
+
+    Examples
+    --------
+    >>> import cogc_theory as ct
+    >>> prob = ct.simulate.make_problem("least-squares", M=4, n_train=200, n_features=5)
+    >>> c = problem_constants(prob)
+    >>> sorted(c)
+    ['D0', 'Delta0', 'L', 'client_L', 'client_mu', 'delta2', 'mu', 'zeta2_star']
+    >>> bool(0 < c["mu"] <= c["L"]), c["client_mu"].shape
+    (True, (4,))
     """
     L, mu = prob.smoothness(), prob.strong_convexity()
     w_star, F_star = prob.optimum()
@@ -113,6 +123,29 @@ def expected_gap(prob: Any, law: Any, eta: float, rounds: int, w0: Any = None) -
     Returns
     -------
     ndarray (rounds + 1,)
+
+    Examples
+    --------
+    An independent route for CoGC: a round is a gradient step with probability
+    :math:`q=P(\text{full})`, else nothing, so after :math:`t` rounds the gap is that of
+    :math:`N\sim\mathrm{Bin}(t,q)` plain gradient steps, averaged over :math:`N`:
+
+    >>> import numpy as np
+    >>> from scipy.stats import binom
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> prob = ct.simulate.make_problem("least-squares", M=4, n_train=200, n_features=5)
+    >>> law = ct.bounds.recovery_law(net, "cogc")
+    >>> eta = 1 / problem_constants(prob)["L"]
+    >>> gap = expected_gap(prob, law, eta, rounds=10)
+    >>> w_star, F_star = prob.optimum()
+    >>> w, gd = np.zeros(prob.d), []
+    >>> for n in range(11):                            # gaps of 0..10 gradient steps
+    ...     gd.append(prob.loss(w) - F_star)
+    ...     w = w - eta * prob.gradient(w)
+    >>> mixed = binom.pmf(np.arange(11), 10, law.P_full) @ np.array(gd)
+    >>> bool(np.isclose(gap[10], mixed, rtol=1e-9))
+    True
     """
     Hk, bk = client_quadratics(prob)
     d, M = prob.d, prob.M

@@ -31,7 +31,14 @@ MAX_BRUTE_STATES = 20_000
 
 
 def frac(x: Any) -> Fraction:
-    """Exact rational value of a float / int / sympy Rational."""
+    """Exact rational value of a float / int / sympy Rational.
+
+    Examples
+    --------
+    >>> import sympy as sp
+    >>> frac(0.5), frac(sp.Rational(2, 6)), frac(0.1) == Fraction(1, 10)   # 0.1 is not 1/10
+    (Fraction(1, 2), Fraction(1, 3), False)
+    """
     if isinstance(x, Fraction):
         return x
     try:
@@ -46,14 +53,31 @@ def frac(x: Any) -> Fraction:
 
 
 def rational_B(net: Any) -> list[list[Fraction]]:
-    """The network's ``B`` in exact rationals (its exact ``B`` when it has one)."""
+    """The network's ``B`` in exact rationals (its exact ``B`` when it has one).
+
+    Examples
+    --------
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(3, 1, uplink_erasure=0.1, link_erasure=0.2, exact=True)
+    >>> [[str(x) for x in row] for row in rational_B(net)]
+    [['1', '1/2', '0'], ['0', '1/2', '1'], ['-1', '0', '1']]
+    """
     if net.B_exact is not None:
         return [[frac(net.B_exact[i, j]) for j in range(net.M)] for i in range(net.M)]
     return [[Fraction(float(v)) for v in row] for row in net.B]
 
 
 def spans_ones(rows: list[list[Fraction]], M: int) -> bool:
-    """Whether the all-ones vector lies in the span of ``rows`` (exact elimination)."""
+    """Whether the all-ones vector lies in the span of ``rows`` (exact elimination).
+
+    Examples
+    --------
+    >>> F = Fraction
+    >>> spans_ones([[F(1), F(1), F(0)], [F(0), F(0), F(1)]], 3)
+    True
+    >>> spans_ones([[F(1), F(1), F(0)]], 3)
+    False
+    """
     basis: list[tuple[int, list[Fraction]]] = []   # (pivot column, row with pivot 1)
 
     def reduce(v: list[Fraction]) -> list[Fraction]:
@@ -82,6 +106,18 @@ def brute_force_cogc(net: Any) -> Fraction:
     .. math:: P_\mathrm{out} = \sum_{R:\ \mathbf 1\notin\operatorname{rowspace}(B_R)}
               \prod_{m\in R}\pi_m\prod_{m\notin R}(1-\pi_m),\quad
               \pi_m=(1-p_m)\prod_{k\in N_m}(1-\varepsilon_{mk}).
+
+    Examples
+    --------
+    The :math:`M=4` ring at :math:`p=1/10`, :math:`\varepsilon=1/5`:
+    :math:`\pi=18/25` and :math:`P_\mathrm{out}=1-\pi^4-4\pi^3(1-\pi)=122353/390625`:
+
+    >>> import sympy as sp
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=sp.Rational(1, 10),
+    ...                                    link_erasure=sp.Rational(1, 5), exact=True)
+    >>> brute_force_cogc(net)
+    Fraction(122353, 390625)
     """
     M = net.M
     B = rational_B(net)
@@ -124,6 +160,19 @@ def brute_force_gcplus(net: Any) -> Fraction:
     r"""GC+ :math:`P(\text{no full recovery})` by enumerating every client-state pattern.
 
     Raises ``ValueError`` when there are more than :data:`MAX_BRUTE_STATES` patterns.
+
+    Examples
+    --------
+    The same ring: GC+ fails unless all four arrive or one is absent and the rest complete,
+    :math:`1-0.9^4-4\cdot0.1\cdot0.9^3\cdot0.8^3`:
+
+    >>> import sympy as sp
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=sp.Rational(1, 10),
+    ...                                    link_erasure=sp.Rational(1, 5), exact=True)
+    >>> F = Fraction
+    >>> brute_force_gcplus(net) == 1 - F(9, 10)**4 - 4 * F(1, 10) * F(9, 10)**3 * F(4, 5)**3
+    True
     """
     M = net.M
     n = math.prod(1 + 2 ** len(net.neighbors(m)) for m in range(M))

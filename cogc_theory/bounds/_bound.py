@@ -58,6 +58,25 @@ class Bound:
         bound evaluates strongly convex bounds from :math:`1-\rho` with ``log1p``/``expm1``
         instead, which stays accurate when :math:`\rho` is within :math:`10^{-16}` of 1
         (where ``func`` computes :math:`\rho^T=1`).
+
+    Examples
+    --------
+    CoGC on the :math:`M=4` ring: a round is a full gradient step with probability
+    :math:`1-P_\mathrm{out}=0.72^4+4\cdot0.72^3\cdot0.28=0.68677632` and changes nothing
+    otherwise, so without noise the gap contracts by
+    :math:`\rho=P_\mathrm{out}+(1-P_\mathrm{out})(1-\eta\mu)^2` per round:
+
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> b = ct.bounds.strongly_convex("cogc", net=net, method="pep")
+    >>> b.kind, b.args
+    ('strongly-convex', (Delta0, L, T, eta, mu, sigma2))
+    >>> vals = dict(eta=0.5, L=1.0, mu=0.1, Delta0=1.0, sigma2=0.0)
+    >>> rho = 0.31322368 + 0.68677632 * (1 - 0.5 * 0.1) ** 2
+    >>> bool(abs(b(T=10, **vals) - rho**10) < 1e-12)
+    True
+    >>> b.rounds_to_accuracy(0.01, **vals)          # ceil(log(0.01) / log(rho))
+    67
     """
 
     name: str

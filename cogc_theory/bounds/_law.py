@@ -86,6 +86,22 @@ class RecoveryLaw:
         Their probabilities.
     method : str
         How the law was obtained.
+
+    Examples
+    --------
+    CoGC recovers all or nothing; GC+ (individual rule) on the :math:`M=4` ring also recovers
+    partial sets, each client with the same inclusion probability by symmetry:
+
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> law = ct.bounds.recovery_law(net, "cogc")
+    >>> law.size_pmf.round(8)                         # P(|K| = 0..4): outage or full
+    array([0.31322368, 0.        , 0.        , 0.        , 0.68677632])
+    >>> plus = ct.bounds.recovery_law(net, "gcplus", rule="individual")
+    >>> round(plus.P_full, 7), round(plus.P_partial, 7)
+    (0.8053992, 0.1605168)
+    >>> bool(abs(plus.pi - plus.pi[0]).max() < 1e-12)
+    True
     """
 
     scheme: str

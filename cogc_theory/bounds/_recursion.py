@@ -102,6 +102,9 @@ def _expr(x: Any, name: str) -> sp.Expr:
     except sp.SympifyError:
         raise TypeError(f"{name} must be a number or sympy expression, got "
                         f"{type(x).__name__} {x!r}") from None
+    if not isinstance(e, sp.Expr):   # None, tuples, sets, relations: not a number
+        raise TypeError(f"{name} must be a number or sympy expression, got "
+                        f"{type(x).__name__} {x!r}")
     if e.has(sp.nan, sp.zoo, sp.oo, -sp.oo) or (e.is_number and not e.is_extended_real):
         raise ValueError(f"{name} must be finite and real, got {e}")
     return e

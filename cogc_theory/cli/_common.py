@@ -16,7 +16,18 @@ PROG = "cogc"
 
 
 class CLIError(Exception):
-    """An error to report as one line with exit status ``code``."""
+    """An error to report as one line with exit status ``code``.
+
+    Examples
+    --------
+    A command raises it; :func:`~cogc_theory.cli.main` prints ``cogc: error: ...`` and returns
+    ``code``:
+
+    >>> from cogc_theory.cli import CLIError
+    >>> exc = CLIError("--out 'report' already holds a report; pass --overwrite", code=2)
+    >>> str(exc), exc.code
+    ("--out 'report' already holds a report; pass --overwrite", 2)
+    """
 
     def __init__(self, message: str, code: int = 2) -> None:
         super().__init__(message)

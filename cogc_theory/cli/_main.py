@@ -17,7 +17,20 @@ def _one_line(exc: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``cogc``; returns the exit status."""
+    r"""Entry point of ``cogc``; returns the exit status.
+
+    Examples
+    --------
+    ``cogc outage`` for the :math:`M=4` ring (the CoGC value is
+    :math:`1-0.72^4-4\cdot0.72^3\cdot0.28`); errors are one line on stderr and exit status 2:
+
+    >>> from cogc_theory.cli import main
+    >>> main(["outage", "-M", "4", "-s", "1", "-p", "0.1", "-e", "0.2", "--decoder", "standard"])
+    CoGC (standard decoding): P_out = 0.31322...
+    0
+    >>> main(["outage", "-M", "1", "-s", "1"])    # stderr: "cogc: error: M must be >= 2, ..."
+    2
+    """
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

@@ -47,6 +47,15 @@ class Conditioning:
     exhaustive : bool
         Whether every set was visited; if not the maxima are lower bounds (the visited sets
         are the :math:`M` cyclic windows plus a seeded uniform sample).
+
+    Examples
+    --------
+    >>> import cogc_theory as ct
+    >>> c = ct.codes.conditioning(ct.codes.cyclic_repetition(6, 2, seed=0), 2)
+    >>> c.subsets, c.total_subsets, c.exhaustive          # all C(6, 2) = 15 straggler sets
+    (15, 15, True)
+    >>> 1 <= c.median_condition <= c.max_condition < 100, c.max_residual < 1e-12
+    (True, True)
     """
 
     M: int

@@ -193,6 +193,18 @@ class GCCode:
         The allowed support (diagonal included); ``B != 0`` lies inside it.
     construction : str
         The construction used.
+
+    Examples
+    --------
+    The code of a directed ring: each client hears its successor, so :math:`s=1`:
+
+    >>> import networkx as nx
+    >>> import cogc_theory as ct
+    >>> code = ct.codes.on_graph(nx.cycle_graph(4, create_using=nx.DiGraph), 1)
+    >>> code.M, code.design_tolerance, code.straggler_tolerance, code.construction
+    (4, 1, 1, 'optimized')
+    >>> bool((code.B != 0).sum() == 8 and abs(code.B @ code.H.T).max() < 1e-12)   # B H^T = 0
+    True
     """
 
     B: Any

@@ -223,5 +223,19 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
 
 
 def clear_cache() -> None:
-    """Forget every cached decoding (the caches are keyed by matrix, rule and tolerances)."""
+    """Forget every cached decoding (the caches are keyed by matrix, rule and tolerances).
+
+    Examples
+    --------
+    Decoding the same matrix and arrivals again is answered from a cache; ``clear_cache`` empties
+    it (the answer is the same):
+
+    >>> import numpy as np
+    >>> import cogc_theory as ct
+    >>> B = ct.codes.cyclic_repetition(4, 1, seed=0)
+    >>> first = ct.decode.gcplus(B, np.array([True, True, True, False]))
+    >>> ct.decode.clear_cache()
+    >>> ct.decode.gcplus(B, np.array([True, True, True, False])).full == first.full
+    True
+    """
     _cache.clear()

@@ -40,6 +40,23 @@ class DecodeResult:
         ``"standard"`` or the GC+ rule.
     exact : bool
         Whether exact rational arithmetic was used.
+
+    Examples
+    --------
+    Fractional repetition with :math:`M=4`, :math:`s=1`: clients 0, 1 both hold
+    :math:`g_0+g_1`, clients 2, 3 both hold :math:`g_2+g_3`. If only client 0 arrives, GC+
+    recovers :math:`K=\{0,1\}`:
+
+    >>> import numpy as np
+    >>> import cogc_theory as ct
+    >>> B = ct.codes.fractional_repetition(4, 1)
+    >>> r = ct.decode.gcplus(B, np.array([True, False, False, False]))
+    >>> r
+    DecodeResult(rule='max-subset', full=False, K=[0, 1], rank=1, residual=1.41, exact=False)
+    >>> r.weights, r.target, r.size
+    (array([1., 0., 0., 0.]), array([1., 1., 0., 0.]), 2)
+    >>> bool(np.allclose(r.weights @ B, r.target))          # the certificate
+    True
     """
 
     full: bool
@@ -76,6 +93,23 @@ class BatchDecodeResult:
     ``full`` (T,), ``recovered`` (T, M), ``weights`` (T, M), ``target`` (T, M), ``rank`` (T,),
     ``residual`` (T,), ``cert_error`` (T,), ``downgraded`` (T,). ``len(r)`` is ``T`` and
     ``r[i]`` is the :class:`DecodeResult` of trial ``i``.
+
+    Examples
+    --------
+    Two rounds at once (leading trials axis): one row from each group decodes everything, two
+    rows of the same group only half:
+
+    >>> import numpy as np
+    >>> import cogc_theory as ct
+    >>> B = ct.codes.fractional_repetition(4, 1)
+    >>> arrived = np.array([[1, 0, 1, 0], [1, 1, 0, 0]], dtype=bool)
+    >>> rb = ct.decode.gcplus(np.stack([B, B]), arrived)
+    >>> rb
+    BatchDecodeResult(rule='max-subset', trials=2, full=1, outage=0, exact=False)
+    >>> rb.full, rb.size, len(rb)
+    (array([ True, False]), array([4, 2]), 2)
+    >>> rb[1].recovered
+    array([ True,  True, False, False])
     """
 
     full: np.ndarray

@@ -47,8 +47,8 @@ gcplus: route 'blocks' -- 10 independent blocks (components of the support of B)
   by its own route; cost: the sum of the blocks' costs
   [10 x] gcplus: route 'enumeration' -- 5^3 = 125 client-state patterns; cost: prod_m (1 +
     2^|N_m|) patterns (exponential in M)
->>> explain(ct.CooperativeNetwork.cyclic(100, 1, uplink_erasure=0.1, link_erasure=0.1),
-...         "gcplus").name
+>>> explain(ct.CooperativeNetwork.cyclic(100, 1, uplink_erasure=0.1, link_erasure=0.1,
+...                                     construction="gaussian"), "gcplus").name
 'ring-s1'
 """
 
@@ -103,6 +103,14 @@ class Route:
         How its cost grows with ``M``.
     parts : tuple of (Route, int)
         For ``"blocks"``: the distinct block routes and how many blocks take each.
+
+    Examples
+    --------
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> r = ct.outage.explain(net, "cogc")
+    >>> r.quantity, r.name, r.cost
+    ('cogc', 'family', 'O(2^M) rank updates, pruned by monotonicity')
     """
 
     quantity: str
@@ -235,7 +243,7 @@ def ring_s1_full_applies(net: Any) -> tuple[bool, str]:
 
 
 def _min_arc_distance(h: np.ndarray) -> float:
-    """Smallest :math:`|\\sum_C h|/\\lVert h_C\rVert_2` over the proper arcs :math:`C` of the
+    """Smallest :math:`|\\sum_C h|/\\lVert h_C\\rVert_2` over the proper arcs :math:`C` of the
     ring (unit ``h`` with zero sum): arcs :math:`[i, j)` and their complements, in blocks."""
     M = h.size
     pre = np.concatenate([[0.0], np.cumsum(h)])
@@ -395,6 +403,19 @@ def explain(net: Any, what: str = "gcplus", *, route: str = "auto",
     ------
     ValueError
         As the call itself would (no route applies, or the named route does not).
+
+    Examples
+    --------
+    The s = 1 ring has a closed form for GC+; a cyclic code with s = 2 is enumerated:
+
+    >>> import cogc_theory as ct
+    >>> ct.outage.explain(ct.CooperativeNetwork.cyclic(8, 1, uplink_erasure=0.1,
+    ...                                                link_erasure=0.2)).name
+    'ring-s1'
+    >>> print(ct.outage.explain(ct.CooperativeNetwork.cyclic(5, 2, uplink_erasure=0.1,
+    ...                                                      link_erasure=0.2)))
+    gcplus: route 'enumeration' -- 5^5 = 3,125 client-state patterns; cost: prod_m (1 +
+      2^|N_m|) patterns (exponential in M)
     """
     if not isinstance(what, str) or what not in QUANTITIES:
         raise ValueError(f"what must be one of {QUANTITIES}, got {what!r}")

@@ -86,6 +86,18 @@ class DecodableFamily:
         :math:`t` when the family is exactly the sets of size :math:`\ge t`, else ``None``.
     method : str
         ``"exact"`` (rational arithmetic) or ``"float"``.
+
+    Examples
+    --------
+    On the ring with :math:`M=4`, :math:`s=1`, any three rows decode and no two do:
+
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> fam = ct.outage.decodable_family(net)
+    >>> fam.threshold, fam.counts                 # decodable sets by size 0..4: C(4,3), C(4,4)
+    (3, [0, 0, 0, 4, 1])
+    >>> fam.is_decodable({0, 1, 2}), fam.is_decodable({0, 1})
+    (True, False)
     """
 
     M: int
@@ -438,6 +450,26 @@ class OutageFormula:
         implies must lie in :math:`[0, 1]` (a symbol that *is* an erasure probability must
         itself lie in :math:`[0, 1]`); otherwise it raises ``TypeError`` / ``ValueError``
         naming the argument, instead of returning a meaningless number or NaN.
+
+    Examples
+    --------
+    The ring with :math:`M=4`, :math:`s=1` decodes iff at least 3 clients contribute, each with
+    probability :math:`\pi=(1-p)(1-\varepsilon)`, so
+    :math:`P_\mathrm{out}=\sum_{j\le 2}\binom4j\pi^j(1-\pi)^{4-j}`; at :math:`p=0.1`,
+    :math:`\varepsilon=0.2`, :math:`\pi=0.72` and
+    :math:`P_\mathrm{out}=1-0.72^4-4\cdot0.72^3\cdot0.28=0.31322368`:
+
+    >>> import sympy as sp
+    >>> import cogc_theory as ct
+    >>> p, eps = sp.symbols("p epsilon")
+    >>> f = ct.outage.cogc_formula(ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=p,
+    ...                                                         link_erasure=eps))
+    >>> f.symbols
+    (epsilon, p)
+    >>> round(float(f.func(0.2, 0.1)), 8)
+    0.31322368
+    >>> f.closed_form
+    Sum(((1 - epsilon)*(1 - p))**j*(-(1 - epsilon)*(1 - p) + 1)**(4 - j)*binomial(4, j), (j, 0, 2))
     """
 
     expr: sp.Expr

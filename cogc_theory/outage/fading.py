@@ -123,6 +123,22 @@ def outage_polynomial(net: Any, decoder: str = "standard") -> tuple[sp.Poly, dic
 
     Returns ``(poly, back)`` where ``back`` maps each generator to its erasure expression.
     ``decoder``: ``"standard"`` (CoGC) or ``"gcplus"`` (no full recovery).
+
+    Examples
+    --------
+    With one symbol for every uplink and one for every link, the CoGC outage of the
+    :math:`M=3` ring is a polynomial in them:
+
+    >>> import sympy as sp
+    >>> import cogc_theory as ct
+    >>> p, e = sp.symbols("p e")
+    >>> poly, back = outage_polynomial(ct.CooperativeNetwork.cyclic(3, 1, uplink_erasure=p,
+    ...                                                              link_erasure=e))
+    >>> poly.gens, poly.total_degree()
+    ((p, e), 6)
+    >>> pi = (1 - p) * (1 - e)                          # fails iff at most 1 of 3 contributes
+    >>> sp.expand(poly.as_expr() - ((1 - pi)**3 + 3 * pi * (1 - pi)**2))
+    0
     """
     check_net(net)
     if decoder == "standard":
@@ -181,6 +197,22 @@ class Diversity:
     leading_term : sympy.Expr
         :math:`A\,\mathrm{snr}^{-d}`.
     snr : sympy.Symbol
+
+    Examples
+    --------
+    On the ring with :math:`M=4`, :math:`s=1`, standard decoding fails once two clients
+    are lost; each loss costs :math:`\approx 2(2^R-1)/\mathrm{snr}` (its uplink or its one
+    link), so :math:`P_\mathrm{out}\approx\binom42\,(2/\mathrm{snr})^2=24/\mathrm{snr}^2` at
+    :math:`R=1`:
+
+    >>> import cogc_theory as ct
+    >>> from cogc_theory.outage import fading
+    >>> net = fading.fading_network(ct.codes.cyclic_repetition(4, 1, seed=0), rate=1)
+    >>> d = fading.diversity(net)
+    >>> d.order, d.constant, d.leading_term
+    (2, 24, 24/snr**2)
+    >>> d.coding_gain                                   # A**(-1/d)
+    sqrt(6)/12
     """
 
     decoder: str

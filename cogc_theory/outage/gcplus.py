@@ -281,6 +281,22 @@ class GCPlusOutage:
         characterisation by structure; joined by ``+`` over blocks).
     route : str
         The route taken (:func:`~cogc_theory.outage.explain`).
+
+    Examples
+    --------
+    On the ring with :math:`M=4`, :math:`s=1`, GC+ recovers everything iff every client
+    arrives (:math:`0.9^4`) or exactly one is absent and the other three are complete
+    (:math:`4\cdot0.1\cdot0.9^3\cdot0.8^3`); together :math:`0.8053992`:
+
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> d = ct.outage.gcplus_distribution(net)
+    >>> round(float(d.full), 10), round(float(d.no_full), 10)
+    (0.8053992, 0.1946008)
+    >>> round(float(d.total["max-subset"]), 6)      # nothing recovered
+    0.034084
+    >>> d.size_pmf["max-subset"].round(6)           # P(|K| = 0..4)
+    array([0.034084, 0.048413, 0.053784, 0.05832 , 0.805399])
     """
 
     M: int
@@ -385,8 +401,8 @@ def gcplus_distribution(net: Any, *, rules: tuple[str, ...] = RULES, method: str
 
 
 def _individual_joint(net: Any, method: str, exact: bool) -> tuple[np.ndarray, np.ndarray]:
-    """``(f, g)``: :math:`f_j = P(\text{not full}, |K_\\mathrm{raw}|=j)` and
-    :math:`g_j = P(\text{full}, |K_\\mathrm{raw}|=j)` of one block by enumeration, where
+    """``(f, g)``: :math:`f_j = P(\\text{not full}, |K_\\mathrm{raw}|=j)` and
+    :math:`g_j = P(\\text{full}, |K_\\mathrm{raw}|=j)` of one block by enumeration, where
     :math:`K_\\mathrm{raw}=\\{k: e_k\\in\\operatorname{rowspace}\\}` without the full override."""
     _states.check_enumerable(net, "outage.gcplus_distribution (a block)", _FALLBACK)
     tab = _states.decision_table(net, method=method, raw_individual=True)

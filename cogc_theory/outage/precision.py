@@ -41,7 +41,18 @@ DPS_MAX = 1000
 
 
 def to_mpf(x: Any, name: str = "value") -> mpmath.mpf:
-    """Convert a float or rational exactly (at the current working precision) to ``mpf``."""
+    """Convert a float or rational exactly (at the current working precision) to ``mpf``.
+
+    Examples
+    --------
+    The float ``0.1`` is converted exactly (it is not 1/10):
+
+    >>> import mpmath
+    >>> import sympy as sp
+    >>> with mpmath.workdps(30):
+    ...     print(to_mpf(0.1), to_mpf(sp.Rational(1, 10)))
+    0.100000000000000005551115123126 0.1
+    """
     if isinstance(x, sp.Basic):
         if x.free_symbols:
             raise ValueError(f"{name} is symbolic ({x}); substitute numbers first")
@@ -231,6 +242,19 @@ def float64_naive_cogc(net: Any) -> float:
         ``net`` is not a :class:`~cogc_theory.network.CooperativeNetwork`.
     ValueError
         Reciprocal links, a symbolic network, or a family that cannot be determined.
+
+    Examples
+    --------
+    At erasures of :math:`10^{-9}` the outage of the :math:`M=6` ring is about
+    :math:`\binom62(2\cdot10^{-9})^2=6\cdot10^{-17}`, below float64's resolution of
+    :math:`1-P(\text{success})`:
+
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(6, 1, uplink_erasure=1e-9, link_erasure=1e-9)
+    >>> float64_naive_cogc(net)
+    0.0
+    >>> print(f"{float(cogc(net)):.6e}")                # mpmath, 30 digits
+    6.000000e-17
     """
     check_net(net)
     check_independent(net, "outage.precision.float64_naive_cogc", "ct.simulate.outage(net)")

@@ -1,5 +1,8 @@
 r"""Structure of a GC matrix under outages: which client-state patterns let GC+ decode.
 
+Size: just over 600 lines because every public function carries a doctested example; one
+concept (the structure of decodable patterns).
+
 A **client-state pattern** :math:`x=(x_0,\dots,x_{M-1})` gives each client either ``0`` (upload
 lost) or ``1 + b`` (upload arrived; link from ``N_m[i]`` succeeded iff bit ``i`` of ``b`` is set;
 see :mod:`cogc_theory.outage._states`). GC+ recovers :math:`\sum_k g_k` iff
@@ -93,6 +96,16 @@ def state_label(net: Any, m: int, state: int) -> str:
         ``net`` is not a network, or ``m`` / ``state`` is not an integer.
     ValueError
         ``m`` outside ``0..M-1`` or ``state`` outside ``0..2**|N_m|``.
+
+    Examples
+    --------
+    Client 0 of the ring hears client 1 only: its states are absent, arrived without
+    :math:`g_1` (``{}``: no neighbour heard) and complete:
+
+    >>> import cogc_theory as ct
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1, link_erasure=0.2)
+    >>> net.neighbors(0), [state_label(net, 0, k) for k in range(3)]
+    ((1,), ['-', '{}', 'C'])
     """
     check_net(net)
     m = check_int(m, "m", lo=0, hi=net.M - 1)
@@ -119,6 +132,19 @@ class GCPlusStructure:
     net : CooperativeNetwork
     table : DecisionTable
         ``full``, ``rank`` and ``k_individual`` for every state pattern.
+
+    Examples
+    --------
+    Each client of the :math:`M=4` ring is absent, arrived incomplete or complete: :math:`3^4=81`
+    patterns, of which GC+ fully decodes the :math:`2^4` with everyone arrived and the 4 with
+    exactly one absent and the rest complete:
+
+    >>> import cogc_theory as ct
+    >>> from cogc_theory.outage import structure
+    >>> S = structure.gcplus_structure(ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1,
+    ...                                                             link_erasure=0.2))
+    >>> S.shape, S.n_patterns, int(S.table.full.sum()), S.min_arrivals_for_full()
+    ((3, 3, 3, 3), 81, 20, 3)
     """
 
     net: Any
@@ -252,6 +278,17 @@ def compare_constructions(nets: list[Any], *, method: str = "auto") -> dict[str,
         ``nets`` is not a list of networks.
     ValueError
         Fewer than two networks, or supports that differ.
+
+    Examples
+    --------
+    Three random cyclic constructions of the same support make the same GC+ decision on all
+    :math:`(1+2^2)^5` patterns:
+
+    >>> import cogc_theory as ct
+    >>> nets = [ct.CooperativeNetwork.cyclic(5, 2, uplink_erasure=0.1, link_erasure=0.2, seed=k)
+    ...         for k in range(3)]
+    >>> compare_constructions(nets)
+    {'agree': True, 'patterns': 3125, 'disagreements': 0}
     """
     if isinstance(nets, str | bytes) or not isinstance(nets, Iterable):
         raise TypeError(f"nets must be a list of CooperativeNetworks, got "
@@ -297,6 +334,12 @@ def ring_s1_generic(net: Any) -> bool:
     Checked exactly (rationally) when ``net.B_exact`` is given, else in floating point with
     relative tolerance :math:`10^{-9}`. Also requires :math:`\mathbf 1^\top h = 0` and a
     one-dimensional kernel (else the ring is not a GC matrix with :math:`s = 1`).
+
+    Examples
+    --------
+    >>> import cogc_theory as ct
+    >>> ring_s1_generic(ct.CooperativeNetwork.cyclic(5, 1, uplink_erasure=0.1, link_erasure=0.2))
+    True
     """
     _require_ring(net)
     M = net.M
@@ -338,6 +381,16 @@ def ring_s1_full_table(net: Any) -> np.ndarray:
     ValueError
         Not an s = 1 ring, or :math:`3^M` above :data:`MAX_RING_TABLE` entries (``M > 16``):
         use :func:`ring_s1_outage` for the probability, which holds for any ``M``.
+
+    Examples
+    --------
+    States 0 absent, 1 incomplete, 2 complete:
+
+    >>> import cogc_theory as ct
+    >>> t = ring_s1_full_table(ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1,
+    ...                                                     link_erasure=0.2))
+    >>> int(t.sum()), bool(t[1, 1, 1, 1]), bool(t[0, 2, 2, 2]), bool(t[0, 1, 2, 2])
+    (20, True, True, False)
     """
     _require_ring(net)
     M = net.M
@@ -446,6 +499,18 @@ def ring_s1_rank_generating_function(net: Any, y: sp.Symbol | None = None) -> sp
         ``y`` is not a sympy Symbol.
     ValueError
         Not an s = 1 ring.
+
+    Examples
+    --------
+    At :math:`y=1` the generating function sums the probabilities of all ranks, 1:
+
+    >>> import sympy as sp
+    >>> import cogc_theory as ct
+    >>> p, e, y = sp.symbols("p epsilon y")
+    >>> net = ct.CooperativeNetwork.cyclic(3, 1, uplink_erasure=p, link_erasure=e)
+    >>> G = ring_s1_rank_generating_function(net, y)
+    >>> sp.expand(G.subs(y, 1)), sp.expand(G.subs(y, 0)) == sp.expand(p**3)   # rank 0: none arrived
+    (1, True)
     """
     _require_ring(net)
     y = sp.Symbol("y") if y is None else _check_symbol(y, "y")

@@ -18,7 +18,14 @@ __all__ = ["check_out_dir", "folder_state", "remove_report_files", "report_files
 
 
 def report_files() -> list[str]:
-    """Every file a report writes, relative to its folder: what ``overwrite=True`` removes."""
+    """Every file a report writes, relative to its folder: what ``overwrite=True`` removes.
+
+    Examples
+    --------
+    >>> files = report_files()
+    >>> files[:2], "figures/outage_vs_p.pdf" in files
+    (['report.md', 'study.json'], True)
+    """
     files = ["report.md", "study.json", "validation.csv", "validation.md", "proofs/proofs.md"]
     files += [f"figures/{n}.{ext}" for n in FIGURES for ext in ("png", "pdf")]
     files += [f"data/{n}.csv" for n in DATA]
@@ -49,6 +56,19 @@ def check_out_dir(out_dir: str | os.PathLike[str], *, overwrite: bool = False,
     with ``overwrite``). Raises :class:`ValueError` (naming ``option`` and ``flag`` in the
     message) for a file, a folder that holds an earlier report without ``overwrite``, or a
     non-empty folder that holds no report.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp())
+    >>> check_out_dir(out / "new"), check_out_dir(out)
+    ('missing', 'empty')
+    >>> _ = (out / "notes.txt").write_text("mine")
+    >>> check_out_dir(out)
+    Traceback (most recent call last):
+    ...
+    ValueError: out_dir '...' is not empty and holds no report; choose a new or empty folder
     """
     out = Path(out_dir)
     if not os.fspath(out_dir):

@@ -23,7 +23,18 @@ __all__ = ["ReportResult", "Section", "run_report"]
 
 @dataclass
 class Section:
-    """One stage of the report."""
+    """One stage of the report.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> res = run_report(tempfile.mkdtemp() + "/report", quick=True, only=["formulas"])
+    >>> sec = res.sections[0]
+    >>> sec.key, sec.title, sec.status
+    ('formulas', 'Derived formulas', 'ok')
+    >>> "$$" in sec.body                               # Markdown with LaTeX displays
+    True
+    """
 
     key: str
     title: str
@@ -35,7 +46,18 @@ class Section:
 
 @dataclass
 class ReportResult:
-    """What :func:`run_report` did."""
+    """What :func:`run_report` did.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> res = run_report(tempfile.mkdtemp() + "/report", quick=True, only=["formulas"])
+    >>> res.exit_code, res.failed_sections, res.validation_passed     # no validation stage run
+    (0, [], None)
+    >>> sorted(Path(f).name for f in res.files)
+    ['formulas.csv', 'report.md', 'study.json']
+    """
 
     out_dir: Path
     sections: list[Section]
@@ -155,6 +177,23 @@ def run_report(out_dir: str | os.PathLike[str], *, study: Study | None = None,
     -------
     ReportResult
         ``exit_code`` is non-zero when a stage failed or a validation row failed.
+
+    Examples
+    --------
+    Only the formulas stage of the quick study (``cogc report --quick`` runs them all):
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> out = Path(tempfile.mkdtemp()) / "report"
+    >>> res = run_report(out, quick=True, only=["formulas"])
+    >>> [(s.key, s.status) for s in res.sections], res.exit_code
+    ([('formulas', 'ok')], 0)
+    >>> (out / "report.md").read_text().startswith("# CoGC / GC+ report")
+    True
+    >>> run_report(out, quick=True, only=["formulas"])        # an earlier report is kept
+    Traceback (most recent call last):
+    ...
+    ValueError: out_dir '...' already holds a report; choose a new folder, or pass ...
     """
     t0 = time.perf_counter()
     if study is None:

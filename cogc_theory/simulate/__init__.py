@@ -8,7 +8,6 @@ r"""Vectorized Monte Carlo simulation of the whole system (SPEC section 5).
 * :mod:`.outage_mc` — the outage of a network by Monte Carlo, the driver's simple face
   :func:`outage`.
 
-Every estimator refuses more than :data:`MAX_TRIALS` (10**12) trials up front.
 * :mod:`.importance` — rare outages by tilting the erasure probabilities
   (:func:`importance_outage`).
 * :mod:`.problems` — least squares, logistic and softmax regression on synthetic data and on
@@ -16,6 +15,8 @@ Every estimator refuses more than :data:`MAX_TRIALS` (10**12) trials up front.
 * :mod:`.training` — :func:`train` / :func:`train_schemes`: every scheme (ideal, CoGC, GC+ with
   each rule, federated averaging, classic GC with replication) on the same link draws,
   vectorized over trials.
+
+Every estimator refuses more than :data:`MAX_TRIALS` (10**12) trials up front.
 
 Examples
 --------

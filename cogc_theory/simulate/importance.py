@@ -75,6 +75,23 @@ def likelihood_ratio(model: Any, ok: np.ndarray, tilt: np.ndarray) -> np.ndarray
     r"""Weights :math:`w = P(x)/Q(x)` of channel outcomes ``ok`` (bool ``(T, C)``), float ``(T,)``.
 
     ``P`` has the model's erasure probabilities, ``Q`` those of ``tilt``.
+
+    Examples
+    --------
+    Sampling the eight channels of the :math:`M=4` ring with erasure 1/2 instead of 0.01: a
+    round where everything succeeds has weight :math:`0.99^8/0.5^8`, one where both
+    first uplinks fail :math:`0.01^2\,0.99^6/0.5^8`:
+
+    >>> import numpy as np
+    >>> import cogc_theory as ct
+    >>> from cogc_theory.simulate import LinkModel
+    >>> model = LinkModel(ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.01,
+    ...                                                link_erasure=0.01))
+    >>> ok = np.ones((2, 8), dtype=bool)
+    >>> ok[1, :2] = False
+    >>> w = likelihood_ratio(model, ok, np.full(8, 0.5))
+    >>> bool(np.allclose(w, [0.99**8 / 0.5**8, 0.01**2 * 0.99**6 / 0.5**8]))
+    True
     """
     with np.errstate(invalid="ignore"):
         return np.exp(model.log_prob(ok) - model.log_prob(ok, erasure=tilt))
@@ -148,6 +165,18 @@ def choose_tilt(system: OutageSystem, seed: Any = 0, *,
     Returns
     -------
     (tilt, pilot_trials) : (ndarray (C,), int)
+
+    Examples
+    --------
+    At erasures of 1% outages are rare; the pilot stages raise every erasure probability until
+    failures are common enough to estimate from:
+
+    >>> import cogc_theory as ct
+    >>> from cogc_theory.simulate import OutageSystem
+    >>> net = ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.01, link_erasure=0.01)
+    >>> tilt, pilot_trials = choose_tilt(OutageSystem(net), seed=0, pilot=2000)
+    >>> tilt.shape, bool((tilt > 0.01).all()), pilot_trials
+    ((8,), True, 16000)
     """
     root = root_seed(seed)
     pilot = check_int(pilot, "pilot", lo=100, hi=10**7)

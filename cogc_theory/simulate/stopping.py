@@ -36,6 +36,20 @@ class StopCriterion:
 
     Subclasses implement :meth:`__call__` on the running :class:`OutageEstimate` and set
     ``status`` (the point's status when the rule fires).
+
+    Examples
+    --------
+    A rule of our own: stop once the estimate is below one in a thousand (after 10,000 trials):
+
+    >>> from cogc_theory.simulate import StopCriterion, run_mc
+    >>> class BelowPermille(StopCriterion):
+    ...     status = "below 1e-3"
+    ...     def __call__(self, est):
+    ...         return est.trials >= 10_000 and est.estimate < 1e-3
+    >>> res = run_mc(lambda n, p, rng: rng.random(n) < p, [1e-4, 0.3], chunk=5_000,
+    ...              max_trials=50_000, stop=BelowPermille(), seed=0)
+    >>> [(e.trials, e.status) for e in res]
+    [(10000, 'below 1e-3'), (50000, 'max trials')]
     """
 
     status = "stopped"
@@ -69,7 +83,17 @@ def _check_criterion(c: Any) -> StopCriterion:
 
 
 class AnyOf(StopCriterion):
-    """Stop when any of the criteria fires; the status is the first one's that fired."""
+    """Stop when any of the criteria fires; the status is the first one's that fired.
+
+    Examples
+    --------
+    >>> from cogc_theory.simulate.estimates import OutageEstimate
+    >>> rule = TargetFailures(10) | MaxTrials(1000)          # the same as AnyOf(...)
+    >>> rule
+    TargetFailures(10) | MaxTrials(1000)
+    >>> rule.reason(OutageEstimate(failures=12, trials=500))
+    'target failures'
+    """
 
     def __init__(self, *criteria: StopCriterion) -> None:
         self.criteria = _check_criteria(criteria, "AnyOf")
@@ -89,7 +113,15 @@ class AnyOf(StopCriterion):
 
 
 class AllOf(StopCriterion):
-    """Stop when all of the criteria fire; the status is the last one's."""
+    """Stop when all of the criteria fire; the status is the last one's.
+
+    Examples
+    --------
+    >>> from cogc_theory.simulate.estimates import OutageEstimate
+    >>> rule = TargetFailures(10) & MaxTrials(1000)          # the same as AllOf(...)
+    >>> rule(OutageEstimate(failures=12, trials=500)), rule.reason(OutageEstimate(12, 1000))
+    (False, 'max trials')
+    """
 
     def __init__(self, *criteria: StopCriterion) -> None:
         self.criteria = _check_criteria(criteria, "AllOf")
@@ -106,7 +138,17 @@ class AllOf(StopCriterion):
 
 
 class TargetFailures(StopCriterion):
-    """Stop once at least ``k`` failing trials have been seen."""
+    """Stop once at least ``k`` failing trials have been seen.
+
+    Examples
+    --------
+    >>> from cogc_theory.simulate.estimates import OutageEstimate
+    >>> rule = TargetFailures(10)
+    >>> rule(OutageEstimate(failures=12, trials=500)), rule(OutageEstimate(failures=3, trials=500))
+    (True, False)
+    >>> rule.status
+    'target failures'
+    """
 
     status = "target failures"
 
@@ -125,6 +167,16 @@ class RelativeError(StopCriterion):
 
     Checked only after ``min_failures`` failing trials (the interval of an importance-sampling
     estimate is unreliable before a few failures have been seen).
+
+    Examples
+    --------
+    400 failures in 1000 trials: the 95% interval has half-width about
+    :math:`1.96\sqrt{0.4\cdot0.6/1000}\approx0.03`, 8% of the estimate; 40 in 100: about 24%:
+
+    >>> from cogc_theory.simulate.estimates import OutageEstimate
+    >>> rule = RelativeError(0.1)
+    >>> rule(OutageEstimate(failures=400, trials=1000)), rule(OutageEstimate(40, 100))
+    (True, False)
     """
 
     status = "rel. error"
@@ -146,7 +198,14 @@ class RelativeError(StopCriterion):
 
 
 class MaxTrials(StopCriterion):
-    """Stop once ``n`` trials have been run (the driver's cap is always one of these)."""
+    """Stop once ``n`` trials have been run (the driver's cap is always one of these).
+
+    Examples
+    --------
+    >>> from cogc_theory.simulate.estimates import OutageEstimate
+    >>> MaxTrials(1000)(OutageEstimate(failures=0, trials=1000)), MaxTrials(1000).status
+    (True, 'max trials')
+    """
 
     status = "max trials"
 

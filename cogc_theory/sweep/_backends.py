@@ -78,6 +78,18 @@ class LocalBackend:
     Each worker process is limited to ``cpu_count // n_workers`` BLAS/OpenMP threads (with
     :mod:`threadpoolctl`), so that ``n_workers`` processes do not oversubscribe the cores, and
     exits on its own when the sweep process dies (even killed by SIGKILL, on POSIX systems).
+
+    Examples
+    --------
+    With one worker the units run in the calling process:
+
+    >>> from cogc_theory.sweep import LocalBackend
+    >>> backend = LocalBackend(1)
+    >>> future = backend.submit(pow, 2, 10)
+    >>> done, pending = backend.wait_any([future])
+    >>> [f.result() for f in done], pending
+    ([1024], set())
+    >>> backend.close(False)
     """
 
     def __init__(self, n_workers: int | None = None) -> None:
@@ -122,6 +134,21 @@ class DaskBackend:
 
     Requires the optional dependency (``pip install 'cogc-theory[dask]'``); an address opens a
     client that :meth:`close` closes, a client passed in is left open.
+
+    Examples
+    --------
+    A Dask client in this process (on a cluster, pass its scheduler address instead):
+
+    >>> from dask.distributed import Client
+    >>> client = Client(processes=False, n_workers=1, threads_per_worker=1,
+    ...                 dashboard_address=None)
+    >>> from cogc_theory.sweep import DaskBackend
+    >>> backend = DaskBackend(client)
+    >>> done, pending = backend.wait_any([backend.submit(pow, 2, 10)])
+    >>> [f.result() for f in done]
+    [1024]
+    >>> backend.close(False)                      # a client passed in is left open
+    >>> client.close()
     """
 
     def __init__(self, scheduler: Any) -> None:

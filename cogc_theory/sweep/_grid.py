@@ -53,6 +53,8 @@ def dumps(obj: Any) -> str:
 def point_key(point: Mapping[str, Any]) -> str:
     """Stable identifier of a point: SHA-256 of its canonical JSON, 32 hex digits.
 
+    Examples
+    --------
     >>> point_key({"M": 10, "p": 0.1}) == point_key({"p": 0.1, "M": 10})
     True
     """
@@ -65,6 +67,8 @@ def unit_seed(seed: int, point: Mapping[str, Any], chunk: int) -> np.random.Seed
 
     ``SeedSequence(entropy=seed, spawn_key=(int(point_key(point), 16), chunk))``.
 
+    Examples
+    --------
     >>> a = unit_seed(0, {"p": 0.1}, 3).generate_state(2)
     >>> b = unit_seed(0, {"p": 0.1}, 3).generate_state(2)
     >>> bool((a == b).all()), bool((a == unit_seed(0, {"p": 0.1}, 4).generate_state(2)).all())
@@ -84,6 +88,8 @@ def expand_grid(grid: Any) -> list[dict[str, Any]]:
     In a dict, a value that is not a list or tuple is a fixed parameter; the product varies the
     last key fastest (as :func:`itertools.product`).
 
+    Examples
+    --------
     >>> expand_grid({"M": 10, "s": [1, 2], "p": [0.1, 0.2]})   # doctest: +NORMALIZE_WHITESPACE
     [{'M': 10, 's': 1, 'p': 0.1}, {'M': 10, 's': 1, 'p': 0.2},
      {'M': 10, 's': 2, 'p': 0.1}, {'M': 10, 's': 2, 'p': 0.2}]

@@ -63,6 +63,18 @@ class SweepProgress:
         Seconds since :func:`run_sweep` started.
     row : dict or None
         The point's row (parameters and reduced result) when this unit completed the point.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cogc_theory import sweep
+    >>> events = []
+    >>> res = sweep.run_sweep(sweep.OutageExact(), {"M": 4, "s": [1, 2], "p": 0.1, "eps": 0.2},
+    ...                       tempfile.mkdtemp(), n_workers=1, progress=events.append)
+    >>> [(e.done, e.total, e.point_index) for e in events]
+    [(1, 2, 0), (2, 2, 1)]
+    >>> events[-1].row["s"]
+    2
     """
 
     done: int
@@ -83,7 +95,7 @@ class SweepProgress:
 
 @dataclasses.dataclass
 class SweepResult:
-    """What :func:`run_sweep` returns.
+    r"""What :func:`run_sweep` returns.
 
     Attributes
     ----------
@@ -95,6 +107,20 @@ class SweepResult:
         Points and units in the sweep.
     n_run, n_skipped : int
         Units computed by this call and units found already done.
+
+    Examples
+    --------
+    Exact outages of the :math:`M=4` ring (:math:`s=1`) and of the :math:`s=2` code at
+    :math:`p=0.1`, :math:`\varepsilon=0.2`:
+
+    >>> import tempfile
+    >>> from cogc_theory import sweep
+    >>> res = sweep.run_sweep(sweep.OutageExact(), {"M": 4, "s": [1, 2], "p": 0.1, "eps": 0.2},
+    ...                       tempfile.mkdtemp(), n_workers=1)
+    >>> res.complete, res.n_points, res.n_run, res.n_skipped
+    (True, 2, 2, 0)
+    >>> [(r["s"], round(r["outage_standard"], 8)) for r in res.rows]
+    [(1, 0.31322368), (2, 0.20794187)]
     """
 
     out_dir: Path
@@ -212,6 +238,17 @@ class SweepPlan:
     """A checked sweep: its task, points, their keys and chunk counts, and the seed.
 
     Made by :func:`plan_sweep`; :meth:`manifest` is what ``out_dir/manifest.json`` records.
+
+    Examples
+    --------
+    Everything is checked before anything is written; the plan knows its units:
+
+    >>> from cogc_theory import sweep
+    >>> plan = sweep.plan_sweep(sweep.OutageExact(), {"M": 4, "s": [1, 2], "p": 0.1, "eps": 0.2})
+    >>> plan.n_units, plan.chunks, len(plan.keys[0])
+    (2, [1, 1], 32)
+    >>> sorted(plan.manifest())
+    ['chunks', 'format', 'keys', 'points', 'seed', 'task']
     """
 
     task: Any

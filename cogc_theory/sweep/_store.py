@@ -118,6 +118,17 @@ def load_results(out_dir: str | os.PathLike[str], *, as_frame: bool = False) -> 
         the file: delete that file and rerun :func:`run_sweep`, which rebuilds it from the
         point's unit files). Damaged files are not skipped, so that a table is never silently
         missing a finished point.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from cogc_theory import sweep
+    >>> out = tempfile.mkdtemp()
+    >>> res = sweep.run_sweep(sweep.OutageExact(decoder="standard"), {"M": 4, "s": 1,
+    ...                       "p": [0.1, 0.2], "eps": 0.2}, out, n_workers=1)
+    >>> rows = sweep.load_results(out)
+    >>> rows == res.rows, [r["p"] for r in rows]
+    (True, [0.1, 0.2])
     """
     out = Path(out_dir)
     manifest = load_manifest(out)

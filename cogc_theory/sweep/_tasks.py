@@ -24,7 +24,27 @@ __all__ = ["TASKS", "OutageExact", "OutageMC", "Task", "Train", "check_task", "i
 
 @runtime_checkable
 class Task(Protocol):
-    """What a sweep runs on each ``(point, chunk)``; see the module docstring."""
+    """What a sweep runs on each ``(point, chunk)``; see the module docstring.
+
+    Examples
+    --------
+    A task is any object with ``name``, ``chunks``, ``run`` and ``reduce``; this one sums
+    ``n`` Bernoulli(1/2) draws in chunks of 100 (see the module docstring of
+    :mod:`cogc_theory.sweep` for a full sweep):
+
+    >>> import numpy as np
+    >>> from cogc_theory.sweep import Task
+    >>> class Heads:
+    ...     name = "heads"
+    ...     def chunks(self, point): return -(-point["n"] // 100)
+    ...     def run(self, point, chunk, seed_sequence):
+    ...         n = min(100, point["n"] - 100 * chunk)
+    ...         return {"heads": int(np.random.default_rng(seed_sequence).integers(0, 2, n).sum())}
+    ...     def reduce(self, point, chunk_results):
+    ...         return {"heads": sum(r["heads"] for r in chunk_results)}
+    >>> isinstance(Heads(), Task), Heads().chunks({"n": 250})
+    (True, 3)
+    """
 
     name: str
 
@@ -101,11 +121,25 @@ def _trial_split(trials: int, chunk_trials: int, chunk: int) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class OutageExact:
-    """Exact outage probabilities (``ct.outage.cogc`` and/or ``ct.outage.gcplus``).
+    r"""Exact outage probabilities (``ct.outage.cogc`` and/or ``ct.outage.gcplus``).
 
     Point keys: the network keys of :func:`network_from_point`, and ``decoder`` (overrides the
     task's). One chunk per point; no randomness. Row: ``outage_standard`` and/or
     ``outage_gcplus``.
+
+    Examples
+    --------
+    The ring with :math:`M=4`, :math:`s=1` at :math:`p=0.1`, :math:`\varepsilon=0.2`: CoGC
+    outage :math:`1-0.72^4-4\cdot0.72^3\cdot0.28`:
+
+    >>> from cogc_theory.sweep import OutageExact
+    >>> task = OutageExact()
+    >>> point = {"M": 4, "s": 1, "p": 0.1, "eps": 0.2}
+    >>> task.chunks(point)
+    1
+    >>> row = task.reduce(point, [task.run(point, 0, None)])
+    >>> round(row["outage_standard"], 8), round(row["outage_gcplus"], 7)
+    (0.31322368, 0.1946008)
     """
 
     decoder: str = "both"
@@ -152,6 +186,19 @@ class OutageMC:
     number of chunks is :math:`\\lceil \\mathrm{trials} / \\mathrm{chunk\\_trials}\\rceil`.
     Row: ``failures``, ``n_trials``, ``estimate`` and the 95% Wilson interval
     ``ci_low``, ``ci_high``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from cogc_theory.sweep import OutageMC
+    >>> task = OutageMC(trials=1000, chunk_trials=400)
+    >>> point = {"M": 4, "s": 1, "p": 0.1, "eps": 0.2}
+    >>> task.chunks(point)                                  # ceil(1000 / 400)
+    3
+    >>> seeds = np.random.SeedSequence(0).spawn(3)
+    >>> row = task.reduce(point, [task.run(point, c, seeds[c]) for c in range(3)])
+    >>> row["n_trials"], bool(row["ci_low"] <= row["estimate"] <= row["ci_high"])
+    (1000, True)
     """
 
     decoder: str = "standard"
@@ -230,6 +277,17 @@ class Train:
     values before a sweep writes anything). Row: ``n_trials``, ``loss_mean`` (list,
     ``rounds + 1`` values: the mean over trials of the global loss after each round),
     ``final_loss_mean`` and ``final_loss_std`` (over trials, ``ddof=0``).
+
+    Examples
+    --------
+    >>> from cogc_theory.sweep import Train, unit_seed
+    >>> task = Train(problem="least-squares", scheme="cogc", rounds=5, trials=2, chunk_trials=1)
+    >>> point = {"M": 4, "s": 1, "p": 0.1, "eps": 0.2}
+    >>> task.chunks(point)
+    2
+    >>> row = task.reduce(point, [task.run(point, 0, unit_seed(0, point, 0))])
+    >>> row["n_trials"], len(row["loss_mean"])
+    (1, 6)
     """
 
     problem: str = "digits"
@@ -282,6 +340,8 @@ def make_task(name: str, **options: Any) -> Any:
 
     ``options`` are the task's fields (e.g. ``trials=``, ``chunk_trials=``, ``decoder=``).
 
+    Examples
+    --------
     >>> make_task("outage-mc", trials=1000, chunk_trials=100)
     OutageMC(decoder='standard', trials=1000, chunk_trials=100, name='outage-mc')
     """
