@@ -19,7 +19,8 @@ import pytest
 
 from cogc_theory import cli
 
-SUBCOMMANDS = ["outage", "bound", "simulate", "sweep", "plot", "prove", "validate", "report"]
+SUBCOMMANDS = ["outage", "bound", "simulate", "sweep", "plot", "prove", "validate", "report",
+               "check-decoder"]
 
 
 def _cogc_threshold(M: int, s: int, p: Fraction, e: Fraction) -> Fraction:

@@ -16,7 +16,7 @@ are refused. Files are written to a temporary name and renamed when complete
 Modules: :mod:`._main` (the entry point and its one-line errors), :mod:`._parser` (options,
 one builder per subcommand), :mod:`._common` (scenario, ``--out`` checks),
 :mod:`._analysis` (outage, bound, plot), :mod:`._simulate` (simulate), :mod:`._jobs` (sweep,
-prove, validate, report).
+prove, validate, report), :mod:`._check` (check-decoder).
 """
 
 from ._common import PROG, CLIError

@@ -7,7 +7,7 @@ import argparse
 import math
 from typing import Any, NoReturn
 
-from . import _analysis, _jobs, _simulate
+from . import _analysis, _check, _jobs, _simulate
 from ._common import PROG, CLIError
 
 __all__ = ["EPILOG", "Parser", "build_parser"]
@@ -156,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for add in (_build_outage, _build_bound, _build_simulate, _build_sweep, _build_plot,
-                _build_prove, _build_validate, _build_report):
+                _build_prove, _build_validate, _build_report, _build_check_decoder):
         add(sub, fmt)
     return parser
 
@@ -339,3 +339,35 @@ def _build_report(sub: Any, fmt: type) -> None:
                                   "recovered, training, bounds, proofs, validation (default "
                                   "all)")
     p.set_defaults(func=_jobs.cmd_report)
+
+
+def _build_check_decoder(sub: Any, fmt: type) -> None:
+    """The ``cogc check-decoder`` subcommand."""
+    p = sub.add_parser(
+        "check-decoder", help="conformance suite for your own decoder (pass/fail table)",
+        formatter_class=fmt, description="Property-test a decoder against the exact oracle "
+        "(cogc_theory.testing.check_decoder); exit status 1 if a property fails.",
+        epilog="examples:\n  cogc check-decoder cogc_theory.decode:gcplus --examples 5\n"
+               "  cogc check-decoder cogc_theory.decode:standard --kind standard --seed 0 "
+               "--examples 5\n  cogc check-decoder cogc_theory.decode:gcplus --rules individual "
+               "--no-batched --only 'exact oracle'\n"
+               "(yours: cogc check-decoder mypkg.decoders:decode, or path/to/file.py:decode; "
+               "in CI --examples 2000)")
+    p.add_argument("decoder", metavar="MODULE:FUNCTION",
+                   help="package.module:function or path/to/file.py:function")
+    p.add_argument("--kind", choices=("gcplus", "standard"), default="gcplus",
+                   help="fn(Bt, arrived, rule=...) (default) or fn(B, received)")
+    p.add_argument("--examples", type=_positive_int, help="examples per property (100)")
+    p.add_argument("--rules", help="comma-separated GC+ rules it implements (default: "
+                                   "those it accepts)")
+    p.add_argument("--full-only", action="store_true", help="GC+ decoder of full recovery only")
+    p.add_argument("--batched", action=argparse.BooleanOptionalAction, default=None,
+                   help="require / skip batched input (default: tested if accepted)")
+    p.add_argument("--exact", action=argparse.BooleanOptionalAction, default=None,
+                   help="require / skip sympy input (default: tested if accepted)")
+    p.add_argument("--seed", type=_nonneg_int, help="fixed run (default: explore)")
+    p.add_argument("--tol", type=float, help="certificate tolerance (1e-7)")
+    p.add_argument("--cond-max", type=float, help="largest condition number (1e7)")
+    p.add_argument("--only", help="comma-separated properties to run")
+    p.add_argument("--reproduce", metavar="PROPERTY:BLOB", help="replay a printed failure")
+    p.set_defaults(func=_check.cmd_check_decoder)
