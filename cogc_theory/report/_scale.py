@@ -114,9 +114,15 @@ def outage_point(net: Any, decoder: str, *, trials: int, seed: int,
     >>> net = ct.CooperativeNetwork.fractional(30, 2, uplink_erasure=0.1, link_erasure=0.1)
     >>> r = outage_point(net, "standard", trials=100, seed=0)
     >>> r["method"], r["route"], round(r["outage"], 6)
-    ('exact', 'blocks', 0.132493)
-    >>> net = ct.CooperativeNetwork.cyclic(8, 2, uplink_erasure=0.1, link_erasure=0.1)
-    >>> r = outage_point(net, "gcplus", trials=200, seed=0)
+    ('exact', 'blocks', 0.182114)
+
+    (10 blocks of 3 clients, each failing when none of its clients contributes:
+    :math:`1-(1-(1-\pi)^3)^{10}` with :math:`\pi=0.9\cdot 0.9^2`.)
+
+    >>> round(1 - (1 - (1 - 0.9 * 0.9**2) ** 3) ** 10, 6)
+    0.182114
+    >>> net = ct.CooperativeNetwork.cyclic(10, 4, uplink_erasure=0.1, link_erasure=0.1)
+    >>> r = outage_point(net, "gcplus", trials=200, seed=0)   # 17**10 client states
     >>> r["method"], r["trials"], r["ci_low"] <= r["outage"] <= r["ci_high"]
     ('mc', 200, True)
     """
