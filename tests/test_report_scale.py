@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+import time
 
 import pytest
 from scipy.stats import binom
@@ -131,8 +132,12 @@ def test_a_spent_budget_skips_monte_carlo_and_says_so():
     import cogc_theory as ct
 
     net = ct.CooperativeNetwork.cyclic(10, 4, uplink_erasure=0.1, link_erasure=0.1)
-    r = _scale.outage_point(net, "gcplus", trials=100, seed=0, deadline=0.0)
+    r = _scale.outage_point(net, "gcplus", trials=100, seed=0, deadline=0.0)  # already spent
     assert r["method"] == "skipped" and math.isnan(r["outage"]) and "budget" in r["note"]
+    # a deadline passed during the run stops it after a chunk: fewer rounds, said in the note
+    r = _scale.outage_point(net, "gcplus", trials=10**6, seed=0,
+                            deadline=time.monotonic() + 0.5)
+    assert r["method"] == "mc" and r["trials"] < 10**6 and "time budget" in r["note"]
     with pytest.raises(ValueError, match="decoder"):
         _scale.outage_point(net, "gc+", trials=100, seed=0)
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from ._context import Context
 
-__all__ = ["COLUMNS", "CYCLIC_DEFAULT_MAX_M", "MAX_VERIFY_TESTS", "cyclic_construction",
+__all__ = ["COLUMNS", "CYCLIC_DEFAULT_MAX_M", "MAX_VERIFY_COST", "cyclic_construction",
            "outage_point", "smallest_s", "stage_scale"]
 
 #: Columns of ``data/outage_vs_M.csv`` (one row per code, M, s and decoder).
@@ -37,12 +37,14 @@ COLUMNS = ("code", "M", "s", "decoder", "p", "eps", "construction", "method", "r
 #: Largest M at which the cyclic code is built by the library's default construction
 #: (``"optimized"`` costs about :math:`M^4` to score: tens of seconds at M = 100).
 CYCLIC_DEFAULT_MAX_M = 30
-#: Largest number of rank tests the stage spends verifying a threshold family (route
-#: ``"threshold"`` without ``net.threshold``: :math:`\binom{M}{s}+\binom{M}{s+1}` tests, about
-#: a minute for 2e5 at M = 30); beyond it the point is estimated by Monte Carlo.
-MAX_VERIFY_TESTS = 20_000
-#: Floats per Monte Carlo chunk (a chunk decodes ``chunk x M x M`` numbers at once).
-_CHUNK_FLOATS = 2_000_000
+#: Largest cost (rank tests times :math:`M^3`) the stage spends verifying a threshold family
+#: (route ``"threshold"`` without ``net.threshold``: :math:`\binom{M}{s}+\binom{M}{s+1}`
+#: rank tests; 5,050 tests at M = 100 took 20 s); beyond it the point is estimated by Monte
+#: Carlo.
+MAX_VERIFY_COST = 10**9
+#: Floats per Monte Carlo chunk (a chunk decodes ``chunk x M x M`` numbers at once; small, so
+#: that the time budget is checked often: one round per chunk from M = 300).
+_CHUNK_FLOATS = 100_000
 
 
 def cyclic_construction(M: int) -> str | None:
@@ -83,8 +85,8 @@ def outage_point(net: Any, decoder: str, *, trials: int, seed: int,
     The exact value is :func:`cogc_theory.outage.cogc` (``decoder="standard"``) or
     :func:`cogc_theory.outage.gcplus` (``"gcplus"``) with ``route="auto"``, and ``route``
     names the route :func:`cogc_theory.outage.explain` reports. When every exact route is
-    refused (``ValueError``), or the route is ``"threshold"`` and would verify the family by
-    more than :data:`MAX_VERIFY_TESTS` rank tests (``net.threshold`` unknown), the outage
+    refused (``ValueError``), or the route is ``"threshold"`` and would verify the family at
+    a cost above :data:`MAX_VERIFY_COST` (``net.threshold`` unknown), the outage
     is estimated by :func:`cogc_theory.simulate.outage` with ``trials`` rounds:
     :math:`\hat P = k/n` with the Wilson 95% interval.
 
@@ -134,9 +136,10 @@ def outage_point(net: Any, decoder: str, *, trials: int, seed: int,
     try:
         route = outage.explain(net, what).name
         tests = _verify_tests(net) if route == "threshold" else 0
-        if tests > MAX_VERIFY_TESTS:
-            raise ValueError(f"verifying the threshold family needs {tests:,} rank tests "
-                             f"(> MAX_VERIFY_TESTS = {MAX_VERIFY_TESTS:,})")
+        if tests * net.M**3 > MAX_VERIFY_COST:
+            raise ValueError(f"verifying the threshold family needs {tests:,} rank tests of "
+                             f"{net.M} x {net.M} systems (tests x M^3 > MAX_VERIFY_COST = "
+                             f"{MAX_VERIFY_COST:.0e})")
         fn = outage.cogc if decoder == "standard" else outage.gcplus
         value = float(fn(net, route="auto"))
         return {"method": "exact", "route": route, "outage": value, "ci_low": value,
@@ -149,17 +152,23 @@ def outage_point(net: Any, decoder: str, *, trials: int, seed: int,
                 "ci_high": math.nan, "failures": None, "trials": None,
                 "note": reason + "; Monte Carlo not run (the stage's time budget is spent)"}
 
+    budget = {"spent": False}
+
     def _stop(_est: Any) -> None:
         if deadline is not None and time.monotonic() >= deadline:
+            budget["spent"] = True
             raise KeyboardInterrupt
 
     chunk = int(min(trials, max(1, _CHUNK_FLOATS // (net.M * net.M))))
     est = simulate.outage(net, decoder=decoder, trials=trials, seed=seed, chunk=chunk,
                           batch_size=1, progress=_stop)
-    lo, hi = est.ci(0.95, "wilson")
     note = reason
     if est.status == "interrupted":
+        if not budget["spent"]:       # Ctrl-C: a partial run is not a Monte Carlo point
+            raise KeyboardInterrupt(f"the Monte Carlo run stopped after {est.trials:,} of "
+                                    f"{trials:,} trials")
         note += f"; stopped by the time budget after {est.trials:,} of {trials:,} rounds"
+    lo, hi = est.ci(0.95, "wilson")
     return {"method": "mc", "route": "", "outage": float(est.estimate), "ci_low": float(lo),
             "ci_high": float(hi), "failures": int(est.failures), "trials": int(est.trials),
             "note": note}
