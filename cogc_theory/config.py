@@ -341,7 +341,7 @@ class Study:
     scale_eps: float | None = None
     scale_trials: int = 2000
     scale_target: float = 1e-3
-    scale_seconds: float = 150.0
+    scale_seconds: float = 120.0
     seed: int = 0
 
     def __post_init__(self) -> None:

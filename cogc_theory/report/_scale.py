@@ -358,6 +358,9 @@ def _figure(rows: list[dict[str, Any]], s_values: Any) -> Any:
                         ax.plot([r["M"]] * 2, [lo, r["ci_high"]], color=sty["color"], lw=1)
             ax.set_xscale("log")
             ax.set_yscale("log")
+            Ms = sorted({r["M"] for r in rows})
+            ax.set_xticks(Ms, [str(m) for m in Ms])
+            ax.set_xticks([], minor=True)
             ax.grid(True, which="major", alpha=0.35)
             ax.set_title(f"{code}, {'CoGC' if dec == 'standard' else 'GC+'}", fontsize=10)
             if i == 1:
