@@ -357,7 +357,8 @@ class Study:
         for name in ("p_fixed", "eps_fixed", "train_p", "train_eps"):
             setattr(self, name, check_real(getattr(self, name), f"study.{name}", lo=0, hi=1,
                                            kind="probability"))
-        for name in ("mc_trials", "rounds", "train_trials", "validation_trials", "mc_points"):
+        for name in ("mc_trials", "rounds", "train_trials", "validation_trials", "mc_points",
+                     "scale_trials"):
             check_int(getattr(self, name), f"study.{name}", lo=1)
         check_int(self.crossover_trials, "study.crossover_trials", lo=2)
         if self.split not in ("dirichlet", "iid"):
@@ -372,7 +373,7 @@ class Study:
                              f"initial gap), got {self.crossover_target}")
         from .simulate._mc import check_trials
 
-        for name in ("mc_trials", "validation_trials"):      # the Monte Carlo limit, up front
+        for name in ("mc_trials", "validation_trials", "scale_trials"):  # the MC limit, up front
             check_trials(getattr(self, name), f"study.{name}")
         self.gcplus_exact_max_s = check_int(self.gcplus_exact_max_s,
                                             "study.gcplus_exact_max_s", lo=0)
@@ -403,7 +404,6 @@ class Study:
             if getattr(self, name) is not None:
                 setattr(self, name, check_real(getattr(self, name), f"study.{name}", lo=0,
                                                hi=1, kind="probability"))
-        check_int(self.scale_trials, "study.scale_trials", lo=1)
         self.scale_target = check_real(self.scale_target, "study.scale_target")
         if not 0 < self.scale_target < 1:
             raise ValueError(f"study.scale_target must lie in (0, 1) (an outage probability), "
