@@ -326,6 +326,17 @@ class Study:
         Monte Carlo trials per point of the trade-off stage.
     crossover_target : float
         Target gap of the trade-off stage, as a fraction of the initial gap.
+    scale_M, scale_s : list of int
+        Clients and straggler tolerances of the "outage as M grows" stage (cyclic and
+        fractional repetition; fractional points need :math:`s+1` to divide :math:`M`).
+    scale_p, scale_eps : float or None
+        Erasures of that stage (``None``: ``p_fixed`` / ``eps_fixed``).
+    scale_trials : int
+        Monte Carlo rounds per point of that stage where no exact route applies.
+    scale_target : float
+        Outage target of its smallest-s table.
+    scale_seconds : float
+        Time budget of that stage: Monte Carlo stops (the row says so) when it is spent.
     seed : int
 
     Examples
@@ -368,6 +379,13 @@ class Study:
         default_factory=lambda: [0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5])
     crossover_trials: int = 20
     crossover_target: float = 1e-3
+    scale_M: list[int] = dataclasses.field(default_factory=lambda: [10, 30, 100, 300, 1000])
+    scale_s: list[int] = dataclasses.field(default_factory=lambda: [1, 4, 9])
+    scale_p: float | None = None
+    scale_eps: float | None = None
+    scale_trials: int = 2000
+    scale_target: float = 1e-3
+    scale_seconds: float = 120.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -383,7 +401,8 @@ class Study:
         for name in ("p_fixed", "eps_fixed", "train_p", "train_eps"):
             setattr(self, name, check_real(getattr(self, name), f"study.{name}", lo=0, hi=1,
                                            kind="probability"))
-        for name in ("mc_trials", "rounds", "train_trials", "validation_trials", "mc_points"):
+        for name in ("mc_trials", "rounds", "train_trials", "validation_trials", "mc_points",
+                     "scale_trials"):
             check_int(getattr(self, name), f"study.{name}", lo=1)
         check_int(self.crossover_trials, "study.crossover_trials", lo=2)
         if self.split not in ("dirichlet", "iid"):
@@ -398,7 +417,7 @@ class Study:
                              f"initial gap), got {self.crossover_target}")
         from .simulate._mc import check_trials
 
-        for name in ("mc_trials", "validation_trials"):      # the Monte Carlo limit, up front
+        for name in ("mc_trials", "validation_trials", "scale_trials"):  # the MC limit, up front
             check_trials(getattr(self, name), f"study.{name}")
         self.gcplus_exact_max_s = check_int(self.gcplus_exact_max_s,
                                             "study.gcplus_exact_max_s", lo=0)
@@ -416,6 +435,27 @@ class Study:
             raise ValueError(f"study.validation_fwer must be in (0, 1), got "
                              f"{self.validation_fwer}")
         self.validation_fwer = fwer
+        self._check_scale()
+
+    def _check_scale(self) -> None:
+        from .codes import MAX_M
+
+        self.scale_M = [check_int(v, "study.scale_M entry", lo=2, hi=MAX_M)
+                        for v in check_list(self.scale_M, "study.scale_M", "integers")]
+        self.scale_s = [check_int(v, "study.scale_s entry", lo=0)
+                        for v in check_list(self.scale_s, "study.scale_s", "integers")]
+        for name in ("scale_p", "scale_eps"):
+            if getattr(self, name) is not None:
+                setattr(self, name, check_real(getattr(self, name), f"study.{name}", lo=0,
+                                               hi=1, kind="probability"))
+        self.scale_target = check_real(self.scale_target, "study.scale_target")
+        if not 0 < self.scale_target < 1:
+            raise ValueError(f"study.scale_target must lie in (0, 1) (an outage probability), "
+                             f"got {self.scale_target}")
+        self.scale_seconds = check_real(self.scale_seconds, "study.scale_seconds")
+        if not self.scale_seconds > 0:
+            raise ValueError(f"study.scale_seconds must be > 0 (the stage's time budget in "
+                             f"seconds), got {self.scale_seconds}")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, base: Study | None = None) -> Study:
@@ -439,7 +479,8 @@ def quick_study() -> Study:
                  eps_grid=[0.05, 0.1, 0.2, 0.3], mc_trials=4000, mc_points=2,
                  gcplus_exact_max_s=2, snr_db=[0, 10, 20, 30], train_s=1, rounds=20,
                  train_trials=3, validation_trials=5000, validation_quick=True,
-                 crossover_eps=[0.1, 0.4], crossover_trials=3)
+                 crossover_eps=[0.1, 0.4], crossover_trials=3, scale_M=[10, 30],
+                 scale_s=[1, 4], scale_trials=200, scale_seconds=20.0)
 
 
 DEFAULT_STUDY = default_study()

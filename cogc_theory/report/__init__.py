@@ -1,8 +1,9 @@
 r"""The main job: run a study and write a report folder (Markdown, plots, CSV, validation).
 
 :func:`run_report` runs the stages of the study in order — formulas, outage curves, fading and
-diversity, recovered-set distribution, training, convergence bounds, proofs, validation — and
-after **every** stage rewrites ``report.md``, so an interrupted run keeps what was finished. A
+diversity, recovered-set distribution, outage as M grows, training, convergence bounds, proofs,
+validation — and after **every** stage rewrites ``report.md``, so an interrupted run keeps what
+was finished. A
 stage that fails (a module missing, an error) is marked ``FAILED`` with the reason in the report
 (the traceback goes to ``logs/<stage>.txt``) and the others still run. The folder::
 
@@ -26,8 +27,8 @@ The package: ``_runner.py`` runs the stages and writes ``report.md`` (:func:`run
 is what a stage is given (``Context``: the study, the writers of figures and CSV) and the
 names they may write (:data:`FIGURES`, :data:`DATA`); ``_stages.py`` lists the stages in order
 (``STAGES``). The stages live by topic: ``_outage.py`` (formulas, outage, fading, recovered
-set), ``_training.py`` (training, bounds, crossover), ``_checks.py`` (proofs, validation),
-with shared helpers in ``_common.py``.
+set), ``_scale.py`` (outage as M grows), ``_training.py`` (training, bounds, crossover),
+``_checks.py`` (proofs, validation), with shared helpers in ``_common.py``.
 
 **Adding a stage** (e.g. "outage as M grows"):
 

@@ -21,9 +21,9 @@ __all__ = ["DATA", "FIGURES", "SUBDIRS", "Context", "Partial"]
 
 #: Figures (``figures/NAME.png|pdf``) and data files (``data/NAME.csv``) a report writes.
 FIGURES = ("outage_vs_p", "outage_vs_eps", "outage_vs_snr", "recovered_set", "training",
-           "bound_vs_gap", "bound_vs_gap_variant", "crossover")
+           "bound_vs_gap", "bound_vs_gap_variant", "crossover", "outage_vs_M")
 DATA = ("formulas", "outage_vs_p", "outage_vs_eps", "outage_vs_snr", "recovered_set_size",
-        "training", "bounds", "crossover")
+        "training", "bounds", "crossover", "outage_vs_M")
 #: Sub-folders of a report folder.
 SUBDIRS = ("figures", "data", "logs", "proofs")
 

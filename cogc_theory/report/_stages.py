@@ -13,6 +13,7 @@ from typing import NamedTuple
 from ._checks import stage_proofs, stage_validation
 from ._context import Context
 from ._outage import stage_fading, stage_formulas, stage_outage, stage_recovered
+from ._scale import stage_scale
 from ._training import stage_bounds, stage_crossover, stage_training
 
 __all__ = ["STAGES", "Stage"]
@@ -31,6 +32,7 @@ STAGES: list[Stage] = [
     Stage("outage", "Outage against erasure probability", stage_outage),
     Stage("fading", "Outage against SNR and diversity", stage_fading),
     Stage("recovered", "GC+ recovered-set distribution", stage_recovered),
+    Stage("scale", "Outage as M grows", stage_scale),
     Stage("training", "Training on the default problem", stage_training),
     Stage("bounds", "Convergence bounds against simulation", stage_bounds),
     Stage("crossover", "Trade-off: which scheme at which client-link erasure", stage_crossover),
