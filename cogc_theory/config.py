@@ -330,7 +330,9 @@ class Study:
         Clients and straggler tolerances of the "outage as M grows" stage (cyclic and
         fractional repetition; fractional points need :math:`s+1` to divide :math:`M`).
     scale_p, scale_eps : float or None
-        Erasures of that stage (``None``: ``p_fixed`` / ``eps_fixed``).
+        Erasures of that stage (default 0.02 each, where some s of the grid reaches the
+        target at every M for fractional repetition; at the study's 0.1 none does; ``None``:
+        ``p_fixed`` / ``eps_fixed``).
     scale_trials : int
         Monte Carlo rounds per point of that stage where no exact route applies.
     scale_target : float
@@ -381,8 +383,8 @@ class Study:
     crossover_target: float = 1e-3
     scale_M: list[int] = dataclasses.field(default_factory=lambda: [10, 30, 100, 300, 1000])
     scale_s: list[int] = dataclasses.field(default_factory=lambda: [1, 4, 9])
-    scale_p: float | None = None
-    scale_eps: float | None = None
+    scale_p: float | None = 0.02
+    scale_eps: float | None = 0.02
     scale_trials: int = 2000
     scale_target: float = 1e-3
     scale_seconds: float = 120.0
