@@ -48,6 +48,15 @@ class ScaleCase:
     """One network of the scale campaign (homogeneous erasures ``p``, ``eps``).
 
     ``construction`` is the cyclic construction (``None``: the library's default).
+
+    Examples
+    --------
+    >>> case = ScaleCase("fractional", M=30, s=2, p=0.1, eps=0.1)
+    >>> case.name
+    'fractional M=30 s=2 p=0.1 eps=0.1'
+    >>> net = case.network()
+    >>> net.M, net.s
+    (30, 2)
     """
 
     code: str
