@@ -48,12 +48,12 @@ True
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from .._linalg import scale_rows
 from ._results import DecodeResult
 from ._subsets import subset_order
 
@@ -198,14 +198,16 @@ def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
     >>> r.full, bool(np.abs(r.weights @ A - 1.0).max() <= 1e-8)
     (True, True)
     """
-    As, e = scale_rows(A)
+    e = np.frexp(np.abs(A).max(axis=1))[1]                 # scale_rows, inline (2-D)
+    As = np.ldexp(A, -e[:, None])
     res = decode_one(As, mode, rtol, atol, maxc)
     if res is None:
         return None
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         w = np.ldexp(res["weights"], -e)
-        err = np.abs(w @ A - res["target"]).max(initial=0.0)
-    if not (np.isfinite(w).all() and np.isfinite(err)) or err > atol or _near(float(err), atol):
+        err = float(np.abs(w @ A - res["target"]).max())
+    # an infinite weight makes w @ A infinite or NaN (inf * 0), so a finite err means finite w
+    if not math.isfinite(err) or err > atol or _near(err, atol):
         return None
-    res["weights"], res["cert_error"] = w, float(err)
+    res["weights"], res["cert_error"] = w, err
     return DecodeResult(**res, rule=mode, exact=False)
