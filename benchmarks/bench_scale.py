@@ -11,7 +11,9 @@ A. Standard decoding inside outage Monte Carlo: ``FastOutageSystem(net, "standar
    cyclic code is a threshold family, which the reference loop's decisions confirm on the
    trials it runs) and, for comparison, the banded route — against a per-trial loop of
    ``numpy.linalg.lstsq`` on the received rows (success iff the certificate is <= atol).
-   Target: >= 100x at M = 100.
+   Target: >= 100x at M = 100. ``simulate.outage`` (``OutageSystem``) takes the count route
+   when the network knows its threshold by construction (``net.threshold``), the banded
+   route otherwise; both are checked against the target.
 B. GC+ full-recovery decisions: ``FastOutageSystem(net, "gcplus", extras=False)`` (banded
    engine, the exact zero-column screen, SVD fallback for what it cannot settle; no
    threshold screen) against a per-trial loop of ``numpy.linalg.svd`` on the arrived
@@ -170,6 +172,9 @@ def print_mc(rows: list) -> list:
         if M == 100:
             checks.append((f"A standard in MC, M=100, p={p}, eps={eps} (count route)", r1,
                            ">=", 100.0))
+            # what simulate.outage takes while the network does not know its threshold
+            checks.append((f"A standard in MC, M=100, p={p}, eps={eps} (banded route, "
+                           "net.threshold None)", r2, ">=", 100.0))
     print("\nB. GC+ full-recovery decisions (per trial; ratio = SVD loop / fast): the banded "
           "engine alone, and with the count screen (threshold family known: >= M - s "
           "received rows -> full)")
