@@ -131,6 +131,20 @@ unique key with stacked numpy linear algebra (the Gram–Schmidt engine where it
 cached per matrix across calls (a dense table when the key has at most 16 bits and the batch
 is large enough to fill it). No Python loop runs over trials on the float path.
 
+Two more engines make the same decisions where they apply (each hands back what it cannot
+settle; ``benchmarks/bench_scale.py`` measures them):
+
+* **one round** (``(M,)`` mask, float input): one SVD of the row-scaled matrix, no cache,
+  :math:`O(M^3)` (:mod:`cogc_theory.decode._oneround`); a decision within a relative
+  :math:`10^{-6}` of its threshold, a certificate that fails on the given rows, or an
+  unsettled max-subset search goes to the batched path;
+* **cyclic band** (a batch whose support puts row :math:`m` inside
+  :math:`\{m,\dots,m+s\}\bmod M`, :math:`2s+1\le M`, and :math:`M>16`): banded Householder
+  elimination, :math:`O(Ms^2)` per matrix, whose full recoveries (and standard outages) stand
+  only where certificates prove the SVD engine's rank and decision
+  (:mod:`cogc_theory.decode._banded`); the other matrices and partial rules go to the engines
+  above.
+
 Examples
 --------
 Tandon et al. (2017), :math:`n=3, s=1`: workers 1 and 2 (indices 0, 1) decode with

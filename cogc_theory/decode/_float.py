@@ -1,19 +1,27 @@
-"""The float path: trials keyed and cached, each distinct matrix decoded once by the
-Gram–Schmidt engine, and by the SVD engine where that result does not stand."""
+"""The float path: one round decoded by one SVD (:mod:`._oneround`); a batch keyed and cached,
+each distinct matrix decoded once — by the banded engine (:mod:`._banded`) when the stack has
+a cyclic band and more than :data:`BANDED_MIN_M` columns, by the Gram–Schmidt engine, and by
+the SVD engine where those results do not stand."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from .._linalg import scale_rows
+from ._banded import cyclic_bandwidth, to_band
+from ._banded import decode_stack as banded_stack
 from ._cache import get_cache, pack, unpack
 from ._gs import decode_gs
+from ._oneround import one_round
 from ._results import BatchDecodeResult, DecodeResult, empty_batch
 from ._svd import decode_svd
 
-__all__ = ["FAST_RULES", "decode_stack", "float_decode"]
+__all__ = ["BANDED_MIN_M", "FAST_RULES", "decode_stack", "float_decode"]
 
 FAST_RULES = ("max-subset", "individual", "least-squares")   # Gram–Schmidt first
+#: Smallest ``M`` above which a banded stack goes to the banded engine first (below, the
+#: Gram–Schmidt engine is as fast and settles more).
+BANDED_MIN_M = 16
 _GS_BLOCK = 2048          # matrices per Gram–Schmidt block
 
 
@@ -47,6 +55,20 @@ def decode_stack(A: np.ndarray, mode: str, rtol: float, atol: float,
 
 def _decode_scaled(A: np.ndarray, mode: str, rtol: float, atol: float,
                    maxc: int) -> dict[str, np.ndarray]:
+    r"""A stack whose support has a cyclic band (every row :math:`m` inside
+    :math:`\{m,\dots,m+s\}\bmod M`, :math:`2s+1\le M`) with ``M > BANDED_MIN_M`` goes to
+    the banded engine, :math:`O(Ms^2)` per matrix, which hands what it does not settle to
+    :func:`_decode_dense`; any other stack goes to :func:`_decode_dense`."""
+    n, M = A.shape[:2]
+    if n and M > BANDED_MIN_M:
+        s = cyclic_bandwidth(np.any(A != 0, axis=0))
+        if s is not None:
+            return banded_stack(to_band(A, s), mode, rtol, atol, maxc, _decode_dense)
+    return _decode_dense(A, mode, rtol, atol, maxc)
+
+
+def _decode_dense(A: np.ndarray, mode: str, rtol: float, atol: float,
+                  maxc: int) -> dict[str, np.ndarray]:
     """Rules in ``FAST_RULES`` go through :func:`decode_gs` and the SVD engine only for the
     matrices whose Gram–Schmidt result does not stand; the other rules through
     :func:`decode_svd`."""
@@ -67,6 +89,12 @@ def _decode_scaled(A: np.ndarray, mode: str, rtol: float, atol: float,
 def float_decode(Bm: np.ndarray, mask: np.ndarray, mode: str, rtol: float, atol: float,
                   maxc: int, batch: int | None) -> DecodeResult | BatchDecodeResult:
     M = Bm.shape[-1]
+    if batch is None:
+        # one round: one SVD, no cache (the batched path decides what it hands back)
+        A = np.where(mask[:, None], Bm, 0.0)
+        res = one_round(A, mode, rtol, atol, maxc)
+        if res is not None:
+            return res
     T = 1 if batch is None else batch
     if T == 0:
         return empty_batch(M, mode)

@@ -42,6 +42,7 @@ import numpy as np
 from .. import decode
 from ..vocabulary import DECODERS, RULES
 from ._driver import BatchEvaluator, check_common, drive
+from ._fastmc import FastOutageSystem
 from ._mc import check_method, check_trials, root_seed
 from .estimates import OutageEstimate
 from .links import LinkModel
@@ -60,6 +61,16 @@ class OutageSystem:
     decoder : {"standard", "gcplus"}
     rule : {"individual", "max-subset", "least-squares"}
         GC+ partial rule (it does not change which trials fail).
+
+    Notes
+    -----
+    When a structured route applies (:class:`~cogc_theory.simulate._fastmc.FastOutageSystem`:
+    counting received rows for standard decoding when the network knows its code is a
+    threshold family by construction, ``net.threshold``; banded elimination, :math:`O(Ms^2)`
+    per trial, when ``B`` has a cyclic band), the failures are decided by it: the decisions of
+    the decoders' rule (the trials it cannot settle go to the SVD engine); otherwise by
+    :func:`cogc_theory.decode.standard` / :func:`cogc_theory.decode.gcplus` on the distinct
+    outcomes. ``route`` says which (``"count"``, ``"banded"`` or ``"dense"``).
 
     Examples
     --------
@@ -83,6 +94,9 @@ class OutageSystem:
         self.decoder = decoder
         self.rule = rule
         self.B = np.asarray(net.B, dtype=float)
+        fast = FastOutageSystem(net, decoder, rule, threshold=getattr(net, "threshold", None))
+        self.route = fast.route
+        self._fast = None if fast.route == "dense" else fast
 
     def failures(self, ok: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Decode channel outcomes ``ok`` (bool ``(T, C)``): failures bool ``(T,)``, extras.
@@ -90,6 +104,8 @@ class OutageSystem:
         Trials with the same outcome are decoded once.
         """
         ok = np.asarray(ok, dtype=bool)
+        if self._fast is not None:
+            return self._fast.failures(ok)
         T = ok.shape[0]
         if T == 0:
             extras = {} if self.decoder == "standard" else {

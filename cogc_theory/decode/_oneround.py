@@ -1,0 +1,213 @@
+r"""Lean one-round decoding: one SVD, the SVD engine's decisions, a verified certificate.
+
+:func:`cogc_theory.decode.gcplus` on one round pays for machinery built for batches: the
+argument normalisation, a cache keyed by the bytes of ``B``, and the Gram–Schmidt engine,
+which pads a single matrix to eight and loops over the :math:`M` rows in Python
+(:math:`\approx 8M^3` work, seconds at :math:`M=500`). For one float round this module does
+what the SVD engine (:func:`cogc_theory.decode._svd.decode_svd`) does to one matrix, with
+2-D arrays, on the rows scaled by :func:`cogc_theory._linalg.scale_rows` as the float path
+does:
+
+.. math:: A = U\Sigma V^\top,\quad r=\#\{i:\sigma_i>\mathrm{rtol}\,\sigma_1\},\quad
+          N = [v_{r+1},\dots,v_M],
+
+full recovery iff :math:`\lVert N^\top\mathbf 1\rVert_2\le\mathrm{atol}`, the rules'
+distances :math:`\lVert N^\top t\rVert_2` likewise, the weights :math:`a = tA_r^+` verified
+as :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}` (else a downgrade to outage) — one SVD
+(:math:`O(M^3)`, the same LAPACK call as the engine's) plus :math:`O(M^2)`.
+
+**Same decisions.** Every decision compares a computed number with a threshold (a singular
+value with :math:`\mathrm{rtol}\,\sigma_1`, a distance, a certificate error or a
+least-squares coefficient with ``atol``). The numbers here are the engine's up to the order
+of floating-point sums (relative :math:`10^{-15}`); wherever one lies within a relative
+:math:`10^{-6}` of its threshold the round is handed to the SVD engine itself, so the
+decisions (``full``, ``recovered``, ``rank``, ``downgraded``) are the engine's — and hence
+those of the batched path — and the weights may differ only by rounding. The weights are
+scaled back and verified on the given rows, as on the batched path; a round whose
+certificate fails there, or lies near ``atol``, or a max-subset search beyond
+``max_candidates`` that the separation test does not settle, is left to the batched path
+(:func:`one_round` returns ``None``), which downgrades, settles or refuses as it documents.
+
+Cost: the SVD, :math:`O(M^3)`, about 1.0-1.5x one ``numpy.linalg.svd`` of the matrix, against
+0.35-0.68 ms at :math:`M=10` and seconds at :math:`M=500` through the batched path
+(``benchmarks/bench_scale.py``). :func:`cogc_theory.decode.standard` and
+:func:`cogc_theory.decode.gcplus` take this path for one float round.
+
+Examples
+--------
+>>> import numpy as np
+>>> from cogc_theory import decode
+>>> B = np.array([[0.5, 1, 0], [0, 1, -1], [0.5, 0, 1]])
+>>> A = B * np.array([[1, 0, 1], [1, 1, 1], [1, 1, 1]]) * np.array([[1], [0], [1]])
+>>> r = one_round(A, "max-subset", 1e-10, 1e-8, 16)
+>>> r.full, r.recovered.tolist(), r.target.tolist()
+(False, [True, False, True], [1.0, 0.0, 1.0])
+>>> bool(np.abs(r.weights @ A - r.target).max() <= 1e-8)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from ._results import DecodeResult
+from ._subsets import subset_order
+
+__all__ = ["decode_one", "one_round"]
+
+_TIE = 1e-6        # relative distance to a threshold below which the SVD engine decides
+
+
+def _near(x: np.ndarray | float, thr: float) -> bool:
+    """Any of ``x`` within a relative :data:`_TIE` of ``thr``."""
+    if isinstance(x, float):
+        return abs(x - thr) <= _TIE * thr
+    return bool((np.abs(x - thr) <= _TIE * thr).any())
+
+
+def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float,
+               maxc: int) -> dict[str, Any] | None:
+    r"""Decode one matrix of used rows ``A`` (M, M) (unused rows zero) like the SVD engine.
+
+    ``A`` should be row-scaled (:func:`cogc_theory._linalg.scale_rows`): the decisions are then
+    those of the float path. Returns the fields of :class:`~cogc_theory.decode.DecodeResult`
+    (``rule``/``exact`` excepted), or ``None`` when a decision lies within a relative
+    :data:`_TIE` of its threshold or a max-subset search is not settled (the caller then asks
+    the engine).
+    ``mode`` is ``"standard"`` or a GC+ rule.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = decode_one(np.array([[1.0, 0.0], [0.0, 0.0]]), "individual", 1e-10, 1e-8, 16)
+    >>> r["full"], r["recovered"].tolist(), r["rank"]         # only g_0 is recovered
+    (False, [True, False], 1)
+    """
+    M = A.shape[0]
+    nzA = A != 0
+    U, S, Vh = np.linalg.svd(A)
+    thr = rtol * float(S[0])
+    r = int(np.count_nonzero(S > thr))
+    if thr > 0 and ((r > 0 and S[r - 1] - thr <= _TIE * thr)
+                    or (r < M and thr - S[r] <= _TIE * thr)):
+        return None                                        # S is sorted: its nearest values
+    N = Vh[r:].T                                           # (M, d) kernel basis
+    d1 = N.sum(axis=0)
+    dist1 = float(np.sqrt(d1 @ d1))
+    if _near(dist1, atol):
+        return None
+    full = dist1 <= atol
+    if mode == "standard":
+        target = np.full(M, 1.0 if full else 0.0)
+    elif mode == "least-squares":
+        target = np.ones(M) if full else 1.0 - N @ d1
+    elif full:
+        target = np.ones(M)
+    else:
+        dk = np.sqrt((N * N).sum(axis=1))
+        if _near(dk, atol):
+            return None
+        K = dk <= atol
+        if mode == "max-subset":
+            extra = _max_subset(N, ~K & nzA.any(axis=0), atol, maxc)
+            if extra is None:
+                return None
+            K |= extra
+        target = K.astype(float)
+    w = U[:, :r] @ ((Vh[:r] @ target) / S[:r])
+    w *= nzA.any(axis=1)                                   # zero on unused rows
+    cert = float(np.abs(w @ A - target).max())
+    if _near(cert, atol):
+        return None
+    down = cert > atol
+    if down:
+        target = np.zeros(M)
+        w = np.zeros(M)
+        cert = 0.0
+        full = False
+    if mode == "least-squares":
+        absd = np.abs(target)
+        if _near(absd, atol):
+            return None
+        recovered = absd > atol
+    else:
+        recovered = target > 0.5
+    one_t = 1.0 - target
+    return {"full": bool(full), "recovered": recovered, "weights": w, "target": target,
+            "rank": r, "residual": float(np.sqrt(one_t @ one_t)), "cert_error": cert,
+            "downgraded": bool(down)}
+
+
+def _max_subset(N: np.ndarray, cand: np.ndarray, atol: float, maxc: int) -> np.ndarray | None:
+    """The SVD engine's max-subset search on one kernel basis ``N`` (M, d); None if unsure."""
+    M = N.shape[0]
+    extra = np.zeros(M, dtype=bool)
+    cols = cand.nonzero()[0]
+    if cols.size == 0:
+        return extra
+    Nc = N[cols]
+    if cols.size > maxc:
+        # the engine's separation test: a unit v with N_k . v > atol for every candidate
+        # proves that no nonempty subset fits; otherwise it refuses (so does decode)
+        norms = np.sqrt((Nc * Nc).sum(axis=1))
+        v = (Nc / np.where(norms > 0, norms, 1.0)[:, None]).sum(axis=0)
+        v /= max(float(np.sqrt(v @ v)), 1e-300)
+        along = Nc @ v
+        if _near(along, atol) or not (along > atol).all():
+            return None                                    # the batched path settles or refuses
+        return extra
+    # Enumerate (the engine's separation test, when it succeeds, implies that no nonempty
+    # subset fits, which the enumeration finds too: the same decision).
+    masks = subset_order(cols.size)
+    sums = _float_masks(cols.size) @ Nc                    # (2**r, d)
+    dist2 = (sums * sums).sum(axis=1)
+    if _near(dist2, atol * atol):
+        return None
+    first = int((dist2 <= atol * atol).argmax())           # the empty set always fits
+    extra[cols[masks[first]]] = True
+    return extra
+
+
+@lru_cache(maxsize=32)
+def _float_masks(r: int) -> np.ndarray:
+    """:func:`cogc_theory.decode._subsets.subset_order` as floats (read-only)."""
+    out = subset_order(r).astype(float)
+    out.setflags(write=False)
+    return out
+
+
+def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
+              maxc: int) -> DecodeResult | None:
+    r"""One float round of used rows ``A`` (M, M) (unused rows zero), as the float path.
+
+    The rows are scaled by exact powers of two, decoded by :func:`decode_one`, and the weights
+    scaled back and verified on ``A``: :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}` with
+    finite weights. ``None`` when :func:`decode_one` hands the round back, or when that
+    certificate fails or lies within a relative :data:`_TIE` of ``atol`` (the batched path then
+    decides, and downgrades, as it documents).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A = np.array([[1e-200, 0.0], [0.0, 3.0]])
+    >>> r = one_round(A, "standard", 1e-10, 1e-8, 16)
+    >>> r.full, bool(np.abs(r.weights @ A - 1.0).max() <= 1e-8)
+    (True, True)
+    """
+    e = np.frexp(np.abs(A).max(axis=1))[1]                 # scale_rows, inline (2-D)
+    As = np.ldexp(A, -e[:, None])
+    res = decode_one(As, mode, rtol, atol, maxc)
+    if res is None:
+        return None
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        w = np.ldexp(res["weights"], -e)
+        err = float(np.abs(w @ A - res["target"]).max())
+    # an infinite weight makes w @ A infinite or NaN (inf * 0), so a finite err means finite w
+    if not math.isfinite(err) or err > atol or _near(err, atol):
+        return None
+    res["weights"], res["cert_error"] = w, err
+    return DecodeResult(**res, rule=mode, exact=False)
