@@ -113,6 +113,15 @@ from ._common import (
 from ._conditioning import Conditioning, conditioning
 from ._cyclic import GCCode, cyclic_code, cyclic_repetition, cyclic_support
 from ._fractional import fractional_repetition
+from ._generic import (
+    THEOREM_CONSTRUCTIONS,
+    GenericCyclicCode,
+    covered_by_theorem,
+    generic_cyclic_code,
+    interval_margin,
+    resolve_construction,
+    window_vectors,
+)
 from ._graph import on_graph, on_support
 
 __all__ = [
@@ -125,15 +134,22 @@ __all__ = [
     "OPTIMIZED_CANDIDATES",
     "OPTIMIZED_MAX_M",
     "RTOL",
+    "THEOREM_CONSTRUCTIONS",
     "Conditioning",
     "GCCode",
+    "GenericCyclicCode",
     "conditioning",
+    "covered_by_theorem",
     "cyclic_code",
     "cyclic_repetition",
     "cyclic_support",
     "fractional_repetition",
+    "generic_cyclic_code",
+    "interval_margin",
     "is_gc_matrix",
     "on_graph",
     "on_support",
+    "resolve_construction",
     "straggler_tolerance",
+    "window_vectors",
 ]

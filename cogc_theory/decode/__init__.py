@@ -158,6 +158,7 @@ from __future__ import annotations
 from .._linalg import ATOL, ATOL_MAX, RTOL
 from ..vocabulary import RULES
 from ._api import MAX_CANDIDATES, clear_cache, gcplus, standard
+from ._band_subset import MAX_BANDWIDTH, banded_max_subset
 from ._results import BatchDecodeResult, DecodeResult
 
 __all__ = [
@@ -165,6 +166,8 @@ __all__ = [
     "ATOL_MAX",
     "BatchDecodeResult",
     "DecodeResult",
+    "banded_max_subset",
+    "MAX_BANDWIDTH",
     "MAX_CANDIDATES",
     "RTOL",
     "RULES",
