@@ -298,7 +298,8 @@ def _prepare(B: Any, Bt: Any, arrived: Any, rtol: float, atol: float) -> dict[st
     if s > MAX_BANDWIDTH:
         raise ValueError(f"B has cyclic bandwidth s={s} > MAX_BANDWIDTH={MAX_BANDWIDTH} "
                          f"(the ring DP has 4**s states); use rule='individual' of "
-                         f"ct.decode.gcplus, which works at any bandwidth")
+                         f"ct.decode.gcplus (scheme='gcplus-individual' of ct.simulate.train), "
+                         f"which works at any bandwidth")
     if M <= s + 1:
         raise ValueError(f"banded_max_subset needs M > s + 1 (got M={M}, s={s}); at this size use "
                          "ct.decode.gcplus(..., rule='max-subset'), which enumerates")
