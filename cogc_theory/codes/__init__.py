@@ -40,6 +40,14 @@ and how rows are scaled (see :func:`cyclic_repetition`):
   :math:`e_m+e_{m+1}` and every other row sums to :math:`\mathbf 1`), so the decodable family
   is no longer "all sets of size :math:`\ge M-s`" — which the CoGC outage formula assumes —
   and GC+ decisions depend on more than the erasure pattern. So it is not the default.
+* ``"generic"`` — any :math:`M` up to 10,000 (:func:`generic_cyclic_code`): a parity drawn
+  column by column with locally bounded condition numbers, stored by its bands. A theorem
+  (proved in its docstring, checked in ``proofs/generic_cyclic.py``) gives the threshold
+  family :math:`\{R: |R|\ge M-s\}` and pattern-only GC+ decisions with probability 1 for
+  every construction whose parity has a density (:func:`covered_by_theorem`: ``"generic"``,
+  ``"optimized"``, ``"orthonormal"``, ``"gaussian"``; not ``"circulant"``, not exact codes).
+* ``"auto"`` (the default of the cyclic codes) — ``"optimized"`` for
+  :math:`M\le` :data:`OPTIMIZED_MAX_M`, ``"generic"`` above (``research/default_code.md``).
 
 **Why the default.** Measured by ``benchmarks/bench_conditioning.py`` (median over seeds 0-2
 of the worst :math:`\kappa(B_R)` over all straggler sets; at :math:`(40,8)` over the 40

@@ -19,6 +19,9 @@ Every result carries such an :math:`a` (``weights``) and :math:`t` (``target``) 
   ``"max-subset"`` (largest :math:`K` with :math:`\mathbf 1_K` in the row space),
   ``"individual"`` (:math:`K=\{k: e_k \in \operatorname{rowspace}(A)\}`) or ``"least-squares"``
   (the projection of :math:`\mathbf 1` on the row space). :math:`K=\emptyset` is a total outage.
+* :func:`banded_max_subset` — max-subset for banded (cyclic) codes at any :math:`M` (a window
+  criterion and a dynamic program around the ring, :math:`O(M^3+M4^s)` per matrix); what
+  :func:`gcplus` runs when given the complete matrix ``B=`` beyond ``max_candidates``.
 
 Monotonicity: adding arrivals never loses full recovery nor shrinks the max-subset :math:`|K|`
 (the row space only grows), and standard decoding is also monotone in link successes. GC+ is
