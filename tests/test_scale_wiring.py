@@ -184,3 +184,4 @@ def test_training_gcplus_refuses_wide_bands_naming_the_scheme_that_works():
     net = _net(40, 7, construction="generic")
     with pytest.raises(ValueError, match="gcplus-individual"):
         ct.simulate.train(net, problem="least-squares", scheme="gcplus", rounds=1, trials=1)
+
