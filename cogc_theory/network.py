@@ -232,6 +232,12 @@ class CooperativeNetwork:
         """``t`` when the code's construction guarantees (by a theorem, not by rank tests)
         that exactly the client sets of size ``>= t`` decode; ``None``: not known, verified
         where needed (:func:`cogc_theory.outage.decodable_family`)."""
+        self.generic: bool = False
+        """True when the code's construction guarantees (by the theorem of
+        :mod:`cogc_theory.codes`, with probability 1) that GC+ decisions depend only on the
+        client-state pattern, so pattern-only routes (the ring automaton) apply."""
+        self.construction: str | None = None
+        """The cyclic construction the network was built with (``None`` otherwise)."""
         B_float = check_square_matrix(B, "B")
         B_float.setflags(write=False)
         self.B: np.ndarray = B_float
@@ -274,18 +280,38 @@ class CooperativeNetwork:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def cyclic(cls, M: int, s: int, *, uplink_erasure: Any, link_erasure: Any, seed: int = 0,
-               exact: bool = False, **kwargs: Any) -> CooperativeNetwork:
-        """Network on the cyclic-repetition code ``codes.cyclic_repetition(M, s, seed, exact)``.
+               exact: bool = False, construction: str = "auto",
+               **kwargs: Any) -> CooperativeNetwork:
+        """Network on the cyclic-repetition code ``codes.cyclic_repetition(M, s, seed, exact,
+        construction)``.
 
-        Extra keyword arguments (``reciprocal``, ``memory``) go to the constructor; a
-        ``construction=`` keyword goes to the code.
+        ``construction="auto"`` (default) is ``"optimized"`` for ``M <= 100`` and
+        ``"generic"`` (:func:`cogc_theory.codes.generic_cyclic_code`, any ``M`` up to 10,000)
+        above. When the construction is covered by the threshold theorem
+        (:func:`cogc_theory.codes.covered_by_theorem`: the float constructions
+        ``"optimized"``, ``"orthonormal"``, ``"gaussian"``, ``"generic"``; not exact codes,
+        not ``"circulant"``), :attr:`threshold` is set to ``M - s`` and :attr:`generic` to
+        True, so the exact outage routes need no rank test. Extra keyword arguments
+        (``reciprocal``, ``memory``) go to the constructor.
+
+        Examples
+        --------
+        >>> net = CooperativeNetwork.cyclic(200, 3, uplink_erasure=0.1, link_erasure=0.1)
+        >>> net.construction, net.threshold, net.generic
+        ('generic', 197, True)
+        >>> CooperativeNetwork.cyclic(7, 2, uplink_erasure=0.1, link_erasure=0.1,
+        ...                           construction="circulant").threshold is None
+        True
         """
         from . import codes
 
-        code_kw = {k: kwargs.pop(k) for k in ("construction",) if k in kwargs}
-        B = codes.cyclic_repetition(M, s, seed=seed, exact=exact, **code_kw)
-        net = cls(B, uplink_erasure, link_erasure, **kwargs)
-        net.s = s
+        code = codes.cyclic_code(M, s, seed=seed, exact=exact, construction=construction)
+        net = cls(code.B if exact else np.array(code.B), uplink_erasure, link_erasure, **kwargs)
+        net.s = code.design_tolerance
+        net.construction = code.construction
+        if codes.covered_by_theorem(code.construction, exact=exact):
+            net.threshold = code.M - code.design_tolerance
+            net.generic = True
         return net
 
     @classmethod
@@ -416,6 +442,7 @@ class CooperativeNetwork:
         B = self.B_exact if self.B_exact is not None else self.B
         net = type(self)(B, p, eps, reciprocal=self.reciprocal, memory=self.memory)
         net.s, net.threshold = self.s, self.threshold
+        net.generic, net.construction = self.generic, self.construction
         return net
 
     def with_erasures(self, *, uplink_erasure: Any = None,
@@ -426,6 +453,7 @@ class CooperativeNetwork:
         eps = self.eps if link_erasure is None else link_erasure
         net = type(self)(B, p, eps, reciprocal=self.reciprocal, memory=self.memory)
         net.s, net.threshold = self.s, self.threshold
+        net.generic, net.construction = self.generic, self.construction
         return net
 
     def success_probabilities(self, *, symbolic: bool = False) -> np.ndarray:

@@ -629,8 +629,8 @@ def test_M_up_to_the_cap_is_accepted():
 
 
 @pytest.mark.parametrize("call", [
-    lambda M: codes.cyclic_repetition(M, 1),
-    lambda M: codes.cyclic_repetition(M, 3, exact=True),
+    lambda M: codes.cyclic_repetition(M, 1, construction="optimized"),
+    lambda M: codes.cyclic_repetition(M, 3, exact=True, construction="optimized"),
     lambda M: codes.cyclic_code(M, 2, construction="optimized"),
     lambda M: codes.on_support(explicit_cyclic_support(M, 1), check=False),
 ])
@@ -639,6 +639,21 @@ def test_optimized_construction_refuses_M_beyond_its_limit(call):
     assert codes.OPTIMIZED_MAX_M == 100
     with pytest.raises(ValueError, match=r"optimized.*M <= 100.*construction='orthonormal'"):
         call(codes.OPTIMIZED_MAX_M + 1)
+
+
+def test_auto_default_is_optimized_up_to_the_limit_and_generic_beyond():
+    """construction="auto" (the default): the same matrix as "optimized" for M <= 100, the
+    generic construction above; exact codes beyond the limit name the constructions that work."""
+    M = codes.OPTIMIZED_MAX_M
+    assert np.array_equal(codes.cyclic_repetition(12, 2),
+                          codes.cyclic_repetition(12, 2, construction="optimized"))
+    assert codes.cyclic_code(M, 0).construction == "optimized"
+    code = codes.cyclic_code(M + 1, 2)
+    assert code.construction == "generic"
+    assert np.array_equal(code.B != 0, explicit_cyclic_support(M + 1, 2))
+    assert np.array_equal(code.B, codes.generic_cyclic_code(M + 1, 2, seed=0).dense())
+    with pytest.raises(ValueError, match="exact=True.*'generic'.*'orthonormal'"):
+        codes.cyclic_code(M + 1, 2, exact=True)
 
 
 def test_beyond_the_optimized_limit_the_other_constructions_and_trivial_s_work():

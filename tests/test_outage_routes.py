@@ -131,7 +131,8 @@ def test_non_generic_ring_is_not_routed():
 
 
 def test_threshold_known_by_construction_skips_verification():
-    net = ct.CooperativeNetwork.cyclic(10, 2, uplink_erasure=0.1, link_erasure=0.05)
+    B = ct.codes.cyclic_repetition(10, 2)          # a bare matrix: the family is tabulated
+    net = ct.CooperativeNetwork(B, uplink_erasure=0.1, link_erasure=0.05)
     assert ct.outage.explain(net, "cogc").name == "family"
     net.threshold = 8
     assert ct.outage.explain(net, "cogc").name == "threshold"
@@ -139,9 +140,10 @@ def test_threshold_known_by_construction_skips_verification():
 
 
 def test_refusals_name_the_reason_and_monte_carlo():
-    net = ct.CooperativeNetwork.cyclic(30, 2, uplink_erasure=0.1, link_erasure=0.1,
+    net = ct.CooperativeNetwork.cyclic(30, 3, uplink_erasure=0.1, link_erasure=0.1,
                                        construction="orthonormal")
     with pytest.raises(ValueError, match=r"no exact route.*ring-s1: B is not the s = 1 ring"
+                                         r".*ring: no full-recovery automaton for s=3"
                                          r".*ct\.simulate\.outage"):
         ct.outage.gcplus(net)
     with pytest.raises(ValueError, match="route must be 'auto' or one of"):

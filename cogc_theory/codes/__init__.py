@@ -40,6 +40,14 @@ and how rows are scaled (see :func:`cyclic_repetition`):
   :math:`e_m+e_{m+1}` and every other row sums to :math:`\mathbf 1`), so the decodable family
   is no longer "all sets of size :math:`\ge M-s`" — which the CoGC outage formula assumes —
   and GC+ decisions depend on more than the erasure pattern. So it is not the default.
+* ``"generic"`` — any :math:`M` up to 10,000 (:func:`generic_cyclic_code`): a parity drawn
+  column by column with locally bounded condition numbers, stored by its bands. A theorem
+  (proved in its docstring, checked in ``proofs/generic_cyclic.py``) gives the threshold
+  family :math:`\{R: |R|\ge M-s\}` and pattern-only GC+ decisions with probability 1 for
+  every construction whose parity has a density (:func:`covered_by_theorem`: ``"generic"``,
+  ``"optimized"``, ``"orthonormal"``, ``"gaussian"``; not ``"circulant"``, not exact codes).
+* ``"auto"`` (the default of the cyclic codes) — ``"optimized"`` for
+  :math:`M\le` :data:`OPTIMIZED_MAX_M`, ``"generic"`` above (``research/default_code.md``).
 
 **Why the default.** Measured by ``benchmarks/bench_conditioning.py`` (median over seeds 0-2
 of the worst :math:`\kappa(B_R)` over all straggler sets; at :math:`(40,8)` over the 40
@@ -113,6 +121,15 @@ from ._common import (
 from ._conditioning import Conditioning, conditioning
 from ._cyclic import GCCode, cyclic_code, cyclic_repetition, cyclic_support
 from ._fractional import fractional_repetition
+from ._generic import (
+    THEOREM_CONSTRUCTIONS,
+    GenericCyclicCode,
+    covered_by_theorem,
+    generic_cyclic_code,
+    interval_margin,
+    resolve_construction,
+    window_vectors,
+)
 from ._graph import on_graph, on_support
 
 __all__ = [
@@ -125,15 +142,22 @@ __all__ = [
     "OPTIMIZED_CANDIDATES",
     "OPTIMIZED_MAX_M",
     "RTOL",
+    "THEOREM_CONSTRUCTIONS",
     "Conditioning",
     "GCCode",
+    "GenericCyclicCode",
     "conditioning",
+    "covered_by_theorem",
     "cyclic_code",
     "cyclic_repetition",
     "cyclic_support",
     "fractional_repetition",
+    "generic_cyclic_code",
+    "interval_margin",
     "is_gc_matrix",
     "on_graph",
     "on_support",
+    "resolve_construction",
     "straggler_tolerance",
+    "window_vectors",
 ]

@@ -21,10 +21,12 @@ __all__ = ["CHUNK", "CHUNK_FLOATS", "CONSTRUCTIONS", "DEFAULT_CONSTRUCTION", "EX
            "check_optimized_size", "chunk_sets", "is_exact_entry", "iter_keep",
            "keep_from_stragglers", "parse_B", "readonly", "straggler_sets"]
 
-#: Names accepted by ``construction=``.
-CONSTRUCTIONS = ("optimized", "orthonormal", "gaussian", "circulant")
+#: Names accepted by ``construction=`` of the cyclic codes (``"auto"``: ``"optimized"`` for
+#: M <= OPTIMIZED_MAX_M, ``"generic"`` above).
+CONSTRUCTIONS = ("auto", "optimized", "orthonormal", "gaussian", "circulant", "generic")
 
-#: The default construction (generic and well conditioned; see the module docstring).
+#: The default construction of codes on a graph (generic and well conditioned; see the module
+#: docstring); cyclic codes default to ``"auto"``, which is this one for M <= OPTIMIZED_MAX_M.
 DEFAULT_CONSTRUCTION = "optimized"
 
 #: Number of seeded ``"orthonormal"`` candidates among which ``"optimized"`` picks the best.

@@ -17,9 +17,9 @@ from .. import exact as _exact
 from .._linalg import RTOL
 from .._validate import check_rng
 from ._common import (
-    DEFAULT_CONSTRUCTION,
     EXACT_SCALE,
     OPTIMIZED_CANDIDATES,
+    OPTIMIZED_MAX_M,
     check_bool,
     check_construction,
     check_M_s,
@@ -30,6 +30,7 @@ from ._common import (
     straggler_sets,
 )
 from ._conditioning import score
+from ._generic import generic_cyclic_code, resolve_construction
 
 __all__ = ["GCCode", "cyclic_code", "cyclic_repetition", "cyclic_support", "float_code"]
 
@@ -354,7 +355,7 @@ def _cyclic_exact_cached(M: int, s: int, seed: int, construction: str
 
 
 def cyclic_code(M: int, s: int, seed: Any = 0, exact: bool = False,
-                construction: str = DEFAULT_CONSTRUCTION) -> GCCode:
+                construction: str = "auto") -> GCCode:
     r"""Cyclic-repetition code with its parity matrix; see :func:`cyclic_repetition`.
 
     Returns
@@ -374,9 +375,18 @@ def cyclic_code(M: int, s: int, seed: Any = 0, exact: bool = False,
     """
     M, s = check_M_s(M, s)
     exact = check_bool(exact, "exact")
-    construction = check_construction(construction)
+    construction = resolve_construction(M, check_construction(construction))
     check_optimized_size(M, s, construction)
     support = readonly(cyclic_support(M, s))
+    if construction == "generic":
+        if exact:
+            raise ValueError(
+                f"exact=True is not available for construction='generic' (the default "
+                f"'auto' at M={M} > {OPTIMIZED_MAX_M}); pass construction='orthonormal' or "
+                f"'gaussian' for an exact code, or exact=False")
+        g = generic_cyclic_code(M, s, seed)
+        return GCCode(B=readonly(g.dense()), H=g.H, design_tolerance=s,
+                      straggler_tolerance=None, support=support, construction="generic")
     if not exact:
         B, H = _cyclic_float(M, s, seed, construction)
         return GCCode(B=B, H=H, design_tolerance=s, straggler_tolerance=None, support=support,
@@ -399,7 +409,7 @@ def cyclic_code(M: int, s: int, seed: Any = 0, exact: bool = False,
 
 
 def cyclic_repetition(M: int, s: int, seed: Any = 0, exact: bool = False,
-                      construction: str = DEFAULT_CONSTRUCTION) -> Any:
+                      construction: str = "auto") -> Any:
     r"""Cyclic-repetition GC matrix: support :math:`S_m=\{m,\dots,m+s\}\bmod M`, tolerance s.
 
     Every row lies in :math:`\ker H` for a parity matrix :math:`H\in\mathbb R^{s\times M}` with
@@ -427,8 +437,11 @@ def cyclic_repetition(M: int, s: int, seed: Any = 0, exact: bool = False,
         (``"gaussian"``) or to a largest entry of :math:`\pm 1` with :math:`B_{mm}>0`.
         Degenerate integer draws (a zero coefficient, a kernel of dimension > 1, or, when
         :math:`\binom Ms\le 20000`, a dependent set of :math:`M-s` rows) are redrawn.
-    construction : {"optimized", "orthonormal", "gaussian", "circulant"}
-        How :math:`H` is drawn; see the module docstring. ``"circulant"`` needs
+    construction : {"auto", "optimized", "orthonormal", "gaussian", "circulant", "generic"}
+        How :math:`H` is drawn; see the module docstring. ``"generic"`` is the locally
+        conditioned draw of :func:`generic_cyclic_code` (any :math:`M`, threshold family by
+        a theorem, float only); ``"auto"`` (default) is ``"optimized"`` for
+        :math:`M\le` :data:`OPTIMIZED_MAX_M` and ``"generic"`` above. ``"circulant"`` needs
         :math:`M-s` odd and is float only. ``"optimized"`` needs :math:`M\le`
         :data:`OPTIMIZED_MAX_M` (100) when :math:`0<s<M-1` (its scoring costs about
         :math:`M^4`); beyond that use ``"orthonormal"`` or ``"gaussian"``.

@@ -19,6 +19,9 @@ Every result carries such an :math:`a` (``weights``) and :math:`t` (``target``) 
   ``"max-subset"`` (largest :math:`K` with :math:`\mathbf 1_K` in the row space),
   ``"individual"`` (:math:`K=\{k: e_k \in \operatorname{rowspace}(A)\}`) or ``"least-squares"``
   (the projection of :math:`\mathbf 1` on the row space). :math:`K=\emptyset` is a total outage.
+* :func:`banded_max_subset` — max-subset for banded (cyclic) codes at any :math:`M` (a window
+  criterion and a dynamic program around the ring, :math:`O(M^3+M4^s)` per matrix); what
+  :func:`gcplus` runs when given the complete matrix ``B=`` beyond ``max_candidates``.
 
 Monotonicity: adding arrivals never loses full recovery nor shrinks the max-subset :math:`|K|`
 (the row space only grows), and standard decoding is also monotone in link successes. GC+ is
@@ -172,6 +175,7 @@ from __future__ import annotations
 from .._linalg import ATOL, ATOL_MAX, RTOL
 from ..vocabulary import RULES
 from ._api import MAX_CANDIDATES, clear_cache, gcplus, standard
+from ._band_subset import MAX_BANDWIDTH, banded_max_subset
 from ._results import BatchDecodeResult, DecodeResult
 
 __all__ = [
@@ -179,6 +183,8 @@ __all__ = [
     "ATOL_MAX",
     "BatchDecodeResult",
     "DecodeResult",
+    "banded_max_subset",
+    "MAX_BANDWIDTH",
     "MAX_CANDIDATES",
     "RTOL",
     "RULES",

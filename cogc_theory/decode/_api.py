@@ -147,8 +147,8 @@ def standard(B: Any, received: Any, *, rtol: float = RTOL,
 
 
 def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTOL,
-           atol: float = ATOL,
-           max_candidates: int = MAX_CANDIDATES) -> DecodeResult | BatchDecodeResult:
+           atol: float = ATOL, max_candidates: int = MAX_CANDIDATES,
+           B: Any = None) -> DecodeResult | BatchDecodeResult:
     r"""GC+ decoding: use every partial sum that arrived, complete or not.
 
     With :math:`A` the rows of the effective matrix :math:`\tilde B` that arrived, the round is a
@@ -178,6 +178,14 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
     max_candidates : int
         Cap on the enumerated candidate columns of ``"max-subset"`` (:math:`2^{r}` subsets
         per distinct matrix); at most 20.
+    B : array_like (M, M), optional
+        The complete GC matrix of which ``Bt`` is an effective matrix (``"max-subset"``
+        only). When given and :math:`M>` ``max_candidates``, max-subset runs the structural
+        algorithm for banded (cyclic) codes of :func:`banded_max_subset` instead of
+        enumerating subsets: any :math:`M`, cost :math:`O(M^3)` per distinct matrix, the exact
+        max-subset answer for generic codes (the float cyclic constructions) and a certified
+        recoverable set for any banded code. For :math:`M\le` ``max_candidates`` the
+        enumeration (exact for every code) runs and ``B`` is not used.
 
     Returns
     -------
@@ -195,7 +203,8 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
         ranges, or a max-subset search that would
         enumerate more than ``max_candidates`` candidate columns (a search that the
         separation or screening tests settle without enumerating does not raise; see the
-        module docstring).
+        module docstring); ``B`` given with another rule, or not banded with bandwidth at most
+        :data:`MAX_BANDWIDTH` when used.
 
     Examples
     --------
@@ -213,8 +222,15 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
     tol = check_tolerance(rtol, atol)
     rtol, atol = tol.rtol, tol.atol
     max_candidates = check_int(max_candidates, "max_candidates", lo=0, hi=20)
+    if B is not None and rule != "max-subset":
+        raise ValueError(f"B= (the complete GC matrix) is used only by rule='max-subset', got "
+                         f"rule={rule!r}; drop B")
     is_exact, Bm = parse_matrix(Bt, "Bt", allow_batch=True)
     M = Bm.shape[-1]
+    if B is not None and M > max_candidates:
+        from ._band_subset import banded_max_subset  # it imports this module's parsers
+
+        return banded_max_subset(B, Bt, arrived, rtol=rtol, atol=atol)
     U = parse_mask(arrived, "arrived", M)
     batch = batch_shape(Bm, U, "Bt", "arrived")
     if is_exact:

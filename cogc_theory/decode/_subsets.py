@@ -48,7 +48,8 @@ def subset_rank(r: int) -> np.ndarray:
 def too_many(r: int, cap: int) -> ValueError:
     return ValueError(
         f"max-subset decoding would enumerate 2**{r} subsets ({r} candidate columns > "
-        f"max_candidates={cap}); raise max_candidates or use rule='individual'")
+        f"max_candidates={cap}); raise max_candidates, use rule='individual', or for a "
+        f"banded (cyclic) code pass B= (the complete GC matrix) for the structural max-subset")
 
 
 def subset_sums(c: np.ndarray) -> np.ndarray:

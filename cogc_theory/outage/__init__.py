@@ -7,7 +7,8 @@ r"""Exact outage analysis of CoGC and GC+ (SPEC section 4, items 1–4).
   client states; :func:`gcplus_distribution` adds partial recovery, total outage and the law
   of :math:`|K|` for each partial rule (:mod:`.gcplus`).
 * :func:`explain` — which exact route a call takes (independent blocks, a threshold family,
-  the s = 1 ring's closed form, or enumeration), why, and its cost as :math:`M` grows
+  the s = 1 ring's closed form, the full-recovery automaton of generic cyclic codes with
+  s = 1, 2, or enumeration), why, and its cost as :math:`M` grows
   (:mod:`._routes`); every function above takes ``route="auto"`` or a route's name.
 * :mod:`.structure` — which client-state patterns leave :math:`\mathbf 1` in the row space,
   minimal patterns, rank distribution, and the cyclic ring with :math:`s=1` solved for any

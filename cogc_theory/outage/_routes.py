@@ -33,6 +33,17 @@ why, and what it costs as :math:`M` grows. The routes, cheapest first:
     :math:`O(M^2)`, exactly for rational :math:`B`, with a margin of :math:`10^3` times the
     decoders' ``atol`` in floats); the max-subset law also needs no zero-sum subset at all,
     checked for :math:`M\le 22`.
+``"ring"`` (GC+ outage)
+    A generic cyclic code (``net.generic``: a float construction covered by the threshold
+    theorem of :mod:`cogc_theory.codes`) with support :math:`\{m,\dots,m+s\}`,
+    :math:`s\in\{1,2\}`: GC+ full recovery is a function of the client-state pattern read
+    around the ring by a finite automaton (4 states for :math:`s=1`, 21 for :math:`s=2`), and
+    the outage is a product of :math:`M` transfer matrices (:mod:`cogc_theory.outage._ring`),
+    heterogeneous erasures, numbers or symbols. Cost :math:`O(M n^2)` for :math:`n` states.
+    The :math:`s=2` table is verified (against enumeration of all :math:`5^M` patterns for
+    :math:`M\le 11` and direct decisions up to :math:`M=300`), not proven; see
+    ``research/gcplus_structure.md``. Only full recovery: the law of :math:`|K|` is not
+    covered.
 ``"enumeration"`` (GC+)
     Every client-state pattern, :math:`\prod_m(1+2^{|N_m|})` of them (pruned by
     monotonicity), refused beyond :data:`~cogc_theory.outage._states.MAX_PATTERNS` with Monte
@@ -66,7 +77,7 @@ import numpy as np
 import sympy as sp
 
 from .._linalg import ATOL
-from . import _states
+from . import _ring, _states
 from ._common import check_net
 
 __all__ = ["QUANTITIES", "ROUTES", "Route", "block_networks", "components", "explain",
@@ -77,7 +88,7 @@ __all__ = ["QUANTITIES", "ROUTES", "Route", "block_networks", "components", "exp
 QUANTITIES = ("cogc", "gcplus", "distribution")
 #: The routes of each quantity, cheapest first (``"auto"`` picks the first that applies).
 ROUTES = {"cogc": ("blocks", "threshold", "family"),
-          "gcplus": ("blocks", "ring-s1", "enumeration"),
+          "gcplus": ("blocks", "ring-s1", "ring", "enumeration"),
           "distribution": ("blocks", "ring-s1", "enumeration")}
 #: Largest M whose decodable family is tabulated (2**M sets).
 MAX_TABLE_M = 22
@@ -338,6 +349,21 @@ def _applies(net: Any, quantity: str, name: str, rules: tuple[str, ...]) -> Rout
                     "checked only for M <= 22 (use rules=('individual',))")
         return Route(quantity, name, why, "O(M) closed form" if quantity == "gcplus"
                      else "O(M^2) transfer matrix")
+    if name == "ring":
+        if not getattr(net, "generic", False):
+            return ("the code is not known to be generic (net.generic is set by "
+                    "CooperativeNetwork.cyclic for the float constructions the threshold "
+                    "theorem covers)")
+        try:
+            s = _ring.check_ring(net)
+        except ValueError as exc:
+            return str(exc)
+        n = _ring.automaton(s).n_states
+        note = ("; its table is verified against enumeration (M <= 11) and direct decisions "
+                "(M <= 300), not proven" if s == 2 else "")
+        return Route(quantity, name, f"generic cyclic code with s = {s}: full-recovery "
+                     f"automaton of {n} states read around the ring{note}",
+                     f"O(M n^2) with n = {n} (transfer matrices)")
     if name == "enumeration":
         if net.reciprocal:
             return "reciprocal links couple the clients (no independent states)"

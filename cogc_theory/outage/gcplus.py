@@ -41,7 +41,7 @@ import sympy as sp
 
 from .._validate import check_probability
 from ..vocabulary import SUBSET_RULES
-from . import _routes, _states, structure
+from . import _ring, _routes, _states, structure
 from ._common import CheckedFunc, check_method, check_net
 from .cogc import OutageFormula
 
@@ -137,10 +137,12 @@ def gcplus(net: Any, *, symbolic: bool = False, method: str = "auto",
         Rank decisions in rational arithmetic (needs ``net.B_exact``; ``"auto"`` uses it for
         at most a few thousand patterns) or in floating point with the row-space rule and
         default tolerance of :mod:`cogc_theory._linalg` (the decoders' rule).
-    route : {"auto", "blocks", "ring-s1", "enumeration"}
+    route : {"auto", "blocks", "ring-s1", "ring", "enumeration"}
         The exact method (:mod:`cogc_theory.outage._routes`): ``"auto"`` takes the cheapest
         that applies — independent blocks of the support (a product over blocks), the s = 1
-        ring's closed form (:math:`O(M)`, any ``M``), or enumeration of client states.
+        ring's closed form (:math:`O(M)`, any ``M``), the full-recovery automaton of generic
+        cyclic codes with s = 1 or 2 (:math:`O(M)`, any ``M``), or enumeration of client
+        states.
         :func:`explain` says which one a call takes.
 
     Returns
@@ -182,6 +184,9 @@ def _gcplus_route(net: Any, r: Any, symbolic: bool, method: str) -> float | sp.E
         if symbolic:
             return sp.expand(structure.ring_s1_outage(net))
         return float(structure.ring_s1_no_full(net))
+    if r.name == "ring":
+        out = _ring.ring_outage(net, symbolic=symbolic)
+        return sp.expand(out) if symbolic else float(out)
     tab = _table(net, method, (), "outage.gcplus")
     if symbolic:
         if net.is_homogeneous:

@@ -295,7 +295,10 @@ def decode_scheme(net: Any, draws: LinkDraw, scheme: str, *,
         full = K.all(axis=1)
     else:
         Bt = draws.effective(net.B).reshape(R * T, M, M)
-        res = decode.gcplus(Bt, u, rule=SCHEME_RULE[scheme])
+        # generic cyclic codes (net.generic): max-subset by the structural banded algorithm
+        # beyond the subset enumeration's reach (decode.gcplus, B=)
+        extra = {"B": net.B} if SCHEME_RULE[scheme] == "max-subset" and net.generic else {}
+        res = decode.gcplus(Bt, u, rule=SCHEME_RULE[scheme], **extra)
         full, K = res.full, res.recovered
         if scheme == "gcplus-least-squares":
             target = np.where(K, res.target, 0.0)
