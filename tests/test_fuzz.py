@@ -798,12 +798,19 @@ def affordable(net: Any) -> bool:
 
 
 def scaled(net: Any, k: int) -> Any:
-    """``net`` with ``B`` multiplied by ``2**k`` (None if that leaves the normal floats)."""
+    """``net`` with ``B`` multiplied by ``2**k`` (None if that leaves the normal floats).
+
+    Scaling rows keeps every row-space decision, so what the construction knows (``s``, the
+    threshold, genericity) is carried over as :meth:`CooperativeNetwork.with_erasures` does.
+    """
     B = to_float(net.B) * 2.0**k
     nz = np.abs(B[B != 0])
     if not nz.size or nz.min() < np.finfo(float).tiny or not np.isfinite(nz.max()):
         return None
-    return ct.CooperativeNetwork(B, net.p.copy(), net.eps.copy(), reciprocal=net.reciprocal)
+    out = ct.CooperativeNetwork(B, net.p.copy(), net.eps.copy(), reciprocal=net.reciprocal)
+    out.s, out.threshold = net.s, net.threshold
+    out.generic, out.construction = net.generic, net.construction
+    return out
 
 
 OUTAGE_FUNCTIONS = ("cogc", "gcplus", "gcplus_distribution", "decodable_family", "explain",
@@ -891,8 +898,8 @@ def check_outage_call(data: Any, net: Any, what: str) -> None:
             assert res.table.shape == (2,) * net.M and res.table.dtype == bool
             for b in range(net.M):       # adding a client never loses decodability
                 assert np.all(res.table.take(0, axis=b) <= res.table.take(1, axis=b))
-        if res.threshold is not None:
-            assert 0 <= res.threshold <= net.M
+        if res.threshold is not None:     # M + 1: the empty family
+            assert 0 <= res.threshold <= net.M + 1
     elif what in ("cogc_formula", "gcplus_formula"):
         assert isinstance(res.expr, sp.Basic) and isinstance(res.latex, str)
         vals = [data.draw(st.floats(0, 1)) for _ in res.symbols]

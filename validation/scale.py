@@ -134,7 +134,7 @@ def run_scale_campaign(cases: Sequence[ScaleCase] | None = None, *, quick: bool 
     >>> res = run_scale_campaign([ScaleCase("cyclic", 12, 1, 0.05, 0.05)], trials=2000,
     ...                          seed=2)
     >>> [r.check for r in res.rows], res.passed
-    (['CoGC route family vs MC', 'GC+ route ring-s1 vs MC'], True)
+    (['CoGC route threshold vs MC', 'GC+ route ring-s1 vs MC'], True)
     """
     from cogc_theory import outage
 

@@ -490,6 +490,16 @@ class GenericCyclicCode:
         The integer seed (``None`` when a Generator or SeedSequence was passed).
     block_kappa : float
         Achieved :math:`\max_k\kappa(H_{:,k..k+s-1})/s` (1 for :math:`s\le1`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> code = generic_cyclic_code(1000, 10, seed=0)
+    >>> code.coef.shape, code.threshold, code.threshold_by_construction
+    ((1000, 11), 990, True)
+    >>> B = code.dense()
+    >>> bool(np.allclose(B @ code.H.T, 0, atol=1e-9))     # the parity checks hold
+    True
     """
 
     M: int

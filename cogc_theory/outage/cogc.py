@@ -83,7 +83,8 @@ class DecodableFamily:
         ``table[x_0, ..., x_{M-1}]`` is True iff :math:`\{m : x_m = 1\}` is decodable
         (``None`` when ``M`` is too large to tabulate and the family is a threshold family).
     threshold : int or None
-        :math:`t` when the family is exactly the sets of size :math:`\ge t`, else ``None``.
+        :math:`t` when the family is exactly the sets of size :math:`\ge t`, else ``None``
+        (:math:`t = M + 1` when no set decodes, not even all :math:`M` rows).
     method : str
         ``"exact"`` (rational arithmetic) or ``"float"``.
 
@@ -405,7 +406,8 @@ def _cogc_route(net: Any, r: Any, symbolic: bool, method: str) -> float | sp.Exp
     if t > net.M:
         return 1.0
     pi = np.clip(net.success_probabilities(), 0.0, 1.0)
-    return float(scipy.stats.poisson_binom(pi).cdf(t - 1))
+    # the CDF's rounding can leave [0, 1] by an ulp (-0.0 when every pi_m is 1)
+    return min(1.0, max(0.0, float(scipy.stats.poisson_binom(pi).cdf(t - 1))))
 
 
 def _cogc_symbolic(net: Any, fam: DecodableFamily) -> sp.Expr:
