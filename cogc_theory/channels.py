@@ -135,7 +135,8 @@ def rayleigh_erasure(snr: Any, rate: Any = 1.0) -> Any:
         th = sp.Integer(2) ** sp.nsimplify(rate) - 1
         return 1 - sp.exp(-th / snr)
     g = _check_positive(snr, "snr")
-    return -np.expm1(-(2.0 ** float(rate) - 1.0) / g)
+    with np.errstate(over="ignore"):       # threshold / tiny SNR -> inf: erasure exactly 1
+        return -np.expm1(-(2.0 ** float(rate) - 1.0) / g)
 
 
 def path_loss(distance: Any, alpha: Any = 3.0, d0: float = 1.0) -> Any:

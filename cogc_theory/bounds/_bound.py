@@ -100,10 +100,14 @@ class Bound:
         # to 1), so __call__ evaluates rho^T = exp(T log1p(-(1 - rho))) and
         # (1 - rho^T)/(1 - rho) = -expm1(T log1p(-(1 - rho)))/(1 - rho) from 1 - rho, which
         # sympy keeps as a sum of products (1 - (1 - x) cancels symbolically, not in floats).
+        # Non-convex: Delta0/(gamma T) + c/gamma from (gamma, c), not the lambdified quotient,
+        # whose normal form can carry constants like 1e15 that overflow Delta0 = 1e300.
         self._parts = None
-        if (self.func is not None and self.kind == "strongly-convex"
-                and T in self.args and Delta0 in self.args):
-            self._parts = sp.lambdify(self.args, (1 - self.rate, self.const), "numpy")
+        if self.func is not None and T in self.args and Delta0 in self.args:
+            if self.kind == "strongly-convex":
+                self._parts = sp.lambdify(self.args, (1 - self.rate, self.const), "numpy")
+            else:
+                self._parts = sp.lambdify(self.args, (self.rate, self.const), "numpy")
 
     # -- presentation
     @property
@@ -207,6 +211,12 @@ class Bound:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
             if self._parts is None:
                 return np.asarray(self.func(*argv), dtype=float)
+            if self.kind != "strongly-convex":
+                g, c = (np.asarray(x, dtype=float) for x in self._parts(*argv))
+                Tv = np.asarray(vals["T"], dtype=float)
+                out = np.asarray(vals["Delta0"], dtype=float) / (g * Tv) + c / g
+                shape = np.broadcast_shapes(np.shape(out), *(np.shape(a) for a in argv))
+                return np.array(np.broadcast_to(out, shape), dtype=float)
             omr, c = (np.asarray(x, dtype=float) for x in self._parts(*argv))
             omr = np.minimum(omr, 1.0)   # rho >= 0 (eta <= 1/L) up to rounding
             Tv = np.asarray(vals["T"], dtype=float)

@@ -190,11 +190,13 @@ class DistanceBound:
         d2 = _positive(delta2, "delta2")
         s2 = _positive(sigma2, "sigma2")
         try:
+            if np.iscomplexobj(client_mu) or np.iscomplexobj(client_L):
+                raise TypeError("complex")
             cm = np.broadcast_to(np.asarray(client_mu, dtype=float), (M,))
             cL = np.broadcast_to(np.asarray(client_L, dtype=float), (M,))
-        except (TypeError, ValueError):
-            raise ValueError(f"client_mu and client_L must be one number or M = {M} numbers, "
-                             f"got {client_mu!r} and {client_L!r}") from None
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"client_mu and client_L must be one finite number or M = {M} "
+                             f"numbers, got {client_mu!r} and {client_L!r}") from None
         if not (np.all(np.isfinite(cm)) and np.all(np.isfinite(cL)) and np.all(cm >= 0)
                 and np.all(cL >= cm)):
             raise ValueError("client_mu and client_L must be finite with 0 <= client_mu <= "
@@ -229,11 +231,14 @@ class DistanceBound:
         c = self.coefficients(**consts)
         D0 = _positive(D0, "D0")
         Tv = np.asarray(T)
-        if Tv.dtype == bool or Tv.dtype.kind not in "iuf" or not np.all(np.mod(Tv, 1) == 0):
+        if (Tv.dtype == bool or Tv.dtype.kind not in "iuf" or not np.all(np.isfinite(Tv))
+                or not np.all(np.mod(Tv, 1) == 0)):
             raise TypeError(f"T must be a nonnegative integer or an array of them, got {T!r}")
-        Tv = Tv.astype(np.int64)
+        if Tv.dtype.kind == "f":              # float16 cannot even hold MAX_ROUNDS
+            Tv = Tv.astype(np.float64)
         if Tv.size and (Tv.min() < 0 or Tv.max() > MAX_ROUNDS):
             raise ValueError(f"T must lie in [0, {MAX_ROUNDS:,}], got {T!r}")
+        Tv = Tv.astype(np.int64)
         u = self._u(int(Tv.max()) if Tv.size else 0, D0, c)
         out = 0.5 * float(consts["L"]) * u[Tv]
         return float(out) if out.ndim == 0 else out

@@ -147,6 +147,12 @@ def outcome_step(k: Any, M: Any, kind: str = "strongly-convex",
     check_method(method)
     sc = kind == "strongly-convex"
     k, M = _expr(k, "k"), _expr(M, "M")
+    for name, v in (("k", k), ("M", M)):     # 0.0 is not 0 to sympy: refuse float counts
+        if v.is_number and not v.is_Integer:
+            raise ValueError(f"{name} must be an integer (or a sympy symbol), got {v}; "
+                             f"pass int({name}) for a whole-number float")
+    if M.is_number and M < 1:
+        raise ValueError(f"M must be a positive integer (the number of clients), got {M}")
     if k == 0:
         return (sp.Integer(1) if sc else sp.Integer(0)), sp.Integer(0)
     if k == M:
@@ -242,6 +248,6 @@ def solve_linear_recursion(rho: Any, c: Any, a0: Any) -> sp.Expr:
     0
     """
     rho, c, a0 = _expr(rho, "rho"), _expr(c, "c"), _expr(a0, "a0")
-    sol = _generic_solution(bool(rho == 1))
+    sol = _generic_solution(bool(rho == 1) or bool(rho.is_number and (rho - 1).is_zero))
     r_, c_, x_ = _DUMMIES
     return sol.subs({r_: rho, c_: c, x_: a0, t: T}, simultaneous=True)

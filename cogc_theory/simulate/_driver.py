@@ -143,6 +143,9 @@ def _normalise(out: Any, n: int, chunk: int) -> dict[str, Any]:
         if a.ndim < 1 or a.shape[0] != n or a.dtype.kind not in "biuf":
             raise ValueError(f"{where}: extra output {name!r} must be a numeric array with "
                              f"leading axis {n}, got {a.dtype} {a.shape}")
+        if a.dtype.kind == "f" and not np.all(np.isfinite(a)):
+            raise ValueError(f"{where}: extra output {name!r} has non-finite values (NaN or "
+                             f"inf); its running total would be meaningless")
         extras[name] = a
     return {"failures": fail, "weights": w, "patterns": pat, "extras": extras}
 

@@ -113,6 +113,9 @@ def check_level(level: Any) -> float:
     if not (0 < level < 1):
         raise ValueError(f"level must be a confidence level strictly between 0 and 1 "
                          f"(e.g. 0.95), got {level}")
+    if 0.5 + 0.5 * level >= 1.0:          # the two-sided normal quantile would be infinite
+        raise ValueError(f"level = {level!r} is too close to 1: its two-sided normal quantile "
+                         f"is infinite in floating point; use at most 1 - 1e-15")
     return level
 
 

@@ -181,7 +181,7 @@ def run_mc(f: Callable[..., Any], points: Sequence[Any] | None = None, *, seed: 
         Runs ``n`` trials; returns bool ``(n,)`` failures, or a dict with ``"failures"`` and
         optionally ``"patterns"`` (per-trial arrays recorded for failing trials),
         ``"weights"`` (likelihood ratios: importance sampling) and extra per-trial numeric
-        arrays (summed over trials).
+        arrays (summed over trials; finite — NaN or inf is refused).
     points : sequence, optional
         Parameter points passed to ``f`` (default: one point, ``None``).
     seed : int or numpy.random.SeedSequence or None
