@@ -25,6 +25,13 @@ MAX_CANDIDATES = 16
 
 def parse_matrix(X: Any, name: str, allow_batch: bool) -> tuple[bool, np.ndarray]:
     """Return ``(is_exact, array)``: Fraction object array or float array, (M, M) or (T, M, M)."""
+    if (type(X) is np.ndarray and X.dtype == np.float64 and X.ndim == 2
+            and X.shape[0] == X.shape[1] > 0):
+        # fast path for the common float (M, M) round: finite and no subnormal entry (NaN
+        # fails both comparisons); anything else takes the checks below for their messages
+        ax = np.abs(X)
+        if ax.max() < np.inf and not ((ax < np.finfo(float).tiny) & (ax > 0)).any():
+            return False, X
     if isinstance(X, sp.MatrixBase):
         if X.free_symbols:
             names = sorted(map(str, X.free_symbols))
