@@ -51,6 +51,12 @@ from .stopping import StopCriterion, stop_rule
 __all__ = ["OutageSystem", "outage"]
 
 
+#: Bytes of ``(n, M, M)`` float matrices the dense route decodes at once (memory is a few
+#: times this): 32 MiB is 419,430 rounds at M = 10 (so one batch of chunks is one call)
+#: and 46 rounds at M = 300.
+_STACK_BYTES = 2**25
+
+
 class OutageSystem:
     r"""A network with a decoder: channel outcomes in, failures out (batched).
 
@@ -115,14 +121,24 @@ class OutageSystem:
         keys = np.packbits(ok, axis=1)
         keys = np.ascontiguousarray(keys).view(f"V{keys.shape[1]}").ravel()
         _, first, inv = np.unique(keys, return_index=True, return_inverse=True)
-        d = self.model.to_draw(ok[first])
+        # the dense decoders hold (n, M, M) stacks: decode at most _STACK_BYTES of matrices
+        # at a time (40,000 distinct rounds at M = 300 would be 29 GB at once)
+        M = self.B.shape[0]
+        per = max(1, _STACK_BYTES // (8 * M * M))
+        full = np.empty(first.size, dtype=bool)
+        size = np.empty(first.size, dtype=np.int64)
+        total = np.empty(first.size, dtype=bool)
+        for lo in range(0, first.size, per):
+            sl = slice(lo, lo + per)
+            d = self.model.to_draw(ok[first[sl]])
+            if self.decoder == "standard":
+                full[sl] = np.asarray(decode.standard(self.B, d.received).full)
+                continue
+            r = decode.gcplus(d.effective(self.B), d.u, rule=self.rule)
+            full[sl], size[sl], total[sl] = r.full, r.size, r.outage
         if self.decoder == "standard":
-            r = decode.standard(self.B, d.received)
-            return ~np.asarray(r.full)[inv], {}
-        r = decode.gcplus(d.effective(self.B), d.u, rule=self.rule)
-        extras = {"recovered_size": np.asarray(r.size)[inv],
-                  "total_outage": np.asarray(r.outage)[inv]}
-        return ~np.asarray(r.full)[inv], extras
+            return ~full[inv], {}
+        return ~full[inv], {"recovered_size": size[inv], "total_outage": total[inv]}
 
 
 def _evaluator(system: OutageSystem) -> BatchEvaluator:
