@@ -112,14 +112,21 @@ def compare_exact(M: int, s: int, n: int | None, seed: int = 0) -> dict[str, Any
                 ~ours.full & (ours.size > decode.gcplus(Bt, U, rule="individual").size)))}
 
 
-def non_generic_ring() -> dict[str, Any]:
-    """s = 1 ring with kernel h = (1, -1, 2, -2, 3, -3): two adjacent clients absent."""
-    h = [Fraction(v) for v in (1, -1, 2, -2, 3, -3)]
+def ring_with_kernel(h: list[Fraction]) -> np.ndarray:
+    """The s = 1 ring (rows on {m, m+1}) whose kernel is spanned by ``h`` (Fraction entries)."""
     M = len(h)
     B = np.empty((M, M), dtype=object)
     B[:] = Fraction(0)
     for m in range(M):
         B[m, m], B[m, (m + 1) % M] = h[(m + 1) % M], -h[m]
+    return B
+
+
+def non_generic_ring() -> dict[str, Any]:
+    """s = 1 ring with kernel h = (1, -1, 2, -2, 3, -3): two adjacent clients absent."""
+    h = [Fraction(v) for v in (1, -1, 2, -2, 3, -3)]
+    M = len(h)
+    B = ring_with_kernel(h)
     U = np.ones(M, dtype=bool)
     U[[4, 5]] = False                     # block {0..4}: h_0..h_4 = 1, -1, 2, -2, 3
     ours = banded_max_subset(B, B, U)
@@ -136,10 +143,7 @@ def subset_sum_instance(values: list[int]) -> tuple[bool, bool]:
     L = 1 + 2 * sum(abs(v) for v in a)
     h = a + [-sum(a) - L, L]              # h sums to zero, no entry is zero
     M = len(h)
-    B = np.empty((M, M), dtype=object)
-    B[:] = Fraction(0)
-    for m in range(M):
-        B[m, m], B[m, (m + 1) % M] = h[(m + 1) % M], -h[m]
+    B = ring_with_kernel(h)
     U = np.ones(M, dtype=bool)
     U[[M - 2, M - 1]] = False             # the block {0..n-1} ends absent: R = h_J-perp
     ref = decode.gcplus(B, U, rule="max-subset", max_candidates=20)

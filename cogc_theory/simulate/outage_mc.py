@@ -40,12 +40,10 @@ from typing import Any, TextIO
 import numpy as np
 
 from .. import decode
-from ..vocabulary import DECODERS, RULES
 from ._driver import BatchEvaluator, check_common, drive
 from ._fastmc import FastOutageSystem
 from ._mc import check_method, check_trials, root_seed
 from .estimates import OutageEstimate
-from .links import LinkModel
 from .stopping import StopCriterion, stop_rule
 
 __all__ = ["OutageSystem", "outage"]
@@ -91,16 +89,10 @@ class OutageSystem:
     """
 
     def __init__(self, net: Any, decoder: str = "standard", rule: str = "individual") -> None:
-        if not isinstance(decoder, str) or decoder not in DECODERS:
-            raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
-        if not isinstance(rule, str) or rule not in RULES:
-            raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-        self.model = LinkModel(net)
-        self.net = net
-        self.decoder = decoder
-        self.rule = rule
-        self.B = np.asarray(net.B, dtype=float)
+        # FastOutageSystem checks decoder and rule and builds the link model: share both
         fast = FastOutageSystem(net, decoder, rule, threshold=getattr(net, "threshold", None))
+        self.model, self.net, self.decoder, self.rule = fast.model, net, decoder, rule
+        self.B = fast.B
         self.route = fast.route
         self._fast = None if fast.route == "dense" else fast
 
