@@ -9,11 +9,13 @@ distinct random round (fresh channel draws), and the decoders' caches are cold.
 A. Standard decoding inside outage Monte Carlo: ``FastOutageSystem(net, "standard")``
    deciding rounds from their channel bits — the count route (``threshold = M - s``: the
    cyclic code is a threshold family, which the reference loop's decisions confirm on the
-   trials it runs) and, for comparison, the banded route — against a per-trial loop of
-   ``numpy.linalg.lstsq`` on the received rows (success iff the certificate is <= atol).
-   Target: >= 100x at M = 100. ``simulate.outage`` (``OutageSystem``) takes the count route
-   when the network knows its threshold by construction (``net.threshold``), the banded
-   route otherwise; both are checked against the target.
+   trials it runs), the erased-rows route (any ``B``: a least-squares problem on the erased
+   rows against the left null space of ``B``, ``cogc_theory.simulate._erasures``) and, for
+   comparison, the banded route — against a per-trial loop of ``numpy.linalg.lstsq`` on the
+   received rows (success iff the certificate is <= atol). Target: >= 100x at M = 100.
+   ``simulate.outage`` (``OutageSystem``) takes the count route when the network knows its
+   threshold by construction (``net.threshold``), the erased-rows route otherwise (up to
+   M = 2048); both are checked against the target.
 B. GC+ full-recovery decisions: ``FastOutageSystem(net, "gcplus", extras=False)`` (banded
    engine, the exact zero-column screen, SVD fallback for what it cannot settle; no
    threshold screen) against a per-trial loop of ``numpy.linalg.svd`` on the arrived
@@ -138,15 +140,19 @@ def monte_carlo(M: int, quick: bool, repeats: int, rows: list, growth: dict) -> 
         d = model.to_draw(ok[:n_ref])
         received, u, Bt = d.received, d.u, d.effective(B)
         fast_std = FastOutageSystem(net, "standard", threshold=M - s)
-        band_std = FastOutageSystem(net, "standard")
+        eras_std = FastOutageSystem(net, "standard")
+        band_std = FastOutageSystem(net, "standard", route="banded")
+        assert eras_std.route == "erasures"
         fast_gc = FastOutageSystem(net, "gcplus", extras=False)
         screen_gc = FastOutageSystem(net, "gcplus", extras=False, threshold=M - s)
         res, best = interleaved({
-            "count": partial(fast_std.failures, ok), "band-std": partial(band_std.failures, ok),
+            "count": partial(fast_std.failures, ok), "erasures": partial(eras_std.failures, ok),
+            "band-std": partial(band_std.failures, ok),
             "band-gc": partial(fast_gc.failures, ok), "screen-gc": partial(screen_gc.failures, ok),
             "lstsq": partial(ref_standard, B, received), "svd": partial(ref_gcplus, Bt, u)},
             repeats)
         f_count, f_band, f_gc = res["count"][0], res["band-std"][0], res["band-gc"][0]
+        assert np.array_equal(f_count, res["erasures"][0])
         assert np.array_equal(f_gc, res["screen-gc"][0])   # the screen changes no decision
         ok_std, ok_gc = res["lstsq"], res["svd"]
         per = {k: v / (n_ref if k in ("lstsq", "svd") else n_fast) for k, v in best.items()}
@@ -163,18 +169,20 @@ def print_mc(rows: list) -> list:
     print("\nA. standard decoding inside outage Monte Carlo (per trial; ratio = lstsq loop / "
           "fast)")
     print(f"{'M':>5} {'s':>2} {'p':>5} {'eps':>6} {'outage':>7} | {'lstsq loop':>10} "
-          f"{'count':>9} {'ratio':>8} | {'banded':>9} {'ratio':>7} | agree")
+          f"{'count':>9} {'ratio':>8} | {'erasures':>9} {'ratio':>7} | {'banded':>9} "
+          f"{'ratio':>7} | agree")
     for M, s, p, eps, nf, nr, per, (a1, a2), _, out_std, _ in rows:
         r1, r2 = per["lstsq"] / per["count"], per["lstsq"] / per["band-std"]
+        r3 = per["lstsq"] / per["erasures"]
         print(f"{M:5d} {s:2d} {p:5.2f} {eps:6.3f} {out_std:7.3f} | {fmt(per['lstsq'])} "
-              f"{fmt(per['count'], 9)} {r1:7.0f}x | {fmt(per['band-std'], 9)} {r2:6.0f}x | "
-              f"{a1}/{nr} ref, {a2}/{nf} banded")
+              f"{fmt(per['count'], 9)} {r1:7.0f}x | {fmt(per['erasures'], 9)} {r3:6.0f}x | "
+              f"{fmt(per['band-std'], 9)} {r2:6.0f}x | {a1}/{nr} ref, {a2}/{nf} banded")
         if M == 100:
             checks.append((f"A standard in MC, M=100, p={p}, eps={eps} (count route)", r1,
                            ">=", 100.0))
             # what simulate.outage takes while the network does not know its threshold
-            checks.append((f"A standard in MC, M=100, p={p}, eps={eps} (banded route, "
-                           "net.threshold None)", r2, ">=", 100.0))
+            checks.append((f"A standard in MC, M=100, p={p}, eps={eps} (erased-rows route, "
+                           "net.threshold None)", r3, ">=", 100.0))
     print("\nB. GC+ full-recovery decisions (per trial; ratio = SVD loop / fast): the banded "
           "engine alone, and with the count screen (threshold family known: >= M - s "
           "received rows -> full)")
@@ -267,7 +275,8 @@ def one_round(quick: bool, repeats: int, growth: dict) -> list:
 
 
 # ----------------------------------------------------------------------------- section D
-ORDERS = {"count": "O(M s) (reads the channel bits)", "band-std": "O(M s^2)",
+ORDERS = {"count": "O(M s) (reads the channel bits)",
+          "erasures": "O(M^2 + e s^2) (3 GEMM rows)", "band-std": "O(M s^2)",
           "band-gc": "O(M s^2)", "screen-gc": "O(M s^2) (O(M s) when screened)",
           "lstsq": "O(M^3)", "svd": "O(M^3)"}
 

@@ -333,12 +333,14 @@ NETS = [
 def test_fast_system_matches_svd_engine(cfg, decoder):
     net = ct.CooperativeNetwork.cyclic(cfg["M"], cfg["s"], uplink_erasure=cfg["p"],
                                        link_erasure=cfg["e"])
-    fast = FastOutageSystem(net, decoder)
-    assert fast.route == "banded"
+    fast = FastOutageSystem(net, decoder, route="banded")
     ok = fast.model.sample_channels(np.random.default_rng(cfg["M"]), (1500,))
     f1, e1 = fast.failures(ok)
     f2, size = svd_reference(net, decoder, ok)
     assert np.array_equal(f1, f2)
+    auto = FastOutageSystem(net, decoder)                 # standard: the erased-rows route
+    assert auto.route == ("erasures" if decoder == "standard" else "banded")
+    assert np.array_equal(auto.failures(ok)[0], f2)
     assert 0 < f1.sum() < f1.size or cfg["M"] == 40      # the sample mixes both outcomes
     if decoder == "gcplus":
         assert np.array_equal(e1["recovered_size"], size)
@@ -347,7 +349,7 @@ def test_fast_system_matches_svd_engine(cfg, decoder):
     # known by construction, the count route), with the same decisions
     system = OutageSystem(net, decoder)
     counted = decoder == "standard" and net.threshold is not None
-    assert system.route == ("count" if counted else "banded")
+    assert system.route == ("count" if counted else auto.route)
     f3, e3 = system.failures(ok)
     assert np.array_equal(f1, f3)
     if not counted:
@@ -355,8 +357,9 @@ def test_fast_system_matches_svd_engine(cfg, decoder):
 
 
 def test_fast_system_other_networks():
-    """Reciprocal links (one channel per pair), and a block code: no structured route, so
-    ``OutageSystem`` decodes densely and ``FastOutageSystem`` refuses."""
+    """Reciprocal links (one channel per pair), and a block code: no structured route for
+    GC+, so ``OutageSystem`` decodes densely and ``FastOutageSystem`` refuses; standard
+    decoding of the block code takes the erased-rows route."""
     rng = np.random.default_rng(7)
     cyc = ct.CooperativeNetwork.cyclic(9, 2, uplink_erasure=0.1, link_erasure=0.2,
                                        reciprocal=True)
@@ -364,14 +367,29 @@ def test_fast_system_other_networks():
         fast = FastOutageSystem(cyc, decoder)
         ok = fast.model.sample_channels(rng, (800,))
         assert np.array_equal(fast.failures(ok)[0], svd_reference(cyc, decoder, ok)[0])
-    frc = ct.CooperativeNetwork.fractional(6, 1, uplink_erasure=0.2, link_erasure=0.2)
-    fast = FastOutageSystem(frc, "gcplus")
-    assert fast.route == "dense" and OutageSystem(frc, "gcplus").route == "dense"
+    dense = ct.CooperativeNetwork(np.ones((6, 6)) + np.eye(6), uplink_erasure=0.2,
+                                  link_erasure=0.3)          # full support: one block
+    fast = FastOutageSystem(dense, "gcplus")
+    assert fast.route == "dense" and OutageSystem(dense, "gcplus").route == "dense"
     with pytest.raises(ValueError, match="OutageSystem"):
         fast.failures(np.ones((2, fast.model.C), dtype=bool))
     ok = fast.model.sample_channels(rng, (800,))
-    assert np.array_equal(OutageSystem(frc, "gcplus").failures(ok)[0],
-                          svd_reference(frc, "gcplus", ok)[0])
+    assert np.array_equal(OutageSystem(dense, "gcplus").failures(ok)[0],
+                          svd_reference(dense, "gcplus", ok)[0])
+    frc = ct.CooperativeNetwork.fractional(6, 1, uplink_erasure=0.2, link_erasure=0.2)
+    gc = OutageSystem(frc, "gcplus")
+    assert gc.route == "blocks"
+    ok = gc.model.sample_channels(rng, (800,))
+    f, e = gc.failures(ok)
+    ref_f, ref_size = svd_reference(frc, "gcplus", ok)
+    assert np.array_equal(f, ref_f) and np.array_equal(e["recovered_size"], ref_size)
+    std = OutageSystem(frc, "standard")
+    assert std.route == "erasures"
+    assert np.array_equal(std.failures(ok)[0], svd_reference(frc, "standard", ok)[0])
+    with pytest.raises(ValueError, match="route 'banded' does not apply"):
+        FastOutageSystem(frc, "standard", route="banded")
+    with pytest.raises(ValueError, match="route must be one of"):
+        FastOutageSystem(frc, "standard", route="fast")
 
 
 @pytest.mark.parametrize("M,s", [(8, 2), (10, 3)])
@@ -391,7 +409,7 @@ def test_count_route_on_a_threshold_family(M, s, monkeypatch):
     f2, size = svd_reference(net, "gcplus", ok)
     assert np.array_equal(f1, f2) and np.array_equal(e1["recovered_size"], size)
     known = net.threshold                               # known by construction, or None
-    assert OutageSystem(net, "standard").route == ("banded" if known is None else "count")
+    assert OutageSystem(net, "standard").route == ("erasures" if known is None else "count")
     monkeypatch.setattr(net, "threshold", M - s)
     system = OutageSystem(net, "standard")
     assert system.route == "count"

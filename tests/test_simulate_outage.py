@@ -184,9 +184,14 @@ def test_dense_route_decodes_in_bounded_stacks(monkeypatch, decoder):
     process.) Splitting must not change a decision: the same failures and extras, trial by
     trial, as one stack; and a stack never exceeds the budget.
     """
+    import cogc_theory.simulate._fastmc as fm
     import cogc_theory.simulate.outage_mc as om
 
-    net = ct.CooperativeNetwork.fractional(6, 1, uplink_erasure=0.2, link_erasure=0.3)
+    # standard decoding takes the erased-rows route up to ERASURES_MAX_M: lift it here
+    monkeypatch.setattr(fm, "ERASURES_MAX_M", 0)
+    # full support (one block, no band): no structured GC+ route either
+    net = ct.CooperativeNetwork(np.ones((6, 6)) + np.eye(6), uplink_erasure=0.2,
+                                link_erasure=0.3)
     system = OutageSystem(net, decoder, "max-subset")
     assert system.route == "dense"
     ok = LinkModel(net).sample_channels(np.random.default_rng(3), (500,))

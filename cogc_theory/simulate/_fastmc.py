@@ -11,6 +11,13 @@ never builds the ``(T, M, M)`` link or effective matrices. Routes, in order:
   decodable sets are exactly those of at least :math:`t` complete-and-arrived rows, e.g. by a
   theorem on the code): a round fails iff fewer than :math:`t` rows are received —
   :math:`O(C)` per trial (reading the channel bits), no linear algebra;
+* **erased rows** (standard decoding, any ``B`` with :math:`\mathbf 1` in its row space,
+  :math:`M\le` :data:`ERASURES_MAX_M`): :class:`~cogc_theory.simulate._erasures.ErasureDecider`
+  decides from the erased rows — an :math:`e\times d` least-squares problem against the
+  left null space of ``B`` (:math:`d=s` for a gradient code) and three products with
+  precomputed :math:`M\times M` matrices, :math:`O(M^2+ed^2)` per trial, each outcome with a
+  certificate of the exact rtol/atol rule; the trials it cannot settle go to the banded
+  engine (cyclic band) or to :func:`cogc_theory.decode.standard`;
 * **cyclic band** (every row :math:`m` of ``B`` inside :math:`\{m,\dots,m+s\}\bmod M`,
   nonzero diagonal, :math:`2s+1\le M`): the banded engine of
   :mod:`cogc_theory.decode._banded` on the received rows (standard) or on the arrived
@@ -23,6 +30,13 @@ never builds the ``(T, M, M)`` link or effective matrices. Routes, in order:
   :math:`t` received rows fully recovers (its rows contain a decodable set of complete
   rows); a trial in which some column of :math:`\tilde B_U` is zero does not (the
   all-ones vector has a unit component on a kernel vector :math:`e_k`);
+* **blocks** (GC+, the support of ``B`` and the links split the clients into at least two
+  disconnected blocks, e.g. fractional repetition):
+  :class:`~cogc_theory.simulate._blocks.BlockDecider` computes the SVD engine's rule block
+  by block (the SVD of a block-diagonal matrix is the union of the blocks'), one small SVD
+  per distinct (block, pattern), :math:`O(Mb)` per trial for blocks of :math:`b` clients;
+  rounds whose decision is not clear of the tolerances, and the ``max-subset`` extras of
+  the rounds without full recovery, go to :func:`cogc_theory.decode.gcplus`;
 * **otherwise** (``route == "dense"``) none: ``OutageSystem`` decodes with
   :mod:`cogc_theory.decode` itself. ``OutageSystem`` uses this class whenever a route
   applies, with the threshold the network knows by construction (``net.threshold``).
@@ -54,17 +68,25 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from .. import decode
 from .._linalg import ATOL, RTOL, check_tolerance
 from ..decode._banded import band_colsum, cyclic_bandwidth, from_band, individual, run, to_band
 from ..decode._svd import decode_svd
 from ..vocabulary import DECODERS, RULES
+from ._blocks import BlockDecider
+from ._erasures import ErasureDecider
 from .links import LinkModel
 
 __all__ = ["FastOutageSystem"]
 
 _DEDUP_BITS = 128          # deduplicate band patterns of at most this many bits
+#: Unsettled rounds of the erased-rows route up to which the dense decoder (not the banded
+#: engine, whose cost per call is O(M) numpy operations) decides them.
+_FEW = 16
+#: Largest M of the erased-rows route (it holds two dense M x M matrices: 64 MiB here).
+ERASURES_MAX_M = 2048
 
 
 class FastOutageSystem:
@@ -85,17 +107,23 @@ class FastOutageSystem:
         Compute the GC+ extras.
     rtol, atol : float
         Tolerances of the decoders.
+    route : {"auto", "count", "erasures", "banded", "blocks"}
+        ``"auto"`` takes the first route that applies, in the order of the module
+        docstring; a named route must apply (``ValueError`` otherwise), e.g. to compare
+        routes on the same rounds.
 
     Attributes
     ----------
     route : str
-        ``"count"`` (standard with ``threshold``), ``"banded"`` or ``"dense"`` (no route
-        applies: :meth:`failures` refuses, ``OutageSystem`` decodes densely).
+        ``"count"`` (standard with ``threshold``), ``"erasures"`` (standard otherwise),
+        ``"banded"`` (GC+ on a cyclic band; standard above ``ERASURES_MAX_M``),
+        ``"blocks"`` (GC+ on a block code) or ``"dense"`` (no route applies:
+        :meth:`failures` refuses, ``OutageSystem`` decodes densely).
     """
 
     def __init__(self, net: Any, decoder: str = "standard", rule: str = "individual", *,
                  threshold: int | None = None, extras: bool = True,
-                 rtol: float = RTOL, atol: float = ATOL) -> None:
+                 rtol: float = RTOL, atol: float = ATOL, route: str = "auto") -> None:
         if not isinstance(decoder, str) or decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {DECODERS}, got {decoder!r}")
         if not isinstance(rule, str) or rule not in RULES:
@@ -121,13 +149,38 @@ class FastOutageSystem:
         if self.s is not None and not np.all(to_band(used | np.eye(M, dtype=bool),
                                                              self.s).sum() == used.sum() + M):
             self.s = None                                  # a link outside the band
-        if decoder == "standard" and threshold is not None:
-            self.route = "count"
-        elif self.s is not None:
-            self.route = "banded"
+        self._erasures = self._blocks = None
+        routes = ("auto", "count", "erasures", "banded", "blocks")
+        if not isinstance(route, str) or route not in routes:
+            raise ValueError(f"route must be one of {routes}, got {route!r}")
+        std = decoder == "standard"
+        applies = {"count": lambda: std and threshold is not None,
+                   "erasures": lambda: std and M <= ERASURES_MAX_M and self._erasure_decider(),
+                   "banded": lambda: self.s is not None,
+                   "blocks": lambda: not std and self._block_decider()}
+        if route == "auto":
+            self.route = next((r for r, ok in applies.items() if ok()), "dense")
+        elif applies[route]():
+            self.route = route
         else:
-            self.route = "dense"
+            raise ValueError(f"route {route!r} does not apply to this network and decoder "
+                             "(see the FastOutageSystem docstring); use route='auto'")
         self._maps()
+
+    def _block_decider(self) -> bool:
+        """Build the block decider; whether the network splits into blocks."""
+        dec = BlockDecider(self.B, self.model, self.rtol, self.atol)
+        self._blocks = dec if dec.applies else None
+        return dec.applies
+
+    def _erasure_decider(self) -> bool:
+        """Build the erased-rows decider; whether it applies (``1`` in the row space)."""
+        if not np.all(np.isfinite(self.B)):
+            return False
+        dec = ErasureDecider(self.B, self.rtol, self.atol)
+        self._erasures = dec if dec.applies else None
+        self._cover = sparse.csr_matrix((self.B != 0).T.astype(np.float32))
+        return dec.applies
 
     # ------------------------------------------------------------------ channel maps
     def _maps(self) -> None:
@@ -186,6 +239,26 @@ class FastOutageSystem:
             received = u & okT[self._need].all(axis=1)     # (M, T)
         if self.route == "count":
             return received.sum(axis=0) < self.threshold, {}
+        if self.route == "erasures":
+            # exact screen: a column no received row covers is a kernel vector e_k with
+            # 1^T e_k = 1, so the round fails (distance >= 1 > atol); the others are decided
+            covered = (self._cover @ received.astype(np.float32)) > 0        # (M, T)
+            todo = np.flatnonzero(covered.all(axis=0))
+            full = np.zeros(T, dtype=bool)
+            full[todo], settled = self._erasures.decide(received.T[todo])
+            rest = todo[~settled]
+            if rest.size > _FEW and self.s is not None:
+                bits = np.broadcast_to(received[:, None, rest],
+                                       (M, self._band_chan.shape[1], rest.size))
+                full[rest] = self._banded(bits)
+            elif rest.size:                                # at most 32 MiB of matrices
+                per = max(1, (1 << 25) // (8 * M * M))
+                for lo in range(0, rest.size, per):
+                    idx = rest[lo:lo + per]
+                    full[idx] = np.asarray(decode.standard(self.B, received.T[idx]).full)
+            return ~full, {}
+        if self.route == "blocks":
+            return self._by_blocks(ok)
         bits = okT[self._band_chan]                        # (M, S, T): link bits in the band
         if gc:
             bits &= u[:, None, :]
@@ -227,6 +300,27 @@ class FastOutageSystem:
             size[rest] = r.size
             total[rest] = r.outage
         return fail, {"recovered_size": size, "total_outage": total}
+
+    def _by_blocks(self, ok: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """GC+ by blocks; the rounds it leaves (and max-subset extras) decoded densely."""
+        M = self.M
+        rule = self.rule if self.extras and self.rule != "max-subset" else None
+        r = self._blocks.decide(ok, rule)
+        full = r["full"]
+        size = r.get("size", np.where(full, M, 0)).astype(np.int64)
+        rest = np.flatnonzero(~r["settled"])
+        if self.extras and self.rule == "max-subset":
+            rest = np.union1d(rest, np.flatnonzero(~full))
+        per = max(1, (1 << 25) // (8 * M * M))                # at most 32 MiB of matrices
+        for lo in range(0, rest.size, per):
+            idx = rest[lo:lo + per]
+            d = self.model.to_draw(ok[idx])
+            res = decode.gcplus(d.effective(self.B), d.u, rule=self.rule,
+                                rtol=self.rtol, atol=self.atol)
+            full[idx], size[idx] = res.full, res.size
+        if not self.extras:
+            return ~full, {}
+        return ~full, {"recovered_size": size, "total_outage": size == 0}
 
     def _banded(self, bits: np.ndarray) -> np.ndarray:
         """Full recovery of band patterns ``bits`` (M, S, n), deduplicated when small."""

@@ -1,0 +1,107 @@
+"""The blocks route of GC+ Monte Carlo (``simulate._blocks``): the SVD engine's rule computed
+block by block must give the decoder's decisions and extras, trial by trial."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import cogc_theory as ct
+from cogc_theory.simulate._blocks import BlockDecider
+from cogc_theory.simulate._fastmc import FastOutageSystem
+from cogc_theory.simulate.links import LinkModel
+from cogc_theory.simulate.outage_mc import OutageSystem
+
+
+def dense_reference(net, ok, rule):
+    """``decode.gcplus`` on the whole effective matrices (the decoder itself)."""
+    d = LinkModel(net).to_draw(ok)
+    return ct.decode.gcplus(d.effective(net.B), d.u, rule=rule)
+
+
+def block_code(sizes, seed):
+    """A block-diagonal code with random entries (nonzero diagonal), clients permuted so that
+    the blocks are not contiguous; every block's rows span its all-ones vector."""
+    rng = np.random.default_rng(seed)
+    M = sum(sizes)
+    B = np.zeros((M, M))
+    start = 0
+    for b in sizes:
+        X = rng.uniform(0.5, 2.0, (b, b)) * rng.choice([-1.0, 1.0], (b, b))
+        X[0] = 1.0
+        B[start:start + b, start:start + b] = X
+        start += b
+    perm = rng.permutation(M)
+    return B[np.ix_(perm, perm)]
+
+
+@pytest.mark.parametrize("rule", ["individual", "least-squares", "max-subset"])
+@pytest.mark.parametrize("net_args", [
+    ("fractional", 12, 2, 0.2, 0.2), ("fractional", 20, 3, 0.1, 0.3),
+    ("random", (2, 3, 3, 5), 0, 0.15, 0.25), ("reciprocal", 12, 2, 0.2, 0.2)],
+    ids=lambda a: f"{a[0]}-{a[1]}")
+def test_blocks_route_is_the_decoder(net_args, rule):
+    kind, size, s, p, eps = net_args
+    if kind == "random":
+        net = ct.CooperativeNetwork(block_code(size, 3), uplink_erasure=p, link_erasure=eps)
+    else:
+        net = ct.CooperativeNetwork.fractional(size, s, uplink_erasure=p, link_erasure=eps,
+                                               reciprocal=kind == "reciprocal")
+    fast = FastOutageSystem(net, "gcplus", rule)
+    assert fast.route == "blocks"
+    assert OutageSystem(net, "gcplus", rule).route == "blocks"
+    ok = fast.model.sample_channels(np.random.default_rng(5), (1500,))
+    try:
+        ref = dense_reference(net, ok, rule)
+    except ValueError as exc:                             # max-subset beyond its limit
+        assert rule == "max-subset" and "max_candidates" in str(exc)
+        with pytest.raises(ValueError, match="max_candidates"):
+            fast.failures(ok)
+        return
+    fail, extras = fast.failures(ok)
+    np.testing.assert_array_equal(fail, ~ref.full)
+    np.testing.assert_array_equal(extras["recovered_size"], ref.size)
+    np.testing.assert_array_equal(extras["total_outage"], ref.outage)
+    assert 0 < fail.sum() < fail.size                    # the sample mixes both outcomes
+    if rule != "max-subset":
+        r = fast._blocks.decide(ok, rule)
+        assert r["settled"].mean() > 0.99                 # the route does the work
+
+
+def test_blocks_are_the_components():
+    net = ct.CooperativeNetwork(block_code((2, 3, 3, 5), 1), uplink_erasure=0.1,
+                                link_erasure=0.1)
+    dec = BlockDecider(np.asarray(net.B), LinkModel(net))
+    assert dec.applies
+    assert [g.shape for g in dec.idx] == [(1, 2), (2, 3), (1, 5)]
+    seen = np.sort(np.concatenate([g.ravel() for g in dec.idx]))
+    np.testing.assert_array_equal(seen, np.arange(13))
+    one = ct.CooperativeNetwork.cyclic(8, 2, uplink_erasure=0.1, link_erasure=0.1)
+    assert not BlockDecider(np.asarray(one.B), LinkModel(one)).applies
+
+
+def test_unclear_rounds_are_left_to_the_decoder():
+    """A block whose second singular value sits at the rank threshold (rtol sigma_1): the
+    decider must not settle rounds where it is present, and the system still gives the
+    decoder's answer."""
+    B = np.zeros((4, 4))
+    B[:2, :2] = [[1.0, 1.0], [1.0, 1.0 + 2e-10]]         # sigma_2 ~ 1e-10 * sigma_1
+    B[2:, 2:] = [[1.0, 0.5], [0.5, 1.0]]
+    net = ct.CooperativeNetwork(B, uplink_erasure=0.1, link_erasure=0.1)
+    dec = BlockDecider(B, LinkModel(net))
+    ok = np.ones((1, LinkModel(net).C), dtype=bool)
+    assert not dec.decide(ok, "individual")["settled"][0]
+    fast = FastOutageSystem(net, "gcplus")
+    ok = fast.model.sample_channels(np.random.default_rng(0), (300,))
+    fail, extras = fast.failures(ok)
+    ref = dense_reference(net, ok, "individual")
+    np.testing.assert_array_equal(fail, ~ref.full)
+    np.testing.assert_array_equal(extras["recovered_size"], ref.size)
+
+
+def test_simulate_outage_by_blocks_ignores_batch_size():
+    net = ct.CooperativeNetwork.fractional(30, 2, uplink_erasure=0.1, link_erasure=0.1)
+    kw = dict(trials=6000, seed=4, chunk=1000)
+    a, b = (ct.simulate.outage(net, "gcplus", batch_size=k, **kw) for k in (1, 3))
+    assert a.failures == b.failures and a.mean("recovered_size") == b.mean("recovered_size")
+    assert 0 < a.failures < a.trials
