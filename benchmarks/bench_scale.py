@@ -32,6 +32,11 @@ C. One-round ``decode.gcplus`` (which takes the lean one-SVD path,
    is not defined there). The batched path on the same round (a trials axis of length 1:
    cache, Gram–Schmidt, SVD — what one round cost before) is timed alongside for context
    (at M = 500 only without --quick).
+E. Block codes (no target in the issue; the route that makes large fractional-repetition
+   Monte Carlo possible): GC+ full decisions and ``|K|`` (individual rule) on
+   ``fractional(M, 2)`` (M = 30, 300, 999) by ``FastOutageSystem(net, "gcplus")`` (route
+   ``blocks``) against the same per-trial SVD loop as B; decisions compared on the
+   reference trials.
 D. Cost growth: slopes of log(time per trial) against log(M) over M = 30..1000 (fixed s),
    next to the order each route states.
 
@@ -274,6 +279,28 @@ def one_round(quick: bool, repeats: int, growth: dict) -> list:
     return checks
 
 
+# ----------------------------------------------------------------------------- section E
+def blocks(quick: bool, repeats: int) -> None:
+    print("\nE. GC+ on fractional repetition, s = 2, p = eps = 0.05 (route blocks; per trial; "
+          "ratio = SVD loop / blocks)")
+    print(f"{'M':>5} {'outage':>7} | {'SVD loop':>10} {'blocks':>10} {'ratio':>8} | agree")
+    for M in (30, 300, 999):                               # (s + 1) | M
+        net = ct.CooperativeNetwork.fractional(M, 2, uplink_erasure=0.05, link_erasure=0.05)
+        fast = FastOutageSystem(net, "gcplus")
+        assert fast.route == "blocks"
+        n_fast = {30: 20000, 300: 5000, 999: 2000}[M] // (4 if quick else 1)
+        n_ref = {30: 400, 300: 6, 999: 2}[M]
+        ok = fast.model.sample_channels(np.random.default_rng(M), (n_fast,))
+        d = fast.model.to_draw(ok[:n_ref])
+        Bt, u = d.effective(fast.B), d.u
+        res, best = interleaved({"blocks": partial(fast.failures, ok),
+                                 "svd": partial(ref_gcplus, Bt, u)}, repeats)
+        agree = int((~res["blocks"][0][:n_ref] == res["svd"]).sum())
+        t_b, t_r = best["blocks"] / n_fast, best["svd"] / n_ref
+        print(f"{M:5d} {float(res['blocks'][0].mean()):7.3f} | {fmt(t_r)} {fmt(t_b)} "
+              f"{t_r / t_b:7.0f}x | {agree}/{n_ref}")
+
+
 # ----------------------------------------------------------------------------- section D
 ORDERS = {"count": "O(M s) (reads the channel bits)",
           "erasures": "O(M^2 + e s^2) (3 GEMM rows)", "band-std": "O(M s^2)",
@@ -312,6 +339,7 @@ def main() -> None:
         monte_carlo(M, args.quick, args.repeats, rows, growth)
     checks = print_mc(rows)
     checks += one_round(args.quick, args.repeats, growth)
+    blocks(args.quick, args.repeats)
     slopes(growth)
     print("\nSummary (every ratio against its target)")
     failed = 0

@@ -105,3 +105,35 @@ def test_simulate_outage_by_blocks_ignores_batch_size():
     a, b = (ct.simulate.outage(net, "gcplus", batch_size=k, **kw) for k in (1, 3))
     assert a.failures == b.failures and a.mean("recovered_size") == b.mean("recovered_size")
     assert 0 < a.failures < a.trials
+
+
+def test_slices_of_rounds_give_the_same_decisions(monkeypatch):
+    import cogc_theory.simulate._blocks as bl
+
+    net = ct.CooperativeNetwork.fractional(12, 2, uplink_erasure=0.2, link_erasure=0.2)
+    dec = BlockDecider(np.asarray(net.B), LinkModel(net))
+    ok = LinkModel(net).sample_channels(np.random.default_rng(1), (500,))
+    whole = dec.decide(ok, "least-squares")
+    monkeypatch.setattr(bl, "BLOCK_FLOATS", 12 * 3 * 37)          # slices of 37 rounds
+    sliced = dec.decide(ok, "least-squares")
+    for k in whole:
+        np.testing.assert_array_equal(whole[k], sliced[k])
+
+
+def test_standard_decoding_of_a_large_block_code_goes_by_blocks():
+    """Fractional repetition at M = 200, s = 4: the left null space has dimension 160, beyond
+    the erased-rows route (d <= 64), so standard decoding takes the blocks route; its
+    decisions are decode.standard's."""
+    from cogc_theory.simulate._erasures import MAX_D, ErasureDecider
+
+    net = ct.CooperativeNetwork.fractional(200, 4, uplink_erasure=0.1, link_erasure=0.1)
+    dec = ErasureDecider(np.asarray(net.B))
+    assert dec.d == 160 > MAX_D and not dec.applies
+    fast = FastOutageSystem(net, "standard")
+    assert fast.route == "blocks"
+    ok = fast.model.sample_channels(np.random.default_rng(2), (200,))
+    fail, extras = fast.failures(ok)
+    d = fast.model.to_draw(ok)
+    ref = ct.decode.standard(net.B, d.received)
+    np.testing.assert_array_equal(fail, ~np.asarray(ref.full))
+    assert extras == {} and 0 < fail.sum() < fail.size

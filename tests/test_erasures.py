@@ -102,7 +102,7 @@ def test_nearly_singular_code_is_left_to_the_fallback():
 
 
 def test_a_code_without_the_all_ones_vector_does_not_apply():
-    B = np.array([[1.0, -1.0, 0.0], [-1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    B = np.outer([1.0, -1.0, 1.0], [1.0, -1.0, 1.0])   # rank 1, full support: one block
     dec = ErasureDecider(B)
     assert not dec.applies
     full, settled = dec.decide(np.ones((3, 3), dtype=bool))

@@ -1,4 +1,4 @@
-r"""GC+ decisions of a block code: small SVDs per block, one per distinct block pattern.
+r"""Decisions of a block code: small SVDs per block, one per distinct block pattern.
 
 When the support of ``B`` and the links split the clients into disconnected blocks
 (fractional repetition; any ``B`` whose graph does, by :func:`scipy.sparse.csgraph.
@@ -21,13 +21,15 @@ rule of the SVD engine (:func:`cogc_theory.decode._svd.decode_svd`, rows scaled 
 A block's matrix depends only on its own channel bits, so each distinct (block, pattern) is
 decomposed once (a block of :math:`b` clients has at most :math:`2^{b^2}` patterns: for
 fractional repetition with :math:`s=2`, 512). The per-round work is then :math:`O(M b)`
-gathers and sums. Rounding differs from one SVD of the whole matrix, so a round stands only
-when its decision is clear (otherwise the caller decodes it densely): no singular value
-within a factor :data:`MARGIN` of :math:`\mathrm{rtol}\,\sigma_1`, every retained one at least
-:data:`GAMMA_W` :math:`u\,b\sqrt M\sigma_1/\mathrm{atol}` (so that the certificate the SVD
-engine computes, :math:`a=t A_r^+`, verifies: it is never downgraded), and every tested
-quantity (distance, row norms, projections) away from ``atol`` — at most ``atol / (2M)`` or
-at least ``2 atol``. ``max-subset`` extras are not computed here.
+gathers and sums, in slices of rounds whose working arrays hold about :data:`BLOCK_FLOATS`
+floats (memory :math:`O(Mb)` per round). Rounding differs from one SVD of the whole matrix,
+so a round stands only when its decision is clear (otherwise the caller decodes it densely):
+no singular value within a factor :data:`MARGIN` of :math:`\mathrm{rtol}\,\sigma_1`, every
+retained one at least :data:`GAMMA_W` :math:`u\,b\sqrt M\sigma_1/\mathrm{atol}` (so that the
+certificate the SVD engine computes, :math:`a=t A_r^+`, verifies: it is never downgraded),
+and every tested quantity (distance, row norms, projections) away from ``atol`` — at most
+``atol / (2M)`` or at least ``2 atol``. ``max-subset`` extras are not computed here.
+Standard decoding is the same rule on the received rows of ``B`` (``received=``).
 
 Examples
 --------
@@ -60,17 +62,20 @@ from scipy.sparse import csgraph, csr_matrix
 
 from .._linalg import ATOL, RTOL
 
-__all__ = ["GAMMA_W", "MARGIN", "BlockDecider"]
+__all__ = ["BLOCK_FLOATS", "GAMMA_W", "MARGIN", "BlockDecider"]
 
 #: Singular values within this factor of the rank threshold leave a round to the caller.
 MARGIN = 1e3
 #: Smallest retained singular value, in units of u b sqrt(M) sigma_1 / atol.
 GAMMA_W = 100.0
 _DEDUP_BITS = 62           # deduplicate (block, pattern) keys of at most this many bits
+#: Rounds per slice: about this many floats per (g, T, b, b) working array (32 MiB).
+BLOCK_FLOATS = 1 << 22
 
 
 class BlockDecider:
-    """GC+ full recovery and ``|K|`` of a block code, block by block (module docstring).
+    """GC+ full recovery and ``|K|`` (or standard decoding) of a block code, block by block
+    (module docstring).
 
     Parameters
     ----------
@@ -119,19 +124,37 @@ class BlockDecider:
             self._chan.append(chan[idx[:, :, None], idx[:, None, :]])      # (g, b, b)
             self._B.append(B[idx[:, :, None], idx[:, None, :]])
 
-    def decide(self, ok: np.ndarray, rule: str | None = None) -> dict[str, np.ndarray]:
+    def decide(self, ok: np.ndarray, rule: str | None = None,
+               received: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Channel outcomes ``ok`` (bool ``(T, C)``) to ``full``, ``settled`` and, for
         ``rule`` ``"individual"`` / ``"least-squares"``, ``size`` (``|K|``; ``M`` on full
-        recovery) — all ``(T,)``."""
+        recovery) — all ``(T,)``.
+
+        GC+ decides on the arrived effective rows; with ``received`` (bool ``(T, M)``, the
+        complete-and-arrived rows) the decision is standard decoding's: the rows of ``B``
+        kept where received (``ok`` is then not read)."""
         ok = np.asarray(ok, dtype=bool)
+        T = ok.shape[0]
+        bmax = max(g.shape[1] for g in self.idx)
+        step = max(1, BLOCK_FLOATS // (self.M * bmax))
+        if T <= step:
+            return self._decide(ok, rule, received)
+        parts = [self._decide(ok[lo:lo + step], rule,
+                              None if received is None else received[lo:lo + step])
+                 for lo in range(0, T, step)]
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+    def _decide(self, ok: np.ndarray, rule: str | None,
+                received: np.ndarray | None) -> dict[str, np.ndarray]:
         T, M = ok.shape[0], self.M
         okT = np.empty((ok.shape[1] + 1, T), dtype=bool)
         okT[:-1] = ok.T
         okT[-1] = True
+        recT = None if received is None else np.asarray(received, dtype=bool).T   # (M, T)
         parts = []
         sig1 = np.zeros(T)
         for idx, chan, Bg in zip(self.idx, self._chan, self._B, strict=True):
-            part = self._group(okT, idx, chan, Bg)
+            part = self._group(okT, idx, chan, Bg, recT)
             sig1 = np.maximum(sig1, part["S"][..., 0].max(axis=0))
             parts.append(part)
         tau = self.rtol * sig1                                         # (T,)
@@ -169,14 +192,17 @@ class BlockDecider:
             out["settled"] = clear & (full | size_clear)
         return out
 
-    def _group(self, okT: np.ndarray, idx: np.ndarray, chan: np.ndarray,
-               Bg: np.ndarray) -> dict[str, np.ndarray]:
+    def _group(self, okT: np.ndarray, idx: np.ndarray, chan: np.ndarray, Bg: np.ndarray,
+               recT: np.ndarray | None) -> dict[str, np.ndarray]:
         """SVD data of every block of one size, per round: ``S`` (g, T, b), ``c2``
         (squared components of 1 on the right singular vectors), ``V`` (g, T, b, b) and
         ``v1`` (their sums)."""
         g, b, _ = Bg.shape
         T = okT.shape[1]
-        bits = okT[chan] & okT[idx][:, :, None, :]                   # (g, b, b, T)
+        if recT is None:
+            bits = okT[chan] & okT[idx][:, :, None, :]               # (g, b, b, T)
+        else:                                                        # whole rows kept
+            bits = np.broadcast_to(recT[idx][:, :, None, :], (g, b, b, T))
         nbits = b * b
         keys = None
         if nbits + int(np.ceil(np.log2(g + 1))) <= _DEDUP_BITS:

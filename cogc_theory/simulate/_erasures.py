@@ -7,7 +7,8 @@ round is computed once, from the rows scaled as the float decoders scale them
 SVD :math:`B^s=U\Sigma V^\top`, the left null space :math:`N` (:math:`M\times d`, the
 directions with :math:`\sigma\le\mathrm{rtol}\,\sigma_1`), the pseudo-inverse :math:`P` and
 one solution :math:`a_0=P^\top\mathbf 1` of :math:`a^\top B^s=\mathbf 1^\top` (the route
-applies when it solves it). Every solution is :math:`a_0+Nc`, so
+applies when it solves it and :math:`d\le` :data:`MAX_D`). Every solution is
+:math:`a_0+Nc`, so
 
 .. math:: \mathbf 1\in\operatorname{rowspace}(B^s_R)\iff
           \exists c:\ a_{0,E}+N_Ec=0 ,
@@ -71,8 +72,12 @@ import numpy as np
 
 from .._linalg import ATOL, RTOL, scale_rows
 
-__all__ = ["BLOCK_FLOATS", "CHOL_MAX_D", "GAMMA", "GAMMA_B", "MARGIN", "ErasureDecider"]
+__all__ = ["BLOCK_FLOATS", "CHOL_MAX_D", "MAX_D", "GAMMA", "GAMMA_B", "MARGIN", "ErasureDecider"]
 
+#: Largest left-null-space dimension of the route: the per-round solve is d x d (a block
+#: code has a large one, e.g. d = 4M/5 for fractional repetition with s = 4: its blocks
+#: route is the fast one).
+MAX_D = 64
 #: Largest left-null-space dimension solved by the vectorised Cholesky (eigh above).
 CHOL_MAX_D = 12
 #: Floats per working array of one block of trials (32 MiB).
@@ -99,7 +104,8 @@ class ErasureDecider:
     ----------
     applies : bool
         :math:`\\mathbf 1` lies in the row space of ``B`` (by the computed :math:`a_0`, with
-        a margin); when it does not, :meth:`decide` leaves every round unsettled.
+        a margin) and :math:`d\\le` :data:`MAX_D`; otherwise :meth:`decide` leaves every
+        round unsettled.
     d : int
         Dimension of the left null space (the size of the per-round solve).
     """
@@ -122,9 +128,10 @@ class ErasureDecider:
         self.sig_r = float(S[keep][-1]) if keep.any() else 0.0     # sigma_{M-d}
         self.sig_t = (float(S[~keep][0]) if self.d else 0.0) + GAMMA_B * u * np.sqrt(M) * s1
         resid = self.a0 @ Bs - 1.0
-        self.applies = bool(M and np.all(np.isfinite(self.P))
+        self.applies = bool(M and self.d <= MAX_D and np.all(np.isfinite(self.P))
                             and np.sqrt(resid @ resid) <= atol / 4)
-        self.NN = np.einsum("mi,mj->mij", self.N, self.N).reshape(M, -1)   # (M, d*d)
+        if self.d <= MAX_D:
+            self.NN = np.einsum("mi,mj->mij", self.N, self.N).reshape(M, -1)   # (M, d*d)
 
     def decide(self, received: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(full, settled)`` bool ``(n,)`` for received-row masks bool ``(n, M)``."""

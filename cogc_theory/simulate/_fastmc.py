@@ -12,12 +12,13 @@ never builds the ``(T, M, M)`` link or effective matrices. Routes, in order:
   theorem on the code): a round fails iff fewer than :math:`t` rows are received —
   :math:`O(C)` per trial (reading the channel bits), no linear algebra;
 * **erased rows** (standard decoding, any ``B`` with :math:`\mathbf 1` in its row space,
-  :math:`M\le` :data:`ERASURES_MAX_M`): :class:`~cogc_theory.simulate._erasures.ErasureDecider`
-  decides from the erased rows — an :math:`e\times d` least-squares problem against the
-  left null space of ``B`` (:math:`d=s` for a gradient code) and three products with
-  precomputed :math:`M\times M` matrices, :math:`O(M^2+ed^2)` per trial, each outcome with a
-  certificate of the exact rtol/atol rule; the trials it cannot settle go to the banded
-  engine (cyclic band) or to :func:`cogc_theory.decode.standard`;
+  :math:`M\le` :data:`ERASURES_MAX_M`, a left null space of dimension :math:`d\le 64`):
+  :class:`~cogc_theory.simulate._erasures.ErasureDecider` decides from the erased rows — an
+  :math:`e\times d` least-squares problem against the left null space of ``B`` (:math:`d=s`
+  for a gradient code) and three products with precomputed :math:`M\times M` matrices,
+  :math:`O(M^2+ed^2)` per trial, each outcome with a certificate of the exact rtol/atol
+  rule; the trials it cannot settle go to the banded engine (cyclic band) or to
+  :func:`cogc_theory.decode.standard`;
 * **cyclic band** (every row :math:`m` of ``B`` inside :math:`\{m,\dots,m+s\}\bmod M`,
   nonzero diagonal, :math:`2s+1\le M`): the banded engine of
   :mod:`cogc_theory.decode._banded` on the received rows (standard) or on the arrived
@@ -30,8 +31,9 @@ never builds the ``(T, M, M)`` link or effective matrices. Routes, in order:
   :math:`t` received rows fully recovers (its rows contain a decodable set of complete
   rows); a trial in which some column of :math:`\tilde B_U` is zero does not (the
   all-ones vector has a unit component on a kernel vector :math:`e_k`);
-* **blocks** (GC+, the support of ``B`` and the links split the clients into at least two
-  disconnected blocks, e.g. fractional repetition):
+* **blocks** (the support of ``B`` and the links split the clients into at least two
+  disconnected blocks, e.g. fractional repetition; GC+, and standard decoding when the
+  erased-rows route does not apply):
   :class:`~cogc_theory.simulate._blocks.BlockDecider` computes the SVD engine's rule block
   by block (the SVD of a block-diagonal matrix is the union of the blocks'), one small SVD
   per distinct (block, pattern), :math:`O(Mb)` per trial for blocks of :math:`b` clients;
@@ -117,7 +119,7 @@ class FastOutageSystem:
     route : str
         ``"count"`` (standard with ``threshold``), ``"erasures"`` (standard otherwise),
         ``"banded"`` (GC+ on a cyclic band; standard above ``ERASURES_MAX_M``),
-        ``"blocks"`` (GC+ on a block code) or ``"dense"`` (no route applies:
+        ``"blocks"`` (a block code) or ``"dense"`` (no route applies:
         :meth:`failures` refuses, ``OutageSystem`` decodes densely).
     """
 
@@ -157,7 +159,7 @@ class FastOutageSystem:
         applies = {"count": lambda: std and threshold is not None,
                    "erasures": lambda: std and M <= ERASURES_MAX_M and self._erasure_decider(),
                    "banded": lambda: self.s is not None,
-                   "blocks": lambda: not std and self._block_decider()}
+                   "blocks": lambda: self._block_decider()}
         if route == "auto":
             self.route = next((r for r, ok in applies.items() if ok()), "dense")
         elif applies[route]():
@@ -258,7 +260,7 @@ class FastOutageSystem:
                     full[idx] = np.asarray(decode.standard(self.B, received.T[idx]).full)
             return ~full, {}
         if self.route == "blocks":
-            return self._by_blocks(ok)
+            return self._by_blocks(ok, None if gc else received.T)
         bits = okT[self._band_chan]                        # (M, S, T): link bits in the band
         if gc:
             bits &= u[:, None, :]
@@ -301,9 +303,20 @@ class FastOutageSystem:
             total[rest] = r.outage
         return fail, {"recovered_size": size, "total_outage": total}
 
-    def _by_blocks(self, ok: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """GC+ by blocks; the rounds it leaves (and max-subset extras) decoded densely."""
+    def _by_blocks(self, ok: np.ndarray,
+                   received: np.ndarray | None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Decisions by blocks (standard decoding when ``received`` (T, M) is given); the
+        rounds it leaves (and GC+ max-subset extras) are decoded densely."""
         M = self.M
+        if received is not None:
+            r = self._blocks.decide(ok, None, received)
+            full = r["full"]
+            rest = np.flatnonzero(~r["settled"])
+            per = max(1, (1 << 25) // (8 * M * M))
+            for lo in range(0, rest.size, per):
+                idx = rest[lo:lo + per]
+                full[idx] = np.asarray(decode.standard(self.B, received[idx]).full)
+            return ~full, {}
         rule = self.rule if self.extras and self.rule != "max-subset" else None
         r = self._blocks.decide(ok, rule)
         full = r["full"]
