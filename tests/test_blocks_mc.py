@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cogc_theory as ct
 from cogc_theory.simulate._blocks import BlockDecider
@@ -137,3 +139,37 @@ def test_standard_decoding_of_a_large_block_code_goes_by_blocks():
     ref = ct.decode.standard(net.B, d.received)
     np.testing.assert_array_equal(fail, ~np.asarray(ref.full))
     assert extras == {} and 0 < fail.sum() < fail.size
+
+
+@settings(max_examples=30, deadline=None)
+@given(sizes=st.lists(st.integers(1, 4), min_size=2, max_size=5),
+       seed=st.integers(0, 2**31 - 1), p=st.sampled_from([0.1, 0.3]),
+       eps=st.sampled_from([0.1, 0.4]), near=st.booleans(),
+       rule=st.sampled_from(["individual", "least-squares", "max-subset"]))
+def test_random_block_codes_give_the_decoders_answers(sizes, seed, p, eps, near, rule):
+    """Random block codes (some with a nearly dependent pair of rows, singular value ~1e-10
+    relative, at the rank threshold): failures and |K| equal the decoder's, trial by trial,
+    for GC+ and standard decoding (unclear rounds go to the decoder)."""
+    B = block_code(sizes, seed)
+    if near and max(sizes) >= 2:
+        # two rows of one block (dense random blocks: same support) nearly dependent
+        i = int(np.argmax((B != 0).sum(axis=1)))
+        k = int(np.flatnonzero((B[i] != 0) & (np.arange(B.shape[0]) != i))[0])
+        noise = np.random.default_rng(seed).standard_normal(B.shape[0]) * (B[i] != 0)
+        B[k] = B[i] + 1e-10 * noise                      # sigma ~ 1e-10: at the threshold
+    net = ct.CooperativeNetwork(B, uplink_erasure=p, link_erasure=eps)
+    ok = LinkModel(net).sample_channels(np.random.default_rng(seed % 1000), (200,))
+    for decoder in ("gcplus", "standard"):
+        fast = FastOutageSystem(net, decoder, rule, route="blocks")
+        d = fast.model.to_draw(ok)
+        if decoder == "standard":
+            ref = ct.decode.standard(net.B, d.received)
+            np.testing.assert_array_equal(fast.failures(ok)[0], ~np.asarray(ref.full))
+            continue
+        try:
+            ref = ct.decode.gcplus(d.effective(net.B), d.u, rule=rule)
+        except ValueError:                                # max-subset beyond its limit
+            continue
+        fail, extras = fast.failures(ok)
+        np.testing.assert_array_equal(fail, ~ref.full)
+        np.testing.assert_array_equal(extras["recovered_size"], ref.size)
