@@ -49,3 +49,23 @@ def test_bad_arguments_are_refused():
         scale.run_scale_campaign([], fwer=0)
     with pytest.raises(ValueError, match="trials"):
         scale.run_scale_campaign([], trials=0)
+
+
+def test_the_monte_carlo_side_decodes(monkeypatch):
+    """A network that knows its threshold would have its Monte Carlo rounds decided by
+    counting (the theorem under test); the campaign's Monte Carlo runs on a twin that does
+    not, so every round is decoded."""
+    from cogc_theory.simulate.outage_mc import OutageSystem
+
+    seen = []
+    real = scale.mc_counts
+
+    def spy(net, decoder, trials, seed):
+        seen.append((net.threshold, OutageSystem(net, decoder).route))
+        return real(net, decoder, trials, seed)
+
+    monkeypatch.setattr(scale, "mc_counts", spy)
+    case = scale.ScaleCase("cyclic", 24, 3, 0.01, 0.01)
+    assert case.network().threshold == 21                # known by construction
+    scale.run_scale_campaign([case], trials=500, seed=1)
+    assert seen == [(None, "erasures")]                  # GC+ has no route: skipped
