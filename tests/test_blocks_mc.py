@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _codes import block_code
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,22 +20,6 @@ def dense_reference(net, ok, rule):
     """``decode.gcplus`` on the whole effective matrices (the decoder itself)."""
     d = LinkModel(net).to_draw(ok)
     return ct.decode.gcplus(d.effective(net.B), d.u, rule=rule)
-
-
-def block_code(sizes, seed):
-    """A block-diagonal code with random entries (nonzero diagonal), clients permuted so that
-    the blocks are not contiguous; every block's rows span its all-ones vector."""
-    rng = np.random.default_rng(seed)
-    M = sum(sizes)
-    B = np.zeros((M, M))
-    start = 0
-    for b in sizes:
-        X = rng.uniform(0.5, 2.0, (b, b)) * rng.choice([-1.0, 1.0], (b, b))
-        X[0] = 1.0
-        B[start:start + b, start:start + b] = X
-        start += b
-    perm = rng.permutation(M)
-    return B[np.ix_(perm, perm)]
 
 
 @pytest.mark.parametrize("rule", ["individual", "least-squares", "max-subset"])

@@ -97,6 +97,24 @@ def batch_shape(mat: np.ndarray, mask: np.ndarray, mat_name: str, mask_name: str
     return tm if tm is not None else tk
 
 
+def parse_code_rounds(B: Any, Bt: Any, arrived: Any
+                      ) -> tuple[bool, np.ndarray, np.ndarray, np.ndarray, int | None]:
+    """``(exact, B (M, M), Bt (T, M, M), arrived (T, M), batch)`` for the structural decoders
+    that take the complete matrix ``B`` with effective matrices ``Bt`` (same arithmetic)."""
+    ex_b, Bm = parse_matrix(B, "B", allow_batch=False)
+    ex_t, Btm = parse_matrix(Bt, "Bt", allow_batch=True)
+    if ex_b != ex_t:
+        raise TypeError("B and Bt must both be exact (rational) or both float; convert one")
+    M = Bm.shape[0]
+    if Btm.shape[-1] != M:
+        raise ValueError(f"Bt must have M={M} columns like B, got shape {Btm.shape}")
+    U = parse_mask(arrived, "arrived", M)
+    batch = batch_shape(Btm, U, "Bt", "arrived")
+    T = 1 if batch is None else batch
+    Bts = np.broadcast_to(Btm, (T, M, M)) if Btm.ndim == 2 else Btm
+    return ex_b, Bm, Bts, np.broadcast_to(U, (T, M)), batch
+
+
 def standard(B: Any, received: Any, *, rtol: float = RTOL,
              atol: float = ATOL) -> DecodeResult | BatchDecodeResult:
     r"""Standard GC decoding (CoGC): decode from the complete partial sums that arrived.
@@ -187,12 +205,15 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
         per distinct matrix); at most 20.
     B : array_like (M, M), optional
         The complete GC matrix of which ``Bt`` is an effective matrix (``"max-subset"``
-        only). When given and :math:`M>` ``max_candidates``, max-subset runs the structural
-        algorithm for banded (cyclic) codes of :func:`banded_max_subset` instead of
-        enumerating subsets: any :math:`M`, cost :math:`O(M^3)` per distinct matrix, the exact
-        max-subset answer for generic codes (the float cyclic constructions) and a certified
-        recoverable set for any banded code. For :math:`M\le` ``max_candidates`` the
-        enumeration (exact for every code) runs and ``B`` is not used.
+        only). When given and :math:`M>` ``max_candidates``, max-subset runs a structural
+        algorithm instead of enumerating subsets of all :math:`M` columns: for a block code
+        (the support of ``B`` splits into disconnected blocks, e.g. fractional repetition)
+        each block is decoded on its own (:mod:`cogc_theory.decode._block_subset`: the
+        max-subset answer, any :math:`M`); otherwise the algorithm for banded (cyclic) codes
+        of :func:`banded_max_subset`: any :math:`M`, cost :math:`O(M^3)` per distinct matrix,
+        the exact max-subset answer for generic codes (the float cyclic constructions) and a
+        certified recoverable set for any banded code. For :math:`M\le` ``max_candidates``
+        the enumeration (exact for every code) runs and ``B`` is not used.
 
     Returns
     -------
@@ -210,8 +231,8 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
         ranges, or a max-subset search that would
         enumerate more than ``max_candidates`` candidate columns (a search that the
         separation or screening tests settle without enumerating does not raise; see the
-        module docstring); ``B`` given with another rule, or not banded with bandwidth at most
-        :data:`MAX_BANDWIDTH` when used.
+        module docstring); ``B`` given with another rule, or neither a block code nor banded
+        with bandwidth at most :data:`MAX_BANDWIDTH` when used.
 
     Examples
     --------
@@ -235,8 +256,12 @@ def gcplus(Bt: Any, arrived: Any, rule: str = "max-subset", *, rtol: float = RTO
     is_exact, Bm = parse_matrix(Bt, "Bt", allow_batch=True)
     M = Bm.shape[-1]
     if B is not None and M > max_candidates:
-        from ._band_subset import banded_max_subset  # it imports this module's parsers
+        from ._band_subset import banded_max_subset  # they import this module's parsers
+        from ._block_subset import block_max_subset, blocks_of
 
+        if len(blocks_of(B)) >= 2:
+            return block_max_subset(B, Bt, arrived, rtol=rtol, atol=atol,
+                                    max_candidates=max_candidates)
         return banded_max_subset(B, Bt, arrived, rtol=rtol, atol=atol)
     U = parse_mask(arrived, "arrived", M)
     batch = batch_shape(Bm, U, "Bt", "arrived")

@@ -82,7 +82,7 @@ import numpy as np
 
 from .. import exact as _exact
 from .._linalg import ATOL, RTOL, check_tolerance
-from ._api import batch_shape, parse_mask, parse_matrix
+from ._api import parse_code_rounds, parse_matrix
 from ._results import BatchDecodeResult, DecodeResult
 
 __all__ = [
@@ -284,16 +284,8 @@ def window_allowed(B: Any, Bt: Any, arrived: Any, *, rtol: float = RTOL,
 def _prepare(B: Any, Bt: Any, arrived: Any, rtol: float, atol: float) -> dict[str, Any]:
     tol = check_tolerance(rtol, atol)
     rtol, atol = tol.rtol, tol.atol
-    ex_b, Bm = parse_matrix(B, "B", allow_batch=False)
-    ex_t, Btm = parse_matrix(Bt, "Bt", allow_batch=True)
-    if ex_b != ex_t:
-        raise TypeError("B and Bt must both be exact (rational) or both float; convert one")
-    M = Bm.shape[0]
-    if Btm.shape[-1] != M:
-        raise ValueError(f"Bt must have M={M} columns like B, got shape {Btm.shape}")
-    U = parse_mask(arrived, "arrived", M)
-    batch = batch_shape(Btm, U, "Bt", "arrived")
-    T = 1 if batch is None else batch
+    ex_b, Bm, Bts, masks, batch = parse_code_rounds(B, Bt, arrived)
+    T, M = masks.shape
     s = bandwidth(Bm)
     if s > MAX_BANDWIDTH:
         raise ValueError(f"B has cyclic bandwidth s={s} > MAX_BANDWIDTH={MAX_BANDWIDTH} "
@@ -303,8 +295,6 @@ def _prepare(B: Any, Bt: Any, arrived: Any, rtol: float, atol: float) -> dict[st
     if M <= s + 1:
         raise ValueError(f"banded_max_subset needs M > s + 1 (got M={M}, s={s}); at this size use "
                          "ct.decode.gcplus(..., rule='max-subset'), which enumerates")
-    Bts = np.broadcast_to(Btm, (T, M, M)) if Btm.ndim == 2 else Btm
-    masks = np.broadcast_to(U, (T, M))
     zero = Fraction(0) if ex_b else 0.0
     eff_ok = (Bts == zero) | (Bts == Bm[None])
     if not np.all(eff_ok):

@@ -49,7 +49,8 @@ def too_many(r: int, cap: int) -> ValueError:
     return ValueError(
         f"max-subset decoding would enumerate 2**{r} subsets ({r} candidate columns > "
         f"max_candidates={cap}); raise max_candidates, use rule='individual', or for a "
-        f"banded (cyclic) code pass B= (the complete GC matrix) for the structural max-subset")
+        f"banded (cyclic) or block (fractional repetition) code pass B= (the complete GC "
+        f"matrix) for the structural max-subset")
 
 
 def subset_sums(c: np.ndarray) -> np.ndarray:

@@ -88,6 +88,8 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .. import decode
 from .._validate import as_float, check_int, check_positive
@@ -118,6 +120,12 @@ _CHUNK = 50  # trials per compute chunk (memory ~ _CHUNK * C * n floats); no eff
 
 
 # ----------------------------------------------------------------------------- checks
+def _is_block_code(B: np.ndarray) -> bool:
+    """The support of ``B`` splits the clients into at least two disconnected blocks."""
+    nz = np.asarray(B) != 0
+    return connected_components(csr_matrix(nz | nz.T), directed=False)[0] >= 2
+
+
 def _check_scheme(scheme: Any) -> str:
     return training_scheme(scheme)
 
@@ -295,10 +303,19 @@ def decode_scheme(net: Any, draws: LinkDraw, scheme: str, *,
         full = K.all(axis=1)
     else:
         Bt = draws.effective(net.B).reshape(R * T, M, M)
-        # generic cyclic codes (net.generic): max-subset by the structural banded algorithm
-        # beyond the subset enumeration's reach (decode.gcplus, B=)
-        extra = {"B": net.B} if SCHEME_RULE[scheme] == "max-subset" and net.generic else {}
-        res = decode.gcplus(Bt, u, rule=SCHEME_RULE[scheme], **extra)
+        # generic cyclic codes (net.generic) and block codes (fractional repetition):
+        # max-subset by a structural algorithm beyond the subset enumeration's reach
+        # (decode.gcplus, B=)
+        extra = {"B": net.B} if SCHEME_RULE[scheme] == "max-subset" and (
+            net.generic or _is_block_code(net.B)) else {}
+        try:
+            res = decode.gcplus(Bt, u, rule=SCHEME_RULE[scheme], **extra)
+        except ValueError as exc:
+            if SCHEME_RULE[scheme] != "max-subset":
+                raise
+            raise ValueError(f"scheme={scheme!r} (the max-subset rule) cannot decode this "
+                             f"network: {exc}; use scheme='gcplus-individual' or "
+                             f"'gcplus-least-squares', which work at any size") from exc
         full, K = res.full, res.recovered
         if scheme == "gcplus-least-squares":
             target = np.where(K, res.target, 0.0)
