@@ -303,7 +303,7 @@ def blocks(quick: bool, repeats: int) -> None:
 
 # ----------------------------------------------------------------------------- section D
 ORDERS = {"count": "O(M s) (reads the channel bits)",
-          "erasures": "O(M^2 + e s^2) (3 GEMM rows)", "band-std": "O(M s^2)",
+          "erasures": "O(M^2 + M s^2) (GEMM rows)", "band-std": "O(M s^2)",
           "band-gc": "O(M s^2)", "screen-gc": "O(M s^2) (O(M s) when screened)",
           "lstsq": "O(M^3)", "svd": "O(M^3)"}
 

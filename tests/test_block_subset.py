@@ -93,3 +93,23 @@ def test_training_names_the_schemes_that_work_when_max_subset_refuses():
     run = ct.simulate.train(net, problem="digits", scheme="gcplus-individual", rounds=5,
                             trials=2, seed=0)
     assert np.all(np.isfinite(run.loss))
+
+
+def test_large_blocks_enumerate_first():
+    """Fractional repetition with blocks of 20 (> max_candidates, not banded): each block
+    is enumerated with its screens (as without B=); training runs."""
+    net = ct.CooperativeNetwork.fractional(40, 19, uplink_erasure=0.1, link_erasure=0.05)
+    B = np.asarray(net.B)
+    Bt, u = rounds(B, 50, 0.1, 0.05, 6)
+    ref = ct.decode.gcplus(Bt, u, "max-subset")          # the screens settle these rounds
+    got = ct.decode.gcplus(Bt, u, "max-subset", B=B)
+    np.testing.assert_array_equal(got.recovered, ref.recovered)
+    run = ct.simulate.train(net, problem="least-squares", scheme="gcplus", rounds=5,
+                            trials=2, seed=0)
+    assert np.all(np.isfinite(run.loss))
+
+
+def test_outage_monte_carlo_with_max_subset_extras_on_a_large_block_code():
+    net = ct.CooperativeNetwork.fractional(30, 2, uplink_erasure=0.2, link_erasure=0.2)
+    est = ct.simulate.outage(net, "gcplus", rule="max-subset", trials=2000, seed=1)
+    assert 0 < est.failures < est.trials and 0 < est.mean("recovered_size") < 30

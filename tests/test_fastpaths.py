@@ -384,7 +384,8 @@ def test_fast_system_other_networks():
     ref_f, ref_size = svd_reference(frc, "gcplus", ok)
     assert np.array_equal(f, ref_f) and np.array_equal(e["recovered_size"], ref_size)
     std = OutageSystem(frc, "standard")
-    assert std.route == "erasures"
+    assert std.route == "blocks"                        # small blocks: before erased rows
+    assert FastOutageSystem(frc, "standard", route="erasures").route == "erasures"
     assert np.array_equal(std.failures(ok)[0], svd_reference(frc, "standard", ok)[0])
     with pytest.raises(ValueError, match="route 'banded' does not apply"):
         FastOutageSystem(frc, "standard", route="banded")
@@ -663,3 +664,41 @@ def test_individual_rule_matches_svd_engine(M, s):
     assert np.array_equal(r["recovered"].T[st], ref["recovered"][st])
     assert np.array_equal(r["full"][st], ref["full"][st])
     assert st.mean() > 0.9 and (ref["recovered"].any(axis=1) & ~ref["full"]).any()
+
+
+def test_custom_tolerances_reach_the_fallbacks(monkeypatch):
+    """Rounds a structured route leaves unsettled are decoded with the system's rtol/atol.
+
+    Blocks (the reviewer's case): a 2 x 2 block with sigma_2 / sigma_1 ~ 7e-4 is unclear, and
+    at rtol = 1e-2 the rule discards it, so the round fails; at the default rtol it would
+    not. Erased rows: every round forced unsettled, the fallback must get the tolerances."""
+    y = 1e-3
+    B = np.zeros((3, 3))
+    B[:2, :2] = [[0.5, 0.5], [0.5, 0.5 + y]]
+    B[2, 2] = 1.0
+    net = ct.CooperativeNetwork(B, uplink_erasure=0.0, link_erasure=0.0)
+    fast = FastOutageSystem(net, "standard", rtol=1e-2, route="blocks")
+    ok = np.ones((1, fast.model.C), dtype=bool)
+    rec = fast.model.to_draw(ok).received
+    assert not ct.decode.standard(B, rec[0], rtol=1e-2).full
+    assert ct.decode.standard(B, rec[0]).full
+    assert fast.failures(ok)[0].tolist() == [True]
+
+    import cogc_theory.simulate._fastmc as fm
+    from cogc_theory.simulate._erasures import ErasureDecider
+
+    seen = []
+    real = fm.decode.standard
+
+    def spy(*args, **kw):
+        seen.append((kw.get("rtol"), kw.get("atol")))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(ErasureDecider, "decide",
+                        lambda self, R: (np.zeros(len(R), bool), np.zeros(len(R), bool)))
+    monkeypatch.setattr(fm.decode, "standard", spy)
+    dense = ct.CooperativeNetwork(np.ones((5, 5)) + np.eye(5), uplink_erasure=0.1,
+                                  link_erasure=0.1)
+    fast = FastOutageSystem(dense, "standard", rtol=1e-6, atol=1e-7, route="erasures")
+    fast.failures(np.ones((3, fast.model.C), dtype=bool))
+    assert seen and set(seen) == {(1e-6, 1e-7)}

@@ -10,16 +10,21 @@ effective matrix is block diagonal after a permutation, so
 and the largest :math:`K` is the union of the blocks' largest (the lexicographic tie-break
 too: blocks are disjoint, so the indicator vector is lexicographically largest iff each
 block's part is). Each block is decoded by :func:`cogc_theory.decode.gcplus` on its own rows
-and columns — subset enumeration over its candidates (at most ``max_candidates``), or the
-banded algorithm for a larger banded block — so a block code of any :math:`M` costs
-:math:`q` decodings of :math:`b\times b` matrices. The weights of the blocks together are a
-certificate for the whole matrix (:math:`a^\top A=\mathbf 1_K` block by block).
+and columns: subset enumeration (with its screens) over its candidates, and, for a banded
+block whose candidates exceed ``max_candidates``, the banded algorithm; a block neither
+settles is refused with the enumeration's message. A block code of any :math:`M` with small
+blocks costs :math:`q` decodings of :math:`b\times b` matrices. The weights of the blocks
+together are a certificate for the whole matrix (:math:`a^\top A=\mathbf 1_K` block by
+block).
 
-In floating point each block's rank and membership tests are relative to that block
-(``rtol`` times the block's :math:`\sigma_1`, distances per block against ``atol``): the
-decisions of the blocks, not those of one SVD of the whole matrix (which differ only for
-singular values or distances within rounding of a threshold); exact input is decided
-exactly.
+In floating point each block's rank and membership tests are relative to that block:
+``rtol`` times the block's :math:`\sigma_1`, distances per block against ``atol``. One SVD
+of the whole matrix thresholds at ``rtol`` times the largest :math:`\sigma_1` of all
+blocks, so the two rules differ when a block has a singular value within the factor
+:math:`\sigma_1(A)/\sigma_1(A_{C_jC_j})` (at most about :math:`2b`: rows are scaled to a
+largest entry in :math:`[1/2,1)`) of its threshold — an adversarial, nearly singular block;
+the block rule is the scale-invariant one, and its answers are certified. The 0/1 blocks of
+fractional repetition have no such singular values. Exact input is decided exactly.
 
 Examples
 --------
@@ -44,6 +49,7 @@ from scipy.sparse import csgraph, csr_matrix
 
 from .._linalg import ATOL, RTOL
 from ._api import MAX_CANDIDATES, parse_code_rounds, parse_matrix
+from ._band_subset import MAX_BANDWIDTH, bandwidth
 from ._results import BatchDecodeResult, DecodeResult
 
 __all__ = ["block_max_subset", "blocks_of"]
@@ -104,9 +110,15 @@ def block_max_subset(B: Any, Bt: Any, arrived: Any, *, rtol: float = RTOL,
     down = np.zeros(T, dtype=bool)
     for b in blocks:
         sub = Bts[:, b[:, None], b[None, :]]
-        extra = {"B": Bm[np.ix_(b, b)]} if b.size > max_candidates else {}
-        r = gcplus(sub, masks[:, b], "max-subset", rtol=rtol, atol=atol,
-                   max_candidates=max_candidates, **extra)
+        try:                                   # enumeration (its screens settle many rounds)
+            r = gcplus(sub, masks[:, b], "max-subset", rtol=rtol, atol=atol,
+                       max_candidates=max_candidates)
+        except ValueError:                     # too many candidates: a banded block?
+            Bb = Bm[np.ix_(b, b)]
+            if b.size <= max_candidates or bandwidth(Bb) > MAX_BANDWIDTH:
+                raise
+            r = gcplus(sub, masks[:, b], "max-subset", rtol=rtol, atol=atol,
+                       max_candidates=max_candidates, B=Bb)
         full &= r.full
         recovered[:, b] = r.recovered
         weights[:, b] = r.weights

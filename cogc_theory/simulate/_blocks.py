@@ -19,17 +19,19 @@ rule of the SVD engine (:func:`cogc_theory.decode._svd.decode_svd`, rows scaled 
   v_j^\top\mathbf 1_b|>\mathrm{atol}`.
 
 A block's matrix depends only on its own channel bits, so each distinct (block, pattern) is
-decomposed once (a block of :math:`b` clients has at most :math:`2^{b^2}` patterns: for
-fractional repetition with :math:`s=2`, 512). The per-round work is then :math:`O(M b)`
-gathers and sums, in slices of rounds whose working arrays hold about :data:`BLOCK_FLOATS`
-floats (memory :math:`O(Mb)` per round). Rounding differs from one SVD of the whole matrix,
-so a round stands only when its decision is clear (otherwise the caller decodes it densely):
-no singular value within a factor :data:`MARGIN` of :math:`\mathrm{rtol}\,\sigma_1`, every
-retained one at least :data:`GAMMA_W` :math:`u\,b\sqrt M\sigma_1/\mathrm{atol}` (so that the
-certificate the SVD engine computes, :math:`a=t A_r^+`, verifies: it is never downgraded),
-and every tested quantity (distance, row norms, projections) away from ``atol`` — at most
-``atol / (2M)`` or at least ``2 atol``. ``max-subset`` extras are not computed here.
-Standard decoding is the same rule on the received rows of ``B`` (``received=``).
+decomposed once when its key fits 62 bits, i.e. for blocks of at most 7 clients (a block of
+:math:`b` clients has at most :math:`2^{b^2}` patterns: for fractional repetition with
+:math:`s=2`, 512); the per-round work is then :math:`O(M b)` gathers and sums. Larger blocks
+cost one SVD per block per round, :math:`O(Mb^2)`. Both run in slices of rounds whose
+working arrays hold about :data:`BLOCK_FLOATS` floats (memory :math:`O(Mb)` per round).
+Rounding differs from one SVD of the whole matrix, so a round stands only when its decision
+is clear (otherwise the caller decodes it densely): no singular value within a factor
+:data:`MARGIN` of :math:`\mathrm{rtol}\,\sigma_1`, every retained one at least
+:data:`GAMMA_W` :math:`u\,b\sqrt M\sigma_1/\mathrm{atol}` (so that the certificate the SVD
+engine computes, :math:`a=t A_r^+`, verifies: it is never downgraded), and every tested
+quantity (distance, row norms, projections) away from ``atol`` — at most ``atol / (2M)`` or
+at least ``2 atol``. ``max-subset`` extras are not computed here. Standard decoding is the
+same rule on the received rows of ``B`` (``received=``).
 
 Examples
 --------
@@ -90,6 +92,8 @@ class BlockDecider:
     ----------
     applies : bool
         At least two blocks.
+    dedup : bool
+        Every block's patterns are deduplicated (blocks of at most 7 clients).
     idx : list of ndarray (g, b)
         The blocks, grouped by size ``b`` (clients in increasing order).
     """
@@ -123,6 +127,10 @@ class BlockDecider:
             self.idx.append(idx)
             self._chan.append(chan[idx[:, :, None], idx[:, None, :]])      # (g, b, b)
             self._B.append(B[idx[:, :, None], idx[:, None, :]])
+        #: every (block, pattern) key fits the deduplication (blocks of at most 7 clients)
+        self.dedup = bool(self.applies and all(
+            g.shape[1] ** 2 + int(np.ceil(np.log2(g.shape[0] + 1))) <= _DEDUP_BITS
+            for g in self.idx))
 
     def decide(self, ok: np.ndarray, rule: str | None = None,
                received: np.ndarray | None = None) -> dict[str, np.ndarray]:

@@ -1,4 +1,4 @@
-r"""Standard decoding decided from the erased rows: :math:`O(M^2 + e\,d^2)` per trial, any ``B``.
+r"""Standard decoding decided from the erased rows: :math:`O(M^2 + M d^2)` per trial, any ``B``.
 
 A standard-decoding round keeps the complete-and-arrived rows :math:`R` of ``B`` and erases
 the others, :math:`E=[M]\setminus R` (:math:`e=|E|`). Everything that does not depend on the
@@ -32,11 +32,13 @@ of the exact rtol/atol rule, whatever the rounding of the SVD engine):
   :math:`\min(e,d)`); hence every nonzero singular value of :math:`A_r=(B_r)_R` is at least
   :math:`\sigma_{M-d}\,\lambda_{\min}^{1/2}`, and by Weyl every singular value of
   :math:`A` is at most :math:`\sigma_t` or at least :math:`\sigma_{M-d}
-  \lambda_{\min}^{1/2}-\sigma_t`. When the latter exceeds :data:`MARGIN`
-  :math:`\cdot\,\mathrm{rtol}\lVert A\rVert_F` and :math:`\sigma_t` stays below
-  :math:`\tau/`:data:`MARGIN`, the discarded values are at most :math:`\sigma_t` (plus the
-  SVD's backward error :math:`\gamma u\sqrt M\sigma_1(B^s)`, :math:`\gamma=`
-  :data:`GAMMA`) and that bound replaces :math:`\tau`;
+  \lambda_{\min}^{1/2}-\sigma_t`. Here :math:`\sigma_t` is the computed tail plus the
+  SVD's backward error :data:`GAMMA_B` :math:`u\sqrt M\sigma_1(B^s)`, and
+  :math:`\lambda_{\min}` is taken less its rounding :data:`GAMMA` :math:`u(e+d)`. When that
+  lower bound exceeds :data:`MARGIN` :math:`\cdot\,\mathrm{rtol}\lVert A\rVert_F` and
+  :math:`10\,\sigma_t\le\mathrm{rtol}\,h` (:math:`h` the largest row norm of :math:`A`,
+  :math:`h\le\sigma_1`, so :math:`\sigma_t` lies below :math:`\tau/10`), the discarded
+  values are at most :math:`\sigma_t`, which then replaces :math:`\tau`;
 * **not full**: the least-squares residual :math:`w=a_{0,E}+N_Ec` (on :math:`E`, zero on
   :math:`R`) is orthogonal to :math:`N`, so :math:`w=B^sk` for :math:`k=Pw`: then
   :math:`Ak=w_R=0` and :math:`\mathbf 1^\top k=a_0^\top w=\lVert w\rVert_2^2>0` — a kernel
@@ -47,10 +49,14 @@ of the exact rtol/atol rule, whatever the rounding of the SVD engine):
   exceeds ``2 atol``.
 
 A round neither certificate settles (an ill-conditioned :math:`N_E` or ``B``) is left to the
-caller (``settled`` false). Work per trial: three products with :math:`M\times M` matrices
-(one GEMM each for a block of trials) and an :math:`e\times d` solve; memory
-:math:`O(M)` per trial in blocks of :data:`BLOCK_FLOATS` floats. Every operation is per trial
-along the rows, so a trial's decision does not depend on its batch.
+caller (``settled`` false). Work per trial: :math:`O(M^2+Md^2)` — the Gram matrix
+:math:`N_E^\top N_E` as one product of the erasure mask with a precomputed
+:math:`M\times d^2` table, two or three products with :math:`M\times M` matrices (one GEMM
+each for a block of trials) and a :math:`d\times d` solve; memory :math:`O(M+d^2)` per trial
+in blocks of :data:`BLOCK_FLOATS` floats. The products are BLAS matrix products over a block
+of trials, whose rounding may depend on the block; a settled trial proves the exact rule's
+decision whatever that rounding, so only whether a trial at a certificate's margin is settled
+(or left to the caller, who decides by the same rule) can depend on its block.
 
 Examples
 --------

@@ -16,7 +16,7 @@ never builds the ``(T, M, M)`` link or effective matrices. Routes, in order:
   :class:`~cogc_theory.simulate._erasures.ErasureDecider` decides from the erased rows — an
   :math:`e\times d` least-squares problem against the left null space of ``B`` (:math:`d=s`
   for a gradient code) and three products with precomputed :math:`M\times M` matrices,
-  :math:`O(M^2+ed^2)` per trial, each outcome with a certificate of the exact rtol/atol
+  :math:`O(M^2+Md^2)` per trial, each outcome with a certificate of the exact rtol/atol
   rule; the trials it cannot settle go to the banded engine (cyclic band) or to
   :func:`cogc_theory.decode.standard`;
 * **cyclic band** (every row :math:`m` of ``B`` inside :math:`\{m,\dots,m+s\}\bmod M`,
@@ -32,8 +32,9 @@ never builds the ``(T, M, M)`` link or effective matrices. Routes, in order:
   rows); a trial in which some column of :math:`\tilde B_U` is zero does not (the
   all-ones vector has a unit component on a kernel vector :math:`e_k`);
 * **blocks** (the support of ``B`` and the links split the clients into at least two
-  disconnected blocks, e.g. fractional repetition; GC+, and standard decoding when the
-  erased-rows route does not apply):
+  disconnected blocks, e.g. fractional repetition; GC+ and standard decoding; taken before
+  the erased-rows and banded routes when every block has at most 7 clients, so that its
+  patterns are deduplicated, after them otherwise):
   :class:`~cogc_theory.simulate._blocks.BlockDecider` computes the SVD engine's rule block
   by block (the SVD of a block-diagonal matrix is the union of the blocks'), one small SVD
   per distinct (block, pattern), :math:`O(Mb)` per trial for blocks of :math:`b` clients;
@@ -160,6 +161,8 @@ class FastOutageSystem:
                    "erasures": lambda: std and M <= ERASURES_MAX_M and self._erasure_decider(),
                    "banded": lambda: self.s is not None,
                    "blocks": lambda: self._block_decider()}
+        if route == "auto" and self._block_decider() and self._blocks.dedup:
+            applies = {"count": applies["count"], "blocks": lambda: True}   # the fastest
         if route == "auto":
             self.route = next((r for r, ok in applies.items() if ok()), "dense")
         elif applies[route]():
@@ -257,7 +260,8 @@ class FastOutageSystem:
                 per = max(1, (1 << 25) // (8 * M * M))
                 for lo in range(0, rest.size, per):
                     idx = rest[lo:lo + per]
-                    full[idx] = np.asarray(decode.standard(self.B, received.T[idx]).full)
+                    full[idx] = np.asarray(decode.standard(self.B, received.T[idx],
+                                                           rtol=self.rtol, atol=self.atol).full)
             return ~full, {}
         if self.route == "blocks":
             return self._by_blocks(ok, None if gc else received.T)
@@ -315,7 +319,8 @@ class FastOutageSystem:
             per = max(1, (1 << 25) // (8 * M * M))
             for lo in range(0, rest.size, per):
                 idx = rest[lo:lo + per]
-                full[idx] = np.asarray(decode.standard(self.B, received[idx]).full)
+                full[idx] = np.asarray(decode.standard(self.B, received[idx], rtol=self.rtol,
+                                                       atol=self.atol).full)
             return ~full, {}
         rule = self.rule if self.extras and self.rule != "max-subset" else None
         r = self._blocks.decide(ok, rule)
@@ -328,8 +333,10 @@ class FastOutageSystem:
         for lo in range(0, rest.size, per):
             idx = rest[lo:lo + per]
             d = self.model.to_draw(ok[idx])
+            # max-subset beyond the enumeration: block by block (decode.gcplus, B=)
+            extra = {"B": self.B} if self.rule == "max-subset" else {}
             res = decode.gcplus(d.effective(self.B), d.u, rule=self.rule,
-                                rtol=self.rtol, atol=self.atol)
+                                rtol=self.rtol, atol=self.atol, **extra)
             full[idx], size[idx] = res.full, res.size
         if not self.extras:
             return ~full, {}

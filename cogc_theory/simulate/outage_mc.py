@@ -72,7 +72,7 @@ class OutageSystem:
     counting received rows for standard decoding when the network knows its code is a
     threshold family by construction, ``net.threshold``; otherwise, for standard decoding,
     deciding from the erased rows against the left null space of ``B``,
-    :math:`O(M^2+es^2)` per trial for :math:`e` erased rows; for GC+, banded elimination,
+    :math:`O(M^2+Ms^2)` per trial; for GC+, banded elimination,
     :math:`O(Ms^2)` per trial, when ``B`` has a cyclic band, and the SVD rule block by block
     when the network splits into disconnected blocks, e.g. fractional repetition), the
     failures are decided by it: the decisions of the decoders' rule (the trials it cannot
