@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from scipy.sparse import csgraph, csr_matrix
 
 from .._validate import check_int, check_square_matrix
 
@@ -19,7 +20,7 @@ __all__ = ["CHUNK", "CHUNK_FLOATS", "CONSTRUCTIONS", "DEFAULT_CONSTRUCTION", "EX
            "MAX_CONDITIONING_SUBSETS", "MAX_M", "MAX_SUBSETS", "OPTIMIZED_CANDIDATES",
            "OPTIMIZED_MAX_M", "SCORE_SUBSETS", "check_M_s", "check_bool", "check_construction",
            "check_optimized_size", "chunk_sets", "is_exact_entry", "iter_keep",
-           "keep_from_stragglers", "parse_B", "readonly", "straggler_sets"]
+           "keep_from_stragglers", "parse_B", "readonly", "straggler_sets", "support_blocks"]
 
 #: Names accepted by ``construction=`` of the cyclic codes (``"auto"``: ``"optimized"`` for
 #: M <= OPTIMIZED_MAX_M, ``"generic"`` above).
@@ -178,3 +179,22 @@ def readonly(a: np.ndarray) -> np.ndarray:
     a = np.array(a, copy=True)
     a.flags.writeable = False
     return a
+
+
+def support_blocks(support: np.ndarray) -> list[np.ndarray]:
+    """Connected components of a bool ``(M, M)`` support (links taken both ways): the
+    blocks of a block code, clients in increasing order, blocks by their first client.
+    :func:`scipy.sparse.csgraph.connected_components`, O(M + nnz).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sup = np.eye(5, dtype=bool); sup[0, 3] = sup[4, 1] = True
+    >>> [b.tolist() for b in support_blocks(sup)]
+    [[0, 3], [1, 4], [2]]
+    """
+    sup = np.asarray(support, dtype=bool)
+    n, label = csgraph.connected_components(csr_matrix(sup | sup.T), directed=False)
+    order = np.argsort(label, kind="stable")
+    cuts = np.cumsum(np.bincount(label, minlength=n))[:-1]
+    return sorted(np.split(order, cuts), key=lambda b: int(b[0]))

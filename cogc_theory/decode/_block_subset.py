@@ -1,7 +1,7 @@
 r"""Max-subset GC+ decoding of a block code (fractional repetition) at any :math:`M`.
 
 When the support of the complete GC matrix :math:`B` splits the clients into disconnected
-blocks :math:`C_1,\dots,C_q` (:func:`scipy.sparse.csgraph.connected_components`), every
+blocks :math:`C_1,\dots,C_q` (:func:`cogc_theory.codes._common.support_blocks`), every
 effective matrix is block diagonal after a permutation, so
 
 .. math:: \mathbf 1_K\in\operatorname{rowspace}A\iff
@@ -45,9 +45,9 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csgraph, csr_matrix
 
 from .._linalg import ATOL, RTOL
+from ..codes._common import support_blocks
 from ._api import MAX_CANDIDATES, parse_code_rounds, parse_matrix
 from ._band_subset import MAX_BANDWIDTH, bandwidth
 from ._results import BatchDecodeResult, DecodeResult
@@ -67,9 +67,7 @@ def blocks_of(B: Any) -> list[np.ndarray]:
     """
     is_exact, Bm = parse_matrix(B, "B", allow_batch=False)
     nz = (Bm != 0) if not is_exact else np.vectorize(lambda x: x != 0, otypes=[bool])(Bm)
-    n, label = csgraph.connected_components(csr_matrix(nz | nz.T), directed=False)
-    out = [np.flatnonzero(label == c) for c in range(n)]
-    return sorted(out, key=lambda b: int(b[0]))
+    return support_blocks(nz)
 
 
 def block_max_subset(B: Any, Bt: Any, arrived: Any, *, rtol: float = RTOL,

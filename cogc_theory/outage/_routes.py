@@ -72,11 +72,11 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-import networkx as nx
 import numpy as np
 import sympy as sp
 
 from .._linalg import ATOL
+from ..codes._common import support_blocks
 from . import _ring, _states
 from ._common import check_net
 
@@ -143,13 +143,9 @@ class Route:
 def components(net: Any) -> list[list[int]]:
     """Connected components of the support of ``B`` (clients sorted, components by first client).
 
-    Uses :func:`networkx.connected_components` on the undirected cooperative graph.
+    :func:`cogc_theory.codes._common.support_blocks` of the cooperative graph.
     """
-    G = nx.Graph()
-    G.add_nodes_from(range(net.M))
-    rows, cols = np.nonzero(net.link_used)
-    G.add_edges_from(zip(rows.tolist(), cols.tolist(), strict=True))
-    return sorted((sorted(c) for c in nx.connected_components(G)), key=lambda c: c[0])
+    return [b.tolist() for b in support_blocks(np.asarray(net.link_used))]
 
 
 def block_networks(net: Any) -> list[Any]:

@@ -1,11 +1,12 @@
 r"""Decisions of a block code: small SVDs per block, one per distinct block pattern.
 
 When the support of ``B`` and the links split the clients into disconnected blocks
-(fractional repetition; any ``B`` whose graph does, by :func:`scipy.sparse.csgraph.
-connected_components`), the effective matrix of a round is block diagonal after a
-permutation, and the SVD of a block-diagonal matrix is the union of its blocks' SVDs. So the
-rule of the SVD engine (:func:`cogc_theory.decode._svd.decode_svd`, rows scaled by
-:func:`cogc_theory._linalg.scale_rows`) is computed block by block, exactly as stated:
+(fractional repetition; any ``B`` whose graph does, by
+:func:`cogc_theory.codes._common.support_blocks`), the effective matrix of a round is
+block diagonal after a permutation, and the SVD of a block-diagonal matrix is the union of
+its blocks' SVDs. So the rule of the SVD engine (:func:`cogc_theory.decode._svd.decode_svd`,
+rows scaled by :func:`cogc_theory._linalg.scale_rows`) is computed block by block, exactly
+as stated:
 
 * :math:`\sigma_1` of the round is the largest of the blocks' :math:`\sigma_1`; a singular
   value is retained iff it exceeds :math:`\mathrm{rtol}\,\sigma_1` (this global threshold,
@@ -60,9 +61,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csgraph, csr_matrix
 
-from .._linalg import ATOL, RTOL
+from .._linalg import ATOL, RTOL, scale_rows
+from ..codes._common import support_blocks
 
 __all__ = ["BLOCK_FLOATS", "GAMMA_W", "MARGIN", "BlockDecider"]
 
@@ -101,27 +102,15 @@ class BlockDecider:
     def __init__(self, B: np.ndarray, model: Any, rtol: float = RTOL,
                  atol: float = ATOL) -> None:
         B = np.asarray(B, dtype=float)
-        M = self.M = B.shape[0]
+        self.M = B.shape[0]
         self.rtol, self.atol = float(rtol), float(atol)
-        C = model.C
-        chan = np.full((M, M), C, dtype=np.intp)           # chan[m, k]: channel of k -> m
-        for i, (m, k) in enumerate(model.links):
-            chan[m, k] = M + i
-            if model.reciprocal:
-                chan[k, m] = M + i
-        used = np.asarray(model.link_used)
-        chan = np.where(used, chan, C)
-        graph = (B != 0) | used
-        n_comp, label = csgraph.connected_components(csr_matrix(graph | graph.T),
-                                                     directed=False)
-        self.applies = n_comp >= 2
+        chan = model.channel_index()                       # chan[m, k]: channel of k -> m
+        blocks = support_blocks((B != 0) | np.asarray(model.link_used))
+        self.applies = len(blocks) >= 2
         self.idx: list[np.ndarray] = []
         self._chan: list[np.ndarray] = []
         self._B: list[np.ndarray] = []
-        order = np.argsort(label, kind="stable")
-        sizes = np.bincount(label, minlength=n_comp)
-        starts = np.concatenate([[0], np.cumsum(sizes)])
-        blocks = [order[starts[c]:starts[c + 1]] for c in range(n_comp)]
+        sizes = np.array([blk.size for blk in blocks])
         for b in sorted(set(sizes.tolist())):
             idx = np.array([blk for blk in blocks if blk.size == b], dtype=np.intp)
             self.idx.append(idx)
@@ -223,9 +212,7 @@ class BlockDecider:
             mats = Bg[blk] * ubits.reshape(-1, b, b)
         else:
             mats = (Bg[:, :, :, None] * bits).transpose(0, 3, 1, 2).reshape(g * T, b, b)
-        amax = np.abs(mats).max(axis=-1)
-        e = np.frexp(amax)[1]
-        mats = np.ldexp(mats, -e[..., None])                         # scale_rows
+        mats = scale_rows(mats)[0]
         _, S, Vh = np.linalg.svd(mats)
         v1 = Vh.sum(axis=-1)                                         # v_j^T 1
         data = {"S": S, "c2": v1 * v1, "V": Vh, "v1": v1}

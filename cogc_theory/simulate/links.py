@@ -244,6 +244,27 @@ class LinkModel:
             log_s, log_f = np.log1p(-e), np.log(e)
         return np.where(ok, log_s, log_f).sum(axis=-1)
 
+    def channel_index(self) -> np.ndarray:
+        """``chan[m, k]``: the channel of the link ``k -> m`` (intp ``(M, M)``), ``C`` where
+        no channel is drawn (the diagonal, unused links); index channel bits extended by an
+        always-true channel ``C``.
+
+        Examples
+        --------
+        >>> import cogc_theory as ct
+        >>> model = LinkModel(ct.CooperativeNetwork.cyclic(4, 1, uplink_erasure=0.1,
+        ...                                                link_erasure=0.1))
+        >>> model.channel_index().tolist()                 # links k -> m for k = m + 1
+        [[8, 4, 8, 8], [8, 8, 5, 8], [8, 8, 8, 6], [7, 8, 8, 8]]
+        """
+        M, C = self.M, self.C
+        chan = np.full((M, M), C, dtype=np.intp)
+        m, k = self.links[:, 0], self.links[:, 1]
+        chan[m, k] = M + np.arange(len(m))
+        if self.reciprocal:
+            chan[k, m] = M + np.arange(len(m))
+        return np.where(self.link_used, chan, C)
+
     def to_draw(self, ok: Any) -> LinkDraw:
         """Turn channel successes (bool ``(..., C)``) into a :class:`LinkDraw`."""
         ok = self._check_ok(ok)

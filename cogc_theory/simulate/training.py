@@ -88,11 +88,10 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 from .. import decode
 from .._validate import as_float, check_int, check_positive
+from ..codes._common import support_blocks
 from ..vocabulary import SCHEME_RULE, TRAINING_SCHEMES, training_scheme
 from ._descent import descend
 from .links import LinkDraw, LinkModel
@@ -122,8 +121,7 @@ _CHUNK = 50  # trials per compute chunk (memory ~ _CHUNK * C * n floats); no eff
 # ----------------------------------------------------------------------------- checks
 def _is_block_code(B: np.ndarray) -> bool:
     """The support of ``B`` splits the clients into at least two disconnected blocks."""
-    nz = np.asarray(B) != 0
-    return connected_components(csr_matrix(nz | nz.T), directed=False)[0] >= 2
+    return len(support_blocks(np.asarray(B) != 0)) >= 2
 
 
 def _check_scheme(scheme: Any) -> str:
