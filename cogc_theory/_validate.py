@@ -53,6 +53,8 @@ def as_float(value: Any, name: str) -> float:
 
 def check_int(value: Any, name: str, *, lo: int | None = None, hi: int | None = None) -> int:
     """Return ``value`` as an ``int`` in ``[lo, hi]`` or raise naming ``name``."""
+    if type(value) is int and (lo is None or value >= lo) and (hi is None or value <= hi):
+        return value                                       # the common case, without the ABC
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     value = int(value)

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cogc_theory import decode
-from cogc_theory.decode import _cache, _float
+from cogc_theory.decode import _cache, _float, _oneround
 from cogc_theory.decode._gs import MARGIN, decode_gs
 from cogc_theory.decode._results import FIELDS
 from cogc_theory.testing import (
@@ -467,33 +467,43 @@ def test_float_path_downgrades_a_recovery_its_certificate_does_not_verify():
     decode.clear_cache()
 
 
+@pytest.mark.parametrize("path", ["engine", "one round"])
 @pytest.mark.parametrize("miss, claimed", [(1e-6, False), (1e-10, True)])
 @pytest.mark.parametrize("decoder", [decode.standard, decode.gcplus])
-def test_certificate_check_with_controlled_rounding(monkeypatch, decoder, miss, claimed):
-    """The verification step alone, independent of LAPACK's last bits: the SVD engine is given
-    factors of the identity whose smallest singular value is off by a relative ``miss``, so its
-    certificate a = 1 V S^-1 U^T misses the target by exactly ~``miss`` in one entry. Above
-    atol (1e-6) the full recovery it would claim is downgraded to an outage (target 0, weights
-    0); below atol (1e-10) it stands, reporting its certificate error."""
-    real = np.linalg.svd
+def test_certificate_check_with_controlled_rounding(monkeypatch, decoder, miss, claimed, path):
+    """The verification step alone, independent of LAPACK's last bits: the SVD (of the batched
+    engine, or of the lean one-round path) is given factors of the identity whose smallest
+    singular value is off by a relative ``miss``, so its certificate a = 1 V S^-1 U^T misses
+    the target by exactly ~``miss`` in one entry. Above atol (1e-6) the full recovery it would
+    claim is downgraded to an outage (target 0, weights 0); below atol (1e-10) it stands,
+    reporting its certificate error."""
     calls = []
 
-    def skewed_svd(a, *args, **kwargs):
-        U, S, Vh = real(a, *args, **kwargs)
-        calls.append(a.shape)
-        S = S.copy()
-        S[..., -1] *= 1.0 + miss
-        return U, S, Vh
+    def skew(real):
+        def skewed_svd(a, *args, **kwargs):
+            U, S, Vh = real(a, *args, **kwargs)
+            calls.append(a.shape)
+            S = S.copy()
+            S[..., -1] *= 1.0 + miss
+            return U, S, Vh
+        return skewed_svd
 
     A = np.eye(3)
     decode.clear_cache()
-    monkeypatch.setattr(_float, "FAST_RULES", ())             # gcplus: the SVD engine too
-    monkeypatch.setattr(np.linalg, "svd", skewed_svd)
+    if path == "engine":
+        monkeypatch.setattr(_float, "FAST_RULES", ())         # gcplus: the SVD engine too
+        monkeypatch.setattr(np.linalg, "svd", skew(np.linalg.svd))
+        args = (A, [[True] * 3])                               # a batch: not the lean path
+    else:
+        monkeypatch.setattr(_oneround, "_svd", skew(_oneround._svd))
+        args = (A, [True] * 3)
     try:
-        r = decoder(A, [True] * 3)
+        r = decoder(*args)
     finally:
         decode.clear_cache()                                   # forget the skewed results
-    assert calls, "the SVD engine was not used"
+    if path == "engine":
+        r = r[0]
+    assert calls, f"the SVD of the {path} path was not used"
     err = np.abs(r.weights @ A - r.target).max()
     assert err <= decode.ATOL and r.cert_error <= decode.ATOL
     assert r.rank == 3 and r.full == claimed and r.downgraded == (not claimed)

@@ -22,6 +22,8 @@ __all__ = ["MAX_CANDIDATES", "clear_cache", "gcplus", "standard"]
 #: Default cap on the candidate columns enumerated by ``rule="max-subset"``.
 MAX_CANDIDATES = 16
 
+_TINY = float(np.finfo(float).tiny)      # the smallest normal float
+
 
 def parse_matrix(X: Any, name: str, allow_batch: bool) -> tuple[bool, np.ndarray]:
     """Return ``(is_exact, array)``: Fraction object array or float array, (M, M) or (T, M, M)."""
@@ -30,7 +32,7 @@ def parse_matrix(X: Any, name: str, allow_batch: bool) -> tuple[bool, np.ndarray
         # fast path for the common float (M, M) round: finite and no subnormal entry (NaN
         # fails both comparisons); anything else takes the checks below for their messages
         ax = np.abs(X)
-        if ax.max() < np.inf and not ((ax < np.finfo(float).tiny) & (ax > 0)).any():
+        if ax.max() < np.inf and not ((ax < _TINY) & (ax > 0)).any():
             return False, X
     if isinstance(X, sp.MatrixBase):
         if X.free_symbols:

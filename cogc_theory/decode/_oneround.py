@@ -14,7 +14,7 @@ does:
 full recovery iff :math:`\lVert N^\top\mathbf 1\rVert_2\le\mathrm{atol}`, the rules'
 distances :math:`\lVert N^\top t\rVert_2` likewise, the weights :math:`a = tA_r^+` verified
 as :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}` (else a downgrade to outage) — one SVD
-(:math:`O(M^3)`, the same LAPACK call as the engine's) plus :math:`O(M^2)`.
+(:math:`O(M^3)`, the engine's LAPACK routine) plus :math:`O(M^2)`.
 
 **Same decisions.** Every decision compares a computed number with a threshold (a singular
 value with :math:`\mathrm{rtol}\,\sigma_1`, a distance, a certificate error or a
@@ -28,8 +28,11 @@ certificate fails there, or lies near ``atol``, or a max-subset search beyond
 ``max_candidates`` that the separation test does not settle, is left to the batched path
 (:func:`one_round` returns ``None``), which downgrades, settles or refuses as it documents.
 
-Cost: the SVD, :math:`O(M^3)`, about 1.0-1.5x one ``numpy.linalg.svd`` of the matrix, against
-0.35-0.68 ms at :math:`M=10` and seconds at :math:`M=500` through the batched path
+Cost: the SVD, :math:`O(M^3)` — LAPACK's ``gesdd``, the routine of ``numpy.linalg.svd``,
+called through :mod:`scipy.linalg.lapack`, whose wrapper costs a few microseconds less —
+plus :math:`O(M^2)`, and for max-subset :math:`2^r` subset sums of the :math:`r\le`
+``maxc`` candidate columns: 1.4-1.8x one SVD + ``lstsq`` of the rows at :math:`M=10`, against
+0.35-0.68 ms through the batched path, and seconds at :math:`M=500`
 (``benchmarks/bench_scale.py``). :func:`cogc_theory.decode.standard` and
 :func:`cogc_theory.decode.gcplus` take this path for one float round.
 
@@ -53,6 +56,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from scipy.linalg import lapack as _lapack
 
 from ._results import DecodeResult
 from ._subsets import subset_order
@@ -69,12 +73,24 @@ def _near(x: np.ndarray | float, thr: float) -> bool:
     return bool((np.abs(x - thr) <= _TIE * thr).any())
 
 
-def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float,
-               maxc: int) -> dict[str, Any] | None:
+def _svd(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(U, S, Vh)`` of a square float matrix, or ``None`` when LAPACK does not converge.
+
+    LAPACK's ``gesdd``, the routine ``numpy.linalg.svd`` calls, through scipy's thinner wrapper
+    (about 8 us less per call at M = 10); ``A.T`` is Fortran-ordered, so it is passed without a
+    copy, and ``A.T = u s vt`` gives ``A = vt.T s u.T``.
+    """
+    u, S, vt, info = _lapack.dgesdd(A.T)
+    return None if info != 0 else (vt.T, S, u.T)
+
+
+def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
+               used: np.ndarray | None = None) -> dict[str, Any] | None:
     r"""Decode one matrix of used rows ``A`` (M, M) (unused rows zero) like the SVD engine.
 
     ``A`` should be row-scaled (:func:`cogc_theory._linalg.scale_rows`): the decisions are then
-    those of the float path. Returns the fields of :class:`~cogc_theory.decode.DecodeResult`
+    those of the float path. ``used`` (bool (M,), the nonzero rows of ``A``) may be passed
+    when the caller knows it. Returns the fields of :class:`~cogc_theory.decode.DecodeResult`
     (``rule``/``exact`` excepted), or ``None`` when a decision lies within a relative
     :data:`_TIE` of its threshold or a max-subset search is not settled (the caller then asks
     the engine).
@@ -88,19 +104,22 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float,
     (False, [True, False], 1)
     """
     M = A.shape[0]
-    nzA = A != 0
-    U, S, Vh = np.linalg.svd(A)
+    usv = _svd(A)
+    if usv is None:
+        return None                                        # no convergence: the engine decides
+    U, S, Vh = usv
     thr = rtol * float(S[0])
     r = int(np.count_nonzero(S > thr))
-    if thr > 0 and ((r > 0 and S[r - 1] - thr <= _TIE * thr)
-                    or (r < M and thr - S[r] <= _TIE * thr)):
+    if thr > 0 and ((r > 0 and float(S[r - 1]) - thr <= _TIE * thr)
+                    or (r < M and thr - float(S[r]) <= _TIE * thr)):
         return None                                        # S is sorted: its nearest values
     N = Vh[r:].T                                           # (M, d) kernel basis
     d1 = N.sum(axis=0)
-    dist1 = float(np.sqrt(d1 @ d1))
-    if _near(dist1, atol):
+    dist1 = math.sqrt(float(d1 @ d1))
+    if abs(dist1 - atol) <= _TIE * atol:
         return None
     full = dist1 <= atol
+    subset = False                                         # target is 0/1
     if mode == "standard":
         target = np.full(M, 1.0 if full else 0.0)
     elif mode == "least-squares":
@@ -108,20 +127,22 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float,
     elif full:
         target = np.ones(M)
     else:
-        dk = np.sqrt((N * N).sum(axis=1))
-        if _near(dk, atol):
+        a2 = atol * atol
+        dk2 = (N * N) @ np.ones(M - r)                     # squared distances of e_k
+        if float(np.abs(dk2 - a2).min()) <= 2 * _TIE * a2:
             return None
-        K = dk <= atol
+        K = dk2 <= a2
         if mode == "max-subset":
-            extra = _max_subset(N, ~K & nzA.any(axis=0), atol, maxc)
+            extra = _max_subset(N, ~K & (A != 0).any(axis=0), atol, maxc)
             if extra is None:
                 return None
             K |= extra
         target = K.astype(float)
+        subset = True
     w = U[:, :r] @ ((Vh[:r] @ target) / S[:r])
-    w *= nzA.any(axis=1)                                   # zero on unused rows
+    w *= (A != 0).any(axis=1) if used is None else used    # zero on unused rows
     cert = float(np.abs(w @ A - target).max())
-    if _near(cert, atol):
+    if abs(cert - atol) <= _TIE * atol:
         return None
     down = cert > atol
     if down:
@@ -129,17 +150,23 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float,
         w = np.zeros(M)
         cert = 0.0
         full = False
-    if mode == "least-squares":
+        subset = True
+    if mode == "least-squares" and not subset:
         absd = np.abs(target)
         if _near(absd, atol):
             return None
         recovered = absd > atol
     else:
         recovered = target > 0.5
-    one_t = 1.0 - target
+    if full:
+        residual = 0.0
+    elif subset or mode == "standard":                    # a 0/1 target: sqrt of the zeros
+        residual = math.sqrt(M - int(np.count_nonzero(recovered)))
+    else:
+        one_t = 1.0 - target
+        residual = math.sqrt(float(one_t @ one_t))
     return {"full": bool(full), "recovered": recovered, "weights": w, "target": target,
-            "rank": r, "residual": float(np.sqrt(one_t @ one_t)), "cert_error": cert,
-            "downgraded": bool(down)}
+            "rank": r, "residual": residual, "cert_error": cert, "downgraded": bool(down)}
 
 
 def _max_subset(N: np.ndarray, cand: np.ndarray, atol: float, maxc: int) -> np.ndarray | None:
@@ -161,14 +188,17 @@ def _max_subset(N: np.ndarray, cand: np.ndarray, atol: float, maxc: int) -> np.n
             return None                                    # the batched path settles or refuses
         return extra
     # Enumerate (the engine's separation test, when it succeeds, implies that no nonempty
-    # subset fits, which the enumeration finds too: the same decision).
-    masks = subset_order(cols.size)
+    # subset fits, which the enumeration finds too: the same decision). The engine takes
+    # the first subset (largest, then lexicographically smallest) whose squared distance is
+    # <= atol**2; only that subset and those before it decide, so the subset taken is the
+    # first within atol**2 (1 + 3 TIE) and it must lie below atol**2 (1 - 3 TIE).
     sums = _float_masks(cols.size) @ Nc                    # (2**r, d)
-    dist2 = (sums * sums).sum(axis=1)
-    if _near(dist2, atol * atol):
+    dist2 = (sums * sums) @ np.ones(Nc.shape[1])
+    a2 = atol * atol
+    first = int((dist2 <= a2 * (1 + 3 * _TIE)).argmax())   # the empty set always fits
+    if dist2[first] > a2 * (1 - 3 * _TIE):
         return None
-    first = int((dist2 <= atol * atol).argmax())           # the empty set always fits
-    extra[cols[masks[first]]] = True
+    extra[cols[subset_order(cols.size)[first]]] = True
     return extra
 
 
@@ -198,16 +228,16 @@ def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
     >>> r.full, bool(np.abs(r.weights @ A - 1.0).max() <= 1e-8)
     (True, True)
     """
-    e = np.frexp(np.abs(A).max(axis=1))[1]                 # scale_rows, inline (2-D)
-    As = np.ldexp(A, -e[:, None])
-    res = decode_one(As, mode, rtol, atol, maxc)
+    amax = np.abs(A).max(axis=1)                           # scale_rows, inline (2-D)
+    e = np.frexp(amax)[1]
+    res = decode_one(np.ldexp(A, -e[:, None]), mode, rtol, atol, maxc, used=amax > 0)
     if res is None:
         return None
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         w = np.ldexp(res["weights"], -e)
         err = float(np.abs(w @ A - res["target"]).max())
     # an infinite weight makes w @ A infinite or NaN (inf * 0), so a finite err means finite w
-    if not math.isfinite(err) or err > atol or _near(err, atol):
+    if not math.isfinite(err) or err > atol or abs(err - atol) <= _TIE * atol:
         return None
     res["weights"], res["cert_error"] = w, err
     return DecodeResult(**res, rule=mode, exact=False)
