@@ -32,7 +32,7 @@ def parse_matrix(X: Any, name: str, allow_batch: bool) -> tuple[bool, np.ndarray
         # fast path for the common float (M, M) round: finite and no subnormal entry (NaN
         # fails both comparisons); anything else takes the checks below for their messages
         ax = np.abs(X)
-        if ax.max() < np.inf and not ((ax < _TINY) & (ax > 0)).any():
+        if ax.max() < np.inf and np.count_nonzero(ax < _TINY) == X.size - np.count_nonzero(X):
             return False, X
     if isinstance(X, sp.MatrixBase):
         if X.free_symbols:
@@ -84,6 +84,8 @@ def to_fraction_array(arr: np.ndarray, name: str) -> np.ndarray:
 
 
 def parse_mask(mask: Any, name: str, M: int) -> np.ndarray:
+    if type(mask) is np.ndarray and mask.dtype == bool and mask.shape == (M,):
+        return mask                                        # the common one-round case
     if isinstance(mask, np.ndarray) and mask.dtype.kind == "f" and np.any(np.isnan(mask)):
         raise TypeError(f"{name} must be a boolean array, it contains NaN")
     return check_bool_array(mask, name, (M,), batch=True)

@@ -191,12 +191,16 @@ def _max_subset(N: np.ndarray, cand: np.ndarray, atol: float, maxc: int) -> np.n
     # subset fits, which the enumeration finds too: the same decision). The engine takes
     # the first subset (largest, then lexicographically smallest) whose squared distance is
     # <= atol**2; only that subset and those before it decide, so the subset taken is the
-    # first within atol**2 (1 + 3 TIE) and it must lie below atol**2 (1 - 3 TIE).
-    sums = _float_masks(cols.size) @ Nc                    # (2**r, d)
-    dist2 = (sums * sums) @ np.ones(Nc.shape[1])
-    a2 = atol * atol
-    first = int((dist2 <= a2 * (1 + 3 * _TIE)).argmax())   # the empty set always fits
-    if dist2[first] > a2 * (1 - 3 * _TIE):
+    # first within atol**2 (1 + 3 TIE) and it must lie below atol**2 (1 - 3 TIE) (with one
+    # kernel vector the distance itself against atol, the same test up to rounding).
+    F = _float_masks(cols.size)                            # (2**r, r)
+    if Nc.shape[1] == 1:                                   # one kernel vector: |sum| <= atol
+        dist, lim = np.abs(F @ Nc[:, 0]), atol
+    else:                                                  # squared distances <= atol**2
+        sums = F @ Nc
+        dist, lim = (sums * sums) @ np.ones(Nc.shape[1]), atol * atol
+    first = int((dist <= lim * (1 + 3 * _TIE)).argmax())   # the empty set always fits
+    if dist[first] > lim * (1 - 3 * _TIE):
         return None
     extra[cols[subset_order(cols.size)[first]]] = True
     return extra
