@@ -495,7 +495,7 @@ def test_certificate_check_with_controlled_rounding(monkeypatch, decoder, miss, 
         monkeypatch.setattr(np.linalg, "svd", skew(np.linalg.svd))
         args = (A, [[True] * 3])                               # a batch: not the lean path
     else:
-        monkeypatch.setattr(_oneround, "_svd", skew(_oneround._svd))
+        monkeypatch.setattr(_oneround, "svd_gesdd", skew(_oneround.svd_gesdd))
         args = (A, [True] * 3)
     try:
         r = decoder(*args)

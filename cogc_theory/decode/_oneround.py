@@ -61,7 +61,7 @@ from scipy.linalg import lapack as _lapack
 from ._results import DecodeResult
 from ._subsets import subset_order
 
-__all__ = ["decode_one", "one_round"]
+__all__ = ["decode_one", "one_round", "svd_gesdd"]
 
 _TIE = 1e-6        # relative distance to a threshold below which the SVD engine decides
 
@@ -73,7 +73,7 @@ def _near(x: np.ndarray | float, thr: float) -> bool:
     return bool((np.abs(x - thr) <= _TIE * thr).any())
 
 
-def _svd(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def svd_gesdd(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """``(U, S, Vh)`` of a square float matrix, or ``None`` when LAPACK does not converge.
 
     LAPACK's ``gesdd``, the routine ``numpy.linalg.svd`` calls, through scipy's thinner wrapper
@@ -104,7 +104,7 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
     (False, [True, False], 1)
     """
     M = A.shape[0]
-    usv = _svd(A)
+    usv = svd_gesdd(A)
     if usv is None:
         return None                                        # no convergence: the engine decides
     U, S, Vh = usv
