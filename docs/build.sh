@@ -11,7 +11,10 @@
 # sphinx-build.
 set -eu
 cd "$(dirname "$0")/.."
-python -m pip install --quiet -e ".[docs]"
+# COGC_DOCS_INSTALL=0 skips the install (CI installs first, then builds beside other jobs)
+if [ "${COGC_DOCS_INSTALL:-1}" != 0 ]; then
+    python -m pip install --quiet -e ".[docs]"
+fi
 COGC_DOCS_EXECUTE="${COGC_DOCS_EXECUTE:-force}" \
     python -m sphinx -E -n -W --keep-going -b html docs docs/_build/html "$@"
 echo "docs: open docs/_build/html/index.html"
