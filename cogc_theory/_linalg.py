@@ -23,8 +23,9 @@ This is the heart of the model: a set of partial sums :math:`c = A g` lets the s
    in units of the target, whose entries are 0 or 1 for every decoder rule.
 
 A claimed recovery also needs a **certificate**: weights :math:`a` with
-:math:`\max_k|(a^\top A - t)_k|\le\mathrm{atol}`, all finite (:func:`certificate_ok`); the
-decoders downgrade a claim whose certificate fails.
+:math:`\max_k|(a^\top A - t)_k|\le\mathrm{atol}`, all finite, for every order in which
+:math:`a^\top A` may be evaluated (:func:`certificate_check`: the computed error plus twice its
+rounding bound); the decoders downgrade a claim whose certificate fails.
 
 The SVD route here (:func:`svd_kernel`, :func:`span_contains`) is the reference. Two faster
 engines implement the same rule with the same :class:`Tolerance`: the batched Gram–Schmidt
@@ -64,6 +65,7 @@ __all__ = [
     "RTOL",
     "SvdKernel",
     "Tolerance",
+    "certificate_check",
     "certificate_ok",
     "check_tolerance",
     "complement",
@@ -239,16 +241,58 @@ def span_contains(A: Any, targets: Any = None, tol: Tolerance = DEFAULT_TOL) -> 
     return bool(out) if np.ndim(out) == 0 else out
 
 
+_U = float(np.finfo(float).eps) / 2      # unit roundoff
+
+
+def certificate_check(weights: np.ndarray, A: np.ndarray, target: np.ndarray,
+                      atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""``(ok, err, bound)`` of certificates: ``err`` :math:`=\max_k|(a^\top A-t)_k|` as
+    computed here; ``ok`` when the weights are finite and ``bound`` :math:`\le` ``atol``.
+
+    ``bound`` :math:`=\max_k\,\bigl(|(a^\top A-t)_k| + 2\gamma\,(|a|^\top|A|+|t|)_k\bigr)`,
+    :math:`\gamma=(q+1)u/(1-(q+1)u)`, :math:`q` the most nonzero entries in a column of ``A``
+    (adding an exact zero rounds nothing, so a column is a sum of at most :math:`q` products).
+    Every evaluation of :math:`a^\top A-t`, in any order (BLAS, ``einsum``, another machine),
+    is within :math:`\gamma(|a|^\top|A|+|t|)_k` of the exact value, so an accepted
+    certificate verifies within ``atol`` however the caller recomputes it. With large weights
+    (an ill-conditioned round) the evaluations disagree by more than ``atol``; such a claim is
+    not a certificate.
+
+    ``weights`` (..., n), ``A`` (..., n, M), ``target`` (..., M).
+
+    >>> A = np.array([[1.0, 1.0], [1.0, 1.0 + 1e-12]])
+    >>> ok, err, bound = certificate_check(np.array([1.0, 0.0]), A, np.ones(2), 1e-8)
+    >>> bool(ok), float(err), bool(bound < 1e-14)
+    (True, 0.0, True)
+    >>> w = np.array([1e12 + 1.0, -1e12])     # a @ A = (1, 0) exactly, up to 1e-4 computed
+    >>> bool(certificate_check(w, A, np.array([1.0, 0.0]), 1e-8)[0])
+    False
+    """
+    with np.errstate(all="ignore"):
+        if weights.ndim == 1 and A.ndim == 2:              # one round: matrix products
+            q = int(np.count_nonzero(A, axis=0).max(initial=0))
+            err_k = np.abs(weights @ A - target)
+            mag = np.abs(weights) @ np.abs(A) + np.abs(target)
+        else:
+            q = int(np.count_nonzero(A, axis=-2).max(initial=0))
+            err_k = np.abs(np.einsum("...i,...ik->...k", weights, A) - target)
+            mag = np.einsum("...i,...ik->...k", np.abs(weights), np.abs(A)) + np.abs(target)
+        g = (q + 1) * _U / (1 - (q + 1) * _U)
+        err = err_k.max(axis=-1, initial=0.0)
+        bound = (err_k + (2 * g) * mag).max(axis=-1, initial=0.0)
+        ok = np.isfinite(weights).all(axis=-1) & (bound <= atol)
+    return ok, err, bound
+
+
 def certificate_ok(weights: np.ndarray, A: np.ndarray, target: np.ndarray,
                    tol: Tolerance = DEFAULT_TOL) -> np.ndarray:
-    r"""Whether :math:`a^\top A` meets the target within ``atol`` with finite weights.
+    r"""Whether :math:`a^\top A` meets the target within ``atol`` with finite weights, for
+    every order of evaluation (:func:`certificate_check`).
 
     ``weights`` (..., n), ``A`` (..., n, M), ``target`` (..., M); a NaN or infinite weight is
     never a certificate.
     """
-    with np.errstate(all="ignore"):
-        err = np.abs(np.einsum("...i,...ik->...k", weights, A) - target).max(axis=-1)
-    return np.isfinite(weights).all(axis=-1) & (err <= tol.atol)
+    return certificate_check(weights, A, target, tol.atol)[0]
 
 
 def gs_extend(Q: np.ndarray, rank: np.ndarray, res: np.ndarray, rows: np.ndarray,

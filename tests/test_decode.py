@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cogc_theory import decode
-from cogc_theory.decode import _cache, _float, _oneround
+from cogc_theory._linalg import certificate_check
+from cogc_theory.decode import _cache, _float
 from cogc_theory.decode._gs import MARGIN, decode_gs
 from cogc_theory.decode._results import FIELDS
 from cogc_theory.testing import (
@@ -490,12 +491,11 @@ def test_certificate_check_with_controlled_rounding(monkeypatch, decoder, miss, 
 
     A = np.eye(3)
     decode.clear_cache()
+    monkeypatch.setattr(np.linalg, "svd", skew(np.linalg.svd))
     if path == "engine":
         monkeypatch.setattr(_float, "FAST_RULES", ())         # gcplus: the SVD engine too
-        monkeypatch.setattr(np.linalg, "svd", skew(np.linalg.svd))
         args = (A, [[True] * 3])                               # a batch: not the lean path
     else:
-        monkeypatch.setattr(_oneround, "svd_gesdd", skew(_oneround.svd_gesdd))
         args = (A, [True] * 3)
     try:
         r = decoder(*args)
@@ -524,6 +524,87 @@ def test_too_many_candidates_raise():
         decode.gcplus(Bt, np.eye(M, dtype=bool)[0], max_candidates=3)
     r = decode.gcplus(Bt, np.eye(M, dtype=bool)[0], rule="individual", max_candidates=3)
     assert r.outage
+
+
+# Ill-conditioned rounds found by a reviewer's fuzzing (3 x 3 and 2 x 2, rows nearly
+# parallel): the one-round path and the batched engine disagreed on rank, full and K when the
+# one-round SVD came from another LAPACK build, and the engine returned claims whose weights
+# (~1e8) met the target by its own summation order but missed it by 4e-8 .. 8e-8 through
+# ``weights @ Bt``.
+ILL = {
+    "rank": ([[-0.5525905514937695, 0.2273635446435739, 0.18535050259415659],
+              [0.8572171568982917, -0.35270225064164135, -0.287528678021836],
+              [-0.8609305872703323, 0.3542301426674163, 0.2887742407410578]], "standard"),
+    "full": ([[0.4401263839561739, 0.39641552694090093, 0.04388070570964549],
+              [0.4212315830860675, 0.3793972505448006, 0.04199688938026648],
+              [0.4218398112614639, 0.3799450730409471, 0.04205753073218857]], "standard"),
+    "K": ([[-0.16294805327344825, 0.23004312364760726, 0.13195512051147418, 0.0845077381064431],
+           [-0.03176544061657599, 0.04450542685352128, 0.025585101269754044,
+            0.01642639660006445],
+           [-0.30467977646045014, 0.4335859962644522, 0.24813690255728665,
+            0.15849738065698263],
+           [-0.36328375879418157, 0.5185205940328633, 0.29649136479762095,
+            0.18919961283766729]], "max-subset"),
+    "order-K": ([[0, 0.6032379173213762, 0.008478402673898131],
+                 [0, -0.461340310115772, -0.006484056924395024],
+                 [0, 0.6504395700707944, 0.009141813171987687]], "individual"),
+    "order-full": ([[0.750642178609594, -0.3922379133279671],
+                    [0.5925247199096637, -0.30961577465133694]], "standard"),
+    "order-handback": ([[-0.07330425322572263, 0.9941924629747235],
+                        [-0.06770551137004423, 0.9182592595661975]], "standard"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ILL))
+def test_ill_conditioned_rounds_one_round_and_batch_agree_and_certify(case):
+    X, mode = np.array(ILL[case][0]), ILL[case][1]
+    arrived = np.ones(len(X), dtype=bool)
+
+    def run(mask):
+        decode.clear_cache()
+        if mode == "standard":
+            return decode.standard(X, mask)
+        return decode.gcplus(X if mask.ndim == 1 else X[None], mask, mode)
+
+    one, batch = run(arrived), run(arrived[None])[0]
+    decode.clear_cache()
+    assert (one.full, one.rank, one.downgraded) == (batch.full, batch.rank, batch.downgraded)
+    assert np.array_equal(one.recovered, batch.recovered)
+    for r in (one, batch):
+        # the certificate holds however it is evaluated: BLAS, a plain sum, exact rationals
+        assert np.isfinite(r.weights).all()
+        assert np.abs(r.weights @ X - r.target).max() <= decode.ATOL
+        assert np.abs((r.weights[:, None] * X).sum(axis=0) - r.target).max() <= decode.ATOL
+        exact = [sum(F(float(w)) * F(float(x)) for w, x in zip(r.weights, col,
+                                                                            strict=True))
+                 - F(float(t)) for col, t in zip(X.T, r.target, strict=True)]
+        assert max(abs(e) for e in exact) <= decode.ATOL
+
+
+def test_certificate_check_rejects_claims_that_depend_on_the_summation_order():
+    """Exact rationals decide: a claim is accepted only if the exact error plus every
+    evaluation's rounding stays within atol; weights 1e12 on nearly parallel rows meet the
+    target exactly, yet floats evaluate them 1e-4 off, so they are no certificate."""
+    A = np.array([[1.0, 1.0], [1.0, 1.0 + 2.0 ** -40]])
+    w = np.array([2.0 ** 40 + 1.0, -(2.0 ** 40)])          # exactly w @ A = (1, 0)
+    exact = [sum(F(wi) * F(a) for wi, a in zip(w, col, strict=True))
+             for col in A.T]
+    assert exact == [1, 0]
+    ok, err, bound = certificate_check(w, A, np.array([1.0, 0.0]), decode.ATOL)
+    assert not ok and bound > decode.ATOL
+    rng = np.random.default_rng(7)
+    for _ in range(200):                                   # accepted => every order within atol
+        A = rng.standard_normal((6, 6)) * (rng.random((6, 6)) < 0.5)
+        w = rng.standard_normal(6) * 10.0 ** rng.integers(0, 9)
+        t = w @ A + rng.normal(0, 1e-9, 6)
+        ok, err, bound = certificate_check(w, A, t, decode.ATOL)
+        exact = max(abs(sum(F(float(wi)) * F(float(a))
+                            for wi, a in zip(w, col, strict=True)) - F(float(tk)))
+                    for col, tk in zip(A.T, t, strict=True))
+        assert bool(ok) == bool(bound <= decode.ATOL) and bound >= err
+        if ok:
+            assert exact <= decode.ATOL
+            assert np.abs(w[::-1] @ A[::-1] - t).max() <= decode.ATOL
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -81,7 +81,7 @@ from typing import Any
 import numpy as np
 
 from .. import exact as _exact
-from .._linalg import ATOL, RTOL, check_tolerance
+from .._linalg import ATOL, RTOL, certificate_check, check_tolerance
 from ._api import parse_code_rounds, parse_matrix
 from ._results import BatchDecodeResult, DecodeResult
 
@@ -430,8 +430,8 @@ def _certify_float(d: dict[str, Any], K: np.ndarray) -> dict[str, np.ndarray]:
     inv_s = np.divide(1.0, S, out=np.zeros_like(S), where=nonzero)
     coef = np.einsum("nk,njk->nj", target, Vh) * inv_s
     w = np.einsum("nj,nij->ni", coef, U) * d["masks"]
-    cert = np.abs(np.einsum("ni,nik->nk", w, A) - target).max(axis=1)
-    bad = cert > d["atol"]
+    ok, cert, _ = certificate_check(w, A, target, d["atol"])
+    bad = ~ok
     target[bad] = 0.0
     w[bad] = 0.0
     cert[bad] = 0.0

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._linalg import scale_rows
+from .._linalg import certificate_check, scale_rows
 from ._banded import cyclic_bandwidth, to_band
 from ._banded import decode_stack as banded_stack
 from ._cache import get_cache, pack, unpack
@@ -31,16 +31,16 @@ def decode_stack(A: np.ndarray, mode: str, rtol: float, atol: float,
 
     The rows are scaled by exact powers of two (:func:`cogc_theory._linalg.scale_rows`), so
     every decision is invariant to scaling rows; the weights are scaled back and the
-    certificate is verified against the given rows: a claim whose weights are not finite or
-    miss the target by more than ``atol`` is downgraded to a total outage.
+    certificate is verified against the given rows (:func:`cogc_theory._linalg.certificate_check`):
+    a claim whose weights are not finite or miss the target by more than ``atol`` in some
+    order of evaluation is downgraded to a total outage.
     """
     As, e = scale_rows(A)
     res = _decode_scaled(As, mode, rtol, atol, maxc)
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         w = np.ldexp(res["weights"], -e)                  # a_i = a_s,i 2^-e_i
-        cert = np.abs((w[:, :, None] * A).sum(axis=1) - res["target"]).max(axis=1,
-                                                                           initial=0.0)
-    bad = ~(np.isfinite(w).all(axis=1) & (cert <= atol))
+    ok, cert, _ = certificate_check(w, A, res["target"], atol)
+    bad = ~ok
     res["weights"], res["cert_error"] = w, cert
     if bad.any():
         res["target"][bad] = 0.0

@@ -14,7 +14,7 @@ does:
 full recovery iff :math:`\lVert N^\top\mathbf 1\rVert_2\le\mathrm{atol}`, the rules'
 distances :math:`\lVert N^\top t\rVert_2` likewise, the weights :math:`a = tA_r^+` verified
 as :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}` (else a downgrade to outage) — one SVD
-(:math:`O(M^3)`, the engine's LAPACK routine) plus :math:`O(M^2)`.
+(:math:`O(M^3)`, the same LAPACK call as the engine's) plus :math:`O(M^2)`.
 
 **Same decisions.** Every decision compares a computed number with a threshold (a singular
 value with :math:`\mathrm{rtol}\,\sigma_1`, a distance, a certificate error or a
@@ -23,15 +23,16 @@ of floating-point sums (relative :math:`10^{-15}`); wherever one lies within a r
 :math:`10^{-6}` of its threshold the round is handed to the SVD engine itself, so the
 decisions (``full``, ``recovered``, ``rank``, ``downgraded``) are the engine's — and hence
 those of the batched path — and the weights may differ only by rounding. The weights are
-scaled back and verified on the given rows, as on the batched path; a round whose
+scaled back and verified on the given rows, as on the batched path
+(:func:`cogc_theory._linalg.certificate_check`: within ``atol`` for every order of
+evaluation); a round whose
 certificate fails there, or lies near ``atol``, or a max-subset search beyond
 ``max_candidates`` that the separation test does not settle, is left to the batched path
 (:func:`one_round` returns ``None``), which downgrades, settles or refuses as it documents.
 
-Cost: the SVD, :math:`O(M^3)` — LAPACK's ``gesdd``, the routine of ``numpy.linalg.svd``,
-called through :mod:`scipy.linalg.lapack`, whose wrapper costs a few microseconds less —
-plus :math:`O(M^2)`, and for max-subset :math:`2^r` subset sums of the :math:`r\le`
-``maxc`` candidate columns: 1.4-1.8x one SVD + ``lstsq`` of the rows at :math:`M=10`, against
+Cost: the SVD, :math:`O(M^3)` (``numpy.linalg.svd``, the engine's call), plus
+:math:`O(M^2)`, and for max-subset :math:`2^r` subset sums of the :math:`r\le` ``maxc``
+candidate columns: about 1.3-1.8x one SVD + ``lstsq`` of the rows at :math:`M=10`, against
 0.35-0.68 ms through the batched path, and seconds at :math:`M=500`
 (``benchmarks/bench_scale.py``). :func:`cogc_theory.decode.standard` and
 :func:`cogc_theory.decode.gcplus` take this path for one float round.
@@ -56,12 +57,12 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy.linalg import lapack as _lapack
 
+from .._linalg import certificate_check
 from ._results import DecodeResult
 from ._subsets import subset_order
 
-__all__ = ["decode_one", "one_round", "svd_gesdd"]
+__all__ = ["decode_one", "one_round"]
 
 _TIE = 1e-6        # relative distance to a threshold below which the SVD engine decides
 
@@ -71,17 +72,6 @@ def _near(x: np.ndarray | float, thr: float) -> bool:
     if isinstance(x, float):
         return abs(x - thr) <= _TIE * thr
     return bool((np.abs(x - thr) <= _TIE * thr).any())
-
-
-def svd_gesdd(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """``(U, S, Vh)`` of a square float matrix, or ``None`` when LAPACK does not converge.
-
-    LAPACK's ``gesdd``, the routine ``numpy.linalg.svd`` calls, through scipy's thinner wrapper
-    (about 8 us less per call at M = 10); ``A.T`` is Fortran-ordered, so it is passed without a
-    copy, and ``A.T = u s vt`` gives ``A = vt.T s u.T``.
-    """
-    u, S, vt, info = _lapack.dgesdd(A.T)
-    return None if info != 0 else (vt.T, S, u.T)
 
 
 def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
@@ -104,10 +94,10 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
     (False, [True, False], 1)
     """
     M = A.shape[0]
-    usv = svd_gesdd(A)
-    if usv is None:
-        return None                                        # no convergence: the engine decides
-    U, S, Vh = usv
+    # numpy's SVD, the engine's: bit-identical factors for one matrix and for a stack (scipy's
+    # gesdd wrapper is cheaper, but its OpenBLAS build rounds differently, by more than the
+    # tie bands on ill-conditioned rounds)
+    U, S, Vh = np.linalg.svd(A)
     thr = rtol * float(S[0])
     r = int(np.count_nonzero(S > thr))
     if thr > 0 and ((r > 0 and float(S[r - 1]) - thr <= _TIE * thr)
@@ -219,7 +209,8 @@ def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
     r"""One float round of used rows ``A`` (M, M) (unused rows zero), as the float path.
 
     The rows are scaled by exact powers of two, decoded by :func:`decode_one`, and the weights
-    scaled back and verified on ``A``: :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}` with
+    scaled back and verified on ``A`` by :func:`cogc_theory._linalg.certificate_check`
+    (:math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}` in every order of evaluation) with
     finite weights. ``None`` when :func:`decode_one` hands the round back, or when that
     certificate fails or lies within a relative :data:`_TIE` of ``atol`` (the batched path then
     decides, and downgrades, as it documents).
@@ -239,9 +230,8 @@ def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
         return None
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         w = np.ldexp(res["weights"], -e)
-        err = float(np.abs(w @ A - res["target"]).max())
-    # an infinite weight makes w @ A infinite or NaN (inf * 0), so a finite err means finite w
-    if not math.isfinite(err) or err > atol or abs(err - atol) <= _TIE * atol:
+    ok, err, bound = certificate_check(w, A, res["target"], atol)
+    if not ok or abs(float(bound) - atol) <= _TIE * atol:
         return None
-    res["weights"], res["cert_error"] = w, err
+    res["weights"], res["cert_error"] = w, float(err)
     return DecodeResult(**res, rule=mode, exact=False)
