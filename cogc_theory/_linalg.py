@@ -72,6 +72,7 @@ __all__ = [
     "unit_distances",
     "gs_extend",
     "ones_in_span",
+    "rounding_gamma",
     "rowspace_distance",
     "scale_rows",
     "span_contains",
@@ -244,13 +245,25 @@ def span_contains(A: Any, targets: Any = None, tol: Tolerance = DEFAULT_TOL) -> 
 _U = float(np.finfo(float).eps) / 2      # unit roundoff
 
 
+def rounding_gamma(q: int) -> float:
+    r""":math:`\gamma=(q+1)u/(1-(q+1)u)`: a sum of :math:`q` products minus one more term,
+    evaluated in any order, is within :math:`\gamma` times the sum of the absolute terms of
+    its exact value (:math:`u` the unit roundoff).
+
+    >>> rounding_gamma(0) == float(np.finfo(float).eps) / 2 / (1 - float(np.finfo(float).eps) / 2)
+    True
+    """
+    return (q + 1) * _U / (1 - (q + 1) * _U)
+
+
 def certificate_check(weights: np.ndarray, A: np.ndarray, target: np.ndarray,
                       atol: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""``(ok, err, bound)`` of certificates: ``err`` :math:`=\max_k|(a^\top A-t)_k|` as
     computed here; ``ok`` when the weights are finite and ``bound`` :math:`\le` ``atol``.
 
     ``bound`` :math:`=\max_k\,\bigl(|(a^\top A-t)_k| + 2\gamma\,(|a|^\top|A|+|t|)_k\bigr)`,
-    :math:`\gamma=(q+1)u/(1-(q+1)u)`, :math:`q` the most nonzero entries in a column of ``A``
+    :math:`\gamma` = :func:`rounding_gamma` (:math:`q`), :math:`q` the most nonzero entries
+    in a column of ``A``
     (adding an exact zero rounds nothing, so a column is a sum of at most :math:`q` products).
     Every evaluation of :math:`a^\top A-t`, in any order (BLAS, ``einsum``, another machine),
     is within :math:`\gamma(|a|^\top|A|+|t|)_k` of the exact value, so an accepted
@@ -277,7 +290,7 @@ def certificate_check(weights: np.ndarray, A: np.ndarray, target: np.ndarray,
             q = int(np.count_nonzero(A, axis=-2).max(initial=0))
             err_k = np.abs(np.einsum("...i,...ik->...k", weights, A) - target)
             mag = np.einsum("...i,...ik->...k", np.abs(weights), np.abs(A)) + np.abs(target)
-        g = (q + 1) * _U / (1 - (q + 1) * _U)
+        g = rounding_gamma(q)
         err = err_k.max(axis=-1, initial=0.0)
         bound = (err_k + (2 * g) * mag).max(axis=-1, initial=0.0)
         ok = np.isfinite(weights).all(axis=-1) & (bound <= atol)

@@ -58,14 +58,13 @@ from typing import Any
 
 import numpy as np
 
-from .._linalg import certificate_check
+from .._linalg import certificate_check, rounding_gamma
 from ._results import DecodeResult
 from ._subsets import subset_order
 
 __all__ = ["decode_one", "one_round"]
 
 _TIE = 1e-6        # relative distance to a threshold below which the SVD engine decides
-_U = float(np.finfo(float).eps) / 2      # unit roundoff
 
 
 def _near(x: np.ndarray | float, thr: float) -> bool:
@@ -237,8 +236,7 @@ def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
         # certificate_check's bound with q <= M and (|w|^T |A|)_k <= |w|^T amax (a row's
         # entries are at most its largest): at least as large, so below atol it accepts what
         # certificate_check accepts, in fewer operations; otherwise the exact check decides
-        g = (M + 1) * _U / (1 - (M + 1) * _U)
-        cheap = err + 2 * g * (float(np.abs(w) @ amax) + float(np.abs(t).max()))
+        cheap = err + 2 * rounding_gamma(M) * (float(np.abs(w) @ amax) + float(np.abs(t).max()))
     if not cheap <= atol * (1 - _TIE):                     # NaN (infinite weights) fails too
         ok, err_c, bound = certificate_check(w, A, t, atol)
         if not ok or abs(float(bound) - atol) <= _TIE * atol:
