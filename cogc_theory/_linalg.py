@@ -71,6 +71,7 @@ __all__ = [
     "complement",
     "unit_distances",
     "gs_extend",
+    "kernel_of_svd",
     "ones_in_span",
     "rounding_gamma",
     "rowspace_distance",
@@ -181,8 +182,21 @@ def svd_kernel(A: np.ndarray, tol: Tolerance = DEFAULT_TOL) -> SvdKernel:
     the kernel (all of them when ``n < M``).
     """
     A = np.asarray(A, dtype=float)
-    n, M = A.shape[-2:]
     U, S, Vh = np.linalg.svd(A, full_matrices=True)
+    return kernel_of_svd(U, S, Vh, tol)
+
+
+def kernel_of_svd(U: np.ndarray, S: np.ndarray, Vh: np.ndarray,
+                  tol: Tolerance = DEFAULT_TOL) -> SvdKernel:
+    """:func:`svd_kernel` from the factors of ``numpy.linalg.svd(A, full_matrices=True)``
+    (for a caller that has them): the same arrays, by the same operations.
+
+    >>> A = np.array([[[0.5, 0.5], [0.5, 0.5]]])
+    >>> k = kernel_of_svd(*np.linalg.svd(A))
+    >>> k.rank.tolist(), bool(np.abs(k.N[0] @ [1.0, -1.0]).max() > 0.5)
+    ([1], True)
+    """
+    n, M = U.shape[-1], Vh.shape[-1]
     if n < M:                                             # pad: the extra directions are kernel
         pad = np.zeros(S.shape[:-1] + (M - n,))
         S = np.concatenate([S, pad], axis=-1)

@@ -14,9 +14,9 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cogc_theory import decode
+from cogc_theory import codes, decode
 from cogc_theory._linalg import certificate_check
-from cogc_theory.decode import _cache, _float
+from cogc_theory.decode import _cache, _float, _oneround
 from cogc_theory.decode._gs import MARGIN, decode_gs
 from cogc_theory.decode._results import FIELDS
 from cogc_theory.testing import (
@@ -491,7 +491,10 @@ def test_certificate_check_with_controlled_rounding(monkeypatch, decoder, miss, 
 
     A = np.eye(3)
     decode.clear_cache()
-    monkeypatch.setattr(np.linalg, "svd", skew(np.linalg.svd))
+    if path == "engine":
+        monkeypatch.setattr(np.linalg, "svd", skew(np.linalg.svd))
+    else:                                    # the one-round path calls numpy's SVD kernel
+        monkeypatch.setattr(_oneround, "svd_factors", skew(_oneround.svd_factors))
     if path == "engine":
         monkeypatch.setattr(_float, "FAST_RULES", ())         # gcplus: the SVD engine too
         args = (A, [[True] * 3])                               # a batch: not the lean path
@@ -552,6 +555,43 @@ ILL = {
                     [0.5925247199096637, -0.30961577465133694]], "standard"),
     "order-handback": ([[-0.07330425322572263, 0.9941924629747235],
                         [-0.06770551137004423, 0.9182592595661975]], "standard"),
+    # the reviewer's fuzzing: weights ~1e6, certificate errors that "@" and the
+    # engine's einsum put on either side of atol (a claim against a downgrade)
+    "band-least-squares": ([
+        [-0.03925644064641386, -0.06878717819724288, 0.0667978391002023, -0.00927184244875823,
+         0.10031019659613442],
+        [-0.044127298793414815, -0.07732229828712894, 0.07508612158278655, -0.01042224635836893,
+         0.1127566552292506],
+        [0.040243470499955775, 0.07051652099252845, -0.06847720345164003, 0.009504964604111335,
+         -0.10283212742177078],
+        [-0.0718727024491384, -0.12593924418648472, 0.12229706254663054, -0.016975328914419153,
+         0.18365323654485943],
+        [-0.008788966054812997, -0.015400375172284734, 0.0149550293939394,
+         -0.002075819144694324, 0.022457952552149395],
+    ], "least-squares"),
+    "band-max-subset": ([
+        [-0.010834945017280384, -0.003070785129163241, -0.0046399538867572905,
+         -0.0016404700218714391, -0.002082841128191823, -0.00855384196652215,
+         -0.017187212580706365],
+        [0.002681120405499919, -0.00869465746451853, 0.0067103731554652305,
+         -0.006947944491038001, -0.0005879235134662351, 0.004518836050883556,
+         0.012163317256466232],
+        [-0.013684022957981469, -0.012373716489900313, -0.0004929095347003772,
+         -0.007711862811313274, -0.0038305631773955695, -0.00853664913964243,
+         -0.014348471925267356],
+        [-0.0008517886220966545, -0.03200211396756272, 0.019136481696768477,
+         -0.022642674723578168, -0.004301959658673434, 0.007621653874295772,
+         0.02575808987513317],
+        [-0.0011892429670518846, -0.011362003861482728, 0.006129558898370441,
+         -0.00838175906247906, -0.001643406755730035, 0.0019038374241490887,
+         0.007425676253847551],
+        [-0.003798751661971612, -0.01839133647391454, 0.00908566640395384,
+         -0.012597604493527113, -0.003042686248552092, 0.001522250944013893,
+         0.008763983655113295],
+        [-0.004643388499714648, 0.014700809665824566, -0.011752457911812945,
+         0.01085680831886393, 0.0011577574193140374, -0.007837708247440938,
+         -0.021005109054903083],
+    ], "max-subset"),
 }
 
 
@@ -1182,4 +1222,81 @@ def test_one_round_calls_do_not_build_a_dense_table_for_large_M():
     batch = decode.gcplus(B, masks, rule="individual")
     assert [c.dense for c in _cache.CACHES.values()] == [True]
     assert_same_round(one, batch[5], np.asarray(B, float), masks[5])   # other batch shapes
+    decode.clear_cache()
+
+
+# A round with negative zeros (B * tau where B < 0 and the link failed), ill-conditioned at
+# rtol=1e-6, atol=1e-14: LAPACK's reflections take the sign of a zero, and with -0.0 left in
+# the shared-matrix route decided a downgrade where the pattern route certified a claim.
+NEG_ZERO = [
+    ['0x1.0643ad8fd09f5p-192', '-0x0.0p+0', '-0x1.723627319a62bp-192',
+     '-0x1.38720de1d4f11p-194', '-0x1.f7728eaba8affp-194', '0x1.327883d5ff53ap-193',
+     '0x1.706c21ea852c0p-194', '0x0.0p+0'],
+    ['0x0.0p+0', '0x1.5517b373837b9p-141', '0x1.5a948ea441662p-140',
+     '0x1.7508b8ae42151p-141', '0x0.0p+0', '0x0.0p+0', '0x0.0p+0', '0x1.1f6d95e01fdc9p-141'],
+    ['-0x1.32a9ee9945211p-18', '0x0.0p+0', '0x1.3c880a884a99cp-18', '0x1.cb7a88a65ce4ep-22',
+     '0x1.2f11a62931408p-20', '-0x1.8e782512e7062p-19', '-0x1.1600f4f274d8cp-19',
+     '-0x1.81fb79c7a5237p-21'],
+    ['0x1.1f01c07d77f25p-13', '0x0.0p+0', '0x0.0p+0', '0x1.0919a68814231p-14',
+     '0x1.bb86e593907dbp-15', '0x1.db100b7bf4f7cp-14', '0x1.a39556e0b64c3p-14', '0x0.0p+0'],
+    ['-0x1.4201e000be937p+3', '-0x1.b927fa80ab9d5p-1', '0x1.1456410480b1cp+3', '0x0.0p+0',
+     '0x1.696397da609d5p+0', '-0x1.b5b9657546177p+2', '-0x1.420ff8fff9e34p+2',
+     '-0x1.279598895b6ddp+1'],
+    ['0x1.4b4c700792385p-53', '0x1.068c28f09a69bp-55', '-0x1.a1256ee76e1b9p-54',
+     '0x1.46129addbc572p-56', '0x0.0p+0', '0x1.dc775b7a91ae9p-54', '0x1.741b7bb30e69ap-54',
+     '0x1.adbc2ad501305p-55'],
+    ['-0x0.0p+0', '0x1.29306f9318fe3p+0', '0x1.80ac1b9894641p+1', '0x1.540691465aba0p+0',
+     '0x1.9a352cad98d30p+0', '0x0.0p+0', '0x1.6762ce13326f9p-2', '0x1.c270bc24f9fecp-1'],
+    ['-0x1.25fad36abbc4bp-35', '0x0.0p+0', '0x1.8f5e2d4a50664p-34', '0x1.26149248919c1p-35',
+     '0x1.7893f0dd48508p-35', '-0x1.a6735db837ac6p-37', '0x0.0p+0', '0x1.3e420434d74e6p-36'],
+]
+NEG_ZERO_ARRIVED = [True, True, False, False, False, False, True, True]
+
+
+def test_negative_zeros_do_not_change_a_decision():
+    Bt = np.array([[float.fromhex(x) for x in row] for row in NEG_ZERO])
+    arrived = np.array(NEG_ZERO_ARRIVED)
+    assert np.signbit(Bt[Bt == 0]).any()
+    kw = {"rtol": 1e-6, "atol": 1e-14}
+    runs = {}
+    for name, X, mask in (("shared", Bt, arrived[None]), ("pattern", Bt[None], arrived[None]),
+                          ("plus-zero", Bt + 0.0, arrived[None])):
+        decode.clear_cache()
+        runs[name] = decode.gcplus(X, mask, "least-squares", **kw)[0]
+    decode.clear_cache()
+    one = decode.gcplus(Bt, arrived, "least-squares", **kw)
+    decode.clear_cache()
+    # the same matrix bits reach the same engine: identical by construction
+    for name in ("pattern", "plus-zero"):
+        for f in ("full", "recovered", "rank", "downgraded", "weights", "target"):
+            assert np.array_equal(getattr(runs["shared"], f), getattr(runs[name], f)), (name, f)
+    assert (one.full, one.rank, one.downgraded) == (runs["shared"].full, runs["shared"].rank,
+                                                    runs["shared"].downgraded)
+    assert np.array_equal(one.recovered, runs["shared"].recovered)
+    A = np.where(arrived[:, None], Bt, 0.0)
+    for r in (one, runs["shared"]):
+        assert np.abs(r.weights @ A - r.target).max() <= 1e-14
+
+
+@pytest.mark.parametrize("atol", [1e-300, 1e-100, 1e-14])
+def test_one_round_and_batch_agree_at_tolerances_near_the_rounding_level(atol):
+    """Below the rounding of the weights (atol = 1e-100), whether a computed distance or a
+    certificate error is exactly 0 is luck that differs between engines; the batched path
+    then leaves the decision to the SVD engine, as the one-round path does."""
+    rng = np.random.default_rng(11)
+    for _ in range(120):
+        M = int(rng.integers(2, 11))
+        B = codes.cyclic_repetition(M, int(rng.integers(0, M)), seed=int(rng.integers(1 << 30)))
+        tau = rng.random((M, M)) < rng.random()
+        np.fill_diagonal(tau, True)
+        Bt = B * tau * 2.0 ** rng.integers(-300, 300, M)[:, None]
+        arrived = rng.random(M) < rng.random()
+        for rule in ("max-subset", "individual"):
+            decode.clear_cache()
+            one = decode.gcplus(Bt, arrived, rule, rtol=1e-6, atol=atol)
+            decode.clear_cache()
+            batch = decode.gcplus(Bt[None], arrived[None], rule, rtol=1e-6, atol=atol)[0]
+            assert (one.full, one.rank, one.downgraded) == (batch.full, batch.rank,
+                                                            batch.downgraded)
+            assert np.array_equal(one.recovered, batch.recovered)
     decode.clear_cache()

@@ -531,10 +531,36 @@ def test_one_round_hands_ties_to_the_engine():
     As = scale_rows(np.where(arrived[:, None], B, 0.0))[0]
     S = np.linalg.svd(As, compute_uv=False)
     rtol = float(S[3] / S[0])
-    assert one.decode_one(As, "individual", rtol, ATOL, 16) is None
-    r = decode.gcplus(B, arrived, "individual", rtol=rtol)
+    res = one.decode_one(As, "individual", rtol, ATOL, 16)
     ref = decode_svd(As[None], "individual", rtol, ATOL, 16)
+    assert res["replay"] is None                           # the engine's own result
+    for f in ("full", "recovered", "rank", "downgraded"):
+        assert np.array_equal(res[f], ref[f][0]), f
+    assert np.allclose(res["weights"], ref["weights"][0], rtol=0, atol=1e-12)
+    r = decode.gcplus(B, arrived, "individual", rtol=rtol)
     assert r.rank == ref["rank"][0] and r.full == ref["full"][0]
+
+
+def test_one_round_svd_is_numpys_svd_bit_for_bit():
+    """The one-round path calls numpy's SVD kernel without its wrapper: the same gufunc, so
+    the factors are identical by construction to ``numpy.linalg.svd`` of the matrix and of a
+    stack that holds it (the engine's call), here on random, rank-deficient, ill-conditioned,
+    scaled and sparse matrices."""
+    rng = np.random.default_rng(3)
+    for M in (1, 2, 5, 10, 31):
+        for kind in range(4):
+            A = rng.standard_normal((M, M))
+            if kind == 1:
+                A[:, : M // 2] = 0.0
+            elif kind == 2:
+                A = (A * 10.0 ** rng.uniform(-9, 0, M)) @ rng.standard_normal((M, M))
+            elif kind == 3:
+                A = A * (rng.random((M, M)) < 0.3)
+            As = scale_rows(A)[0]
+            mine = one.svd_factors(As)
+            stack = np.linalg.svd(np.stack([rng.standard_normal((M, M)), As]))
+            for x, y, z in zip(mine, np.linalg.svd(As), stack, strict=True):
+                assert np.array_equal(x, y) and np.array_equal(x, z[1])
 
 
 def test_one_round_inputs_like_batches():

@@ -86,7 +86,12 @@ provably makes the SVD engine's decisions, with a safety factor :math:`c=10^3`:
   max-subset, no subset distance up to the chosen subset in the search order) lies in
   :math:`(\mathrm{atol}/c,\ c\,\mathrm{atol}]`, which the projector's rounding error
   (about :math:`10^{-16}\sigma_1/\sigma_r\le 10^{-10}`) cannot cross;
-* certificate: :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}/c`;
+* certificate: :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}/c`, and its rounding
+  :math:`2\gamma_{M+1}\max_k(|a|^\top|A|+|t|)_k\le\mathrm{atol}/2` (so that it verifies in
+  every order of evaluation, :func:`cogc_theory._linalg.certificate_check`);
+* tolerance: :math:`\mathrm{atol}\ge c\,\gamma_{M+1}` — below the rounding of distances
+  between unit-scale vectors (``atol=1e-100``, say) no decision is clear of it, and whether a
+  computed distance is exactly 0 differs between engines;
 * scale: each matrix is first divided by the power of two nearest above its largest entry
   (exact; every quantity above is unchanged), and the result stands only if that entry lies in
   :math:`[10^{-150}, 10^{150}]` and the rescaled weights stay normal floats.
@@ -131,16 +136,20 @@ matrices come from one ``B`` by zeroing entries, so trials are keyed by the bit 
 :math:`A` (the arrival mask when ``B``/``Bt`` is shared, else the nonzero pattern of ``A`` when all
 trials' nonzero entries agree with one matrix, else the bytes of ``A``), decoded once per
 unique key with stacked numpy linear algebra (the Gram–Schmidt engine where it applies), and
-cached per matrix across calls (a dense table when the key has at most 16 bits and the batch
+cached per matrix across calls. Zeros reach the engines as ``+0.0`` on every route (LAPACK's
+reflections take the sign of a zero, which could otherwise change an ill-conditioned
+decision) (a dense table when the key has at most 16 bits and the batch
 is large enough to fill it). No Python loop runs over trials on the float path.
 
 Two more engines make the same decisions where they apply (each hands back what it cannot
 settle; ``benchmarks/bench_scale.py`` measures them):
 
 * **one round** (``(M,)`` mask, float input): one SVD of the row-scaled matrix, no cache,
-  :math:`O(M^3)` (:mod:`cogc_theory.decode._oneround`); a decision within a relative
-  :math:`10^{-6}` of its threshold, a certificate that fails on the given rows, or an
-  unsettled max-subset search goes to the batched path;
+  :math:`O(M^3)` (:mod:`cogc_theory.decode._oneround`); where a decision lies within a
+  relative :math:`10^{-6}` of its threshold, a certificate error within the bound on how far
+  another order of evaluation moves it, or a max-subset search is unsettled, the SVD
+  engine's own operations decide from the same factors (:math:`O(M^2)`, no second SVD); only
+  a max-subset search the engine refuses goes to the batched path, which raises;
 * **cyclic band** (a batch whose support puts row :math:`m` inside
   :math:`\{m,\dots,m+s\}\bmod M`, :math:`2s+1\le M`, and :math:`M>16`): banded Householder
   elimination, :math:`O(Ms^2)` per matrix, whose full recoveries (and standard outages) stand

@@ -88,10 +88,14 @@ def _decode_dense(A: np.ndarray, mode: str, rtol: float, atol: float,
 
 def float_decode(Bm: np.ndarray, mask: np.ndarray, mode: str, rtol: float, atol: float,
                   maxc: int, batch: int | None) -> DecodeResult | BatchDecodeResult:
+    """Decode float rounds. Every route hands the engines matrices whose zeros are ``+0.0``:
+    LAPACK's reflections take the sign of a zero, so ``-0.0`` entries give other rounding
+    and, on an ill-conditioned round, another decision than the same matrix with ``+0.0``."""
     M = Bm.shape[-1]
     if batch is None:
         # one round: one SVD, no cache (the batched path decides what it hands back)
         A = np.where(mask[:, None], Bm, 0.0)
+        A += 0.0                               # -0.0 -> +0.0, as on every batched route
         res = one_round(A, mode, rtol, atol, maxc)
         if res is not None:
             return res
@@ -102,7 +106,7 @@ def float_decode(Bm: np.ndarray, mask: np.ndarray, mode: str, rtol: float, atol:
     params = (mode, rtol, atol, maxc)
     if Bm.ndim == 2:
         # A depends on the trial only through the mask: key = mask bits
-        base = np.ascontiguousarray(Bm)
+        base = np.ascontiguousarray(Bm) + 0.0          # a copy without negative zeros
         keys = pack(masks)
         cache = get_cache(("shared", M, base.tobytes()) + params, M, M, T)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._linalg import Tolerance, svd_kernel
+from .._linalg import SvdKernel, Tolerance, svd_kernel
 from ._subsets import subset_order, too_many
 
-__all__ = ["decode_svd"]
+__all__ = ["decode_kernel", "decode_svd"]
 
 _CHUNK = 1 << 22          # floats per enumeration block
 
@@ -19,9 +19,18 @@ _CHUNK = 1 << 22          # floats per enumeration block
 def decode_svd(A: np.ndarray, mode: str, rtol: float, atol: float,
                 maxc: int) -> dict[str, np.ndarray]:
     """Decode a stack of scaled used-row matrices ``A`` (n, M, M) via stacked SVDs."""
+    return decode_kernel(A, svd_kernel(A, Tolerance(rtol, atol)), mode, atol, maxc)
+
+
+def decode_kernel(A: np.ndarray, kernel: SvdKernel, mode: str, atol: float,
+                  maxc: int) -> dict[str, np.ndarray]:
+    """:func:`decode_svd` after its SVD: the decisions and certificates from ``kernel``
+    (:func:`cogc_theory._linalg.svd_kernel` of ``A``). The one-round path replays the engine
+    through this function with its own factors, so that its decisions near a threshold are
+    the engine's, computed by the same operations."""
     n, M, _ = A.shape
     used = np.any(A != 0, axis=2)
-    U, S, Vh, nonzero, rank, N = svd_kernel(A, Tolerance(rtol, atol))   # N[:, k, j]: col j
+    U, S, Vh, nonzero, rank, N = kernel                    # N[:, k, j]: column j
     d1 = N.sum(axis=1)                                     # 1^T N, (n, M)
     full = np.sqrt(np.einsum("nj,nj->n", d1, d1)) <= atol
     if mode == "standard":
