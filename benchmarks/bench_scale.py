@@ -157,7 +157,16 @@ def monte_carlo(M: int, quick: bool, repeats: int, rows: list, growth: dict) -> 
             "lstsq": partial(ref_standard, B, received), "svd": partial(ref_gcplus, Bt, u)},
             repeats)
         f_count, f_band, f_gc = res["count"][0], res["band-std"][0], res["band-gc"][0]
-        assert np.array_equal(f_count, res["erasures"][0])
+        diff = np.flatnonzero(f_count != res["erasures"][0])
+        if diff.size:
+            # the count is exact arithmetic (a threshold code decodes from any t rows); the
+            # erased-rows route is the float rule, which downgrades a round whose certificate
+            # does not verify within atol (weights ~4e6 at M = 100): they may differ there,
+            # and only there (so does the decoder)
+            again = decode.standard(B, model.to_draw(ok[diff]).received)
+            assert not f_count[diff].any() and again.downgraded.all()
+            print(f"  M={M} p={p} eps={eps}: {diff.size} of {n_fast} rounds decode exactly "
+                  f"(count) but their float certificate fails (downgraded)")
         assert np.array_equal(f_gc, res["screen-gc"][0])   # the screen changes no decision
         ok_std, ok_gc = res["lstsq"], res["svd"]
         per = {k: v / (n_ref if k in ("lstsq", "svd") else n_fast) for k, v in best.items()}

@@ -728,3 +728,25 @@ def test_custom_tolerances_reach_the_fallbacks(monkeypatch):
     fast = FastOutageSystem(dense, "standard", rtol=1e-6, atol=1e-7, route="erasures")
     fast.failures(np.ones((3, fast.model.C), dtype=bool))
     assert seen and set(seen) == {(1e-6, 1e-7)}
+
+
+def test_erased_rows_route_decides_a_round_alone_as_in_a_batch():
+    """The rounds the erased-rows decider leaves go to one rule however many they are (they
+    went to the float decoder, with its certificate downgrade, when at most 16): at M = 100
+    two rounds with 95 received rows (weights ~4e6) were outages alone and decoded in a
+    batch. The count route (exact arithmetic for a threshold code) agrees with both."""
+    from cogc_theory.simulate.links import LinkModel
+
+    M, s = 100, 5
+    net = ct.CooperativeNetwork(cyclic(M, s), uplink_erasure=0.02, link_erasure=0.005)
+    model = LinkModel(net)
+    ok = model.sample_channels(np.random.default_rng([M, 20]), (10000,))
+    eras = FastOutageSystem(net, "standard", route="erasures")
+    count = FastOutageSystem(net, "standard", threshold=M - s)
+    f_all = eras.failures(ok)[0]
+    assert np.array_equal(f_all, count.failures(ok)[0])
+    # rounds at the threshold (M - s received rows): the ill-conditioned ones live there
+    edge = np.flatnonzero(model.to_draw(ok).received.sum(axis=1) == M - s)
+    assert edge.size > 100
+    for i in edge:
+        assert eras.failures(ok[i:i + 1])[0][0] == f_all[i]

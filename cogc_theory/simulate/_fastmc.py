@@ -85,9 +85,6 @@ from .links import LinkModel
 __all__ = ["FastOutageSystem"]
 
 _DEDUP_BITS = 128          # deduplicate band patterns of at most this many bits
-#: Unsettled rounds of the erased-rows route up to which the dense decoder (not the banded
-#: engine, whose cost per call is O(M) numpy operations) decides them.
-_FEW = 16
 #: Largest M of the erased-rows route (it holds two dense M x M matrices: 64 MiB here).
 ERASURES_MAX_M = 2048
 
@@ -247,7 +244,11 @@ class FastOutageSystem:
             full = np.zeros(T, dtype=bool)
             full[todo], settled = self._erasures.decide(received.T[todo])
             rest = todo[~settled]
-            if rest.size > _FEW and self.s is not None:
+            if rest.size and self.s is not None:
+                # the banded route's rule (semantic certificates, else the SVD engine) for
+                # any number of rounds: a round's decision must not depend on how many
+                # others the erased-rows decider left (the float decoder would downgrade a
+                # round whose certificate rounds to within atol, the rule does not)
                 bits = np.broadcast_to(received[:, None, rest],
                                        (M, self._band_chan.shape[1], rest.size))
                 full[rest] = self._banded(bits)
