@@ -34,7 +34,7 @@ the batched path then raises.
 
 Cost: the SVD, :math:`O(M^3)` (``numpy.linalg.svd``, the engine's call), plus
 :math:`O(M^2)`, and for max-subset :math:`2^r` subset sums of the :math:`r\le` ``maxc``
-candidate columns: about 1.3-1.8x one SVD + ``lstsq`` of the rows at :math:`M=10`, against
+candidate columns: about 1.2-1.7x one SVD + ``lstsq`` of the rows at :math:`M=10`, against
 0.35-0.68 ms through the batched path, and seconds at :math:`M=500`
 (``benchmarks/bench_scale.py``). :func:`cogc_theory.decode.standard` and
 :func:`cogc_theory.decode.gcplus` take this path for one float round.
