@@ -259,10 +259,11 @@ def span_contains(A: Any, targets: Any = None, tol: Tolerance = DEFAULT_TOL) -> 
 _U = float(np.finfo(float).eps) / 2      # unit roundoff
 
 
-def rounding_gamma(q: int) -> float:
+def rounding_gamma(q: Any) -> Any:
     r""":math:`\gamma=(q+1)u/(1-(q+1)u)`: a sum of :math:`q` products minus one more term,
     evaluated in any order, is within :math:`\gamma` times the sum of the absolute terms of
-    its exact value (:math:`u` the unit roundoff).
+    its exact value (:math:`u` the unit roundoff). ``q`` an int or an integer array
+    (elementwise).
 
     >>> rounding_gamma(0) == float(np.finfo(float).eps) / 2 / (1 - float(np.finfo(float).eps) / 2)
     True
@@ -277,7 +278,8 @@ def certificate_check(weights: np.ndarray, A: np.ndarray, target: np.ndarray,
 
     ``bound`` :math:`=\max_k\,\bigl(|(a^\top A-t)_k| + 2\gamma\,(|a|^\top|A|+|t|)_k\bigr)`,
     :math:`\gamma` = :func:`rounding_gamma` (:math:`q`), :math:`q` the most nonzero entries
-    in a column of ``A``
+    in a column of ``A`` (of each matrix of a stack: a claim's check does not depend on the
+    other matrices decoded with it)
     (adding an exact zero rounds nothing, so a column is a sum of at most :math:`q` products).
     Every evaluation of :math:`a^\top A-t`, in any order (BLAS, ``einsum``, another machine),
     is within :math:`\gamma(|a|^\top|A|+|t|)_k` of the exact value, so an accepted
@@ -300,8 +302,8 @@ def certificate_check(weights: np.ndarray, A: np.ndarray, target: np.ndarray,
             q = int(np.count_nonzero(A, axis=0).max(initial=0))
             err_k = np.abs(weights @ A - target)
             mag = np.abs(weights) @ np.abs(A) + np.abs(target)
-        else:
-            q = int(np.count_nonzero(A, axis=-2).max(initial=0))
+        else:                                              # q per matrix, not per batch
+            q = np.count_nonzero(A, axis=-2).max(axis=-1, initial=0)[..., None]
             err_k = np.abs(np.einsum("...i,...ik->...k", weights, A) - target)
             mag = np.einsum("...i,...ik->...k", np.abs(weights), np.abs(A)) + np.abs(target)
         g = rounding_gamma(q)

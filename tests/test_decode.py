@@ -1300,3 +1300,62 @@ def test_one_round_and_batch_agree_at_tolerances_near_the_rounding_level(atol):
                                                             batch.downgraded)
             assert np.array_equal(one.recovered, batch.recovered)
     decode.clear_cache()
+
+
+# Found by a reviewer's fuzzing: a round inside a batch must be decided as when alone.
+COMPANION_CASES = {
+    # the certificate's rounding bound used the most nonzeros of a column over the whole
+    # batch: a companion with a fuller column downgraded this round
+    "q-per-matrix": ([["0x1.6a09e667f3bcdp-1", "0x1.6a09e667f3bccp-1"],
+                      ["0x0.0p+0", "0x1.6a09e667f3bccp-1"]], [0, 1], "individual",
+                     {"atol": 1e-15}),
+    "q-per-matrix-default-tol": (
+        [["0x1.d018e3431b6b2p-4", "-0x1.81ba11a55c822p-4", "-0x1.5ba05bd5cf4a2p-4"],
+         ["-0x1.1935ee4ab4631p-2", "0x1.d372c374b7357p-3", "0x1.a54728179899fp-3"],
+         ["0x1.316a051fbec37p-1", "-0x1.fbae168e9ed31p-2", "-0x1.c988a3aa394ddp-2"]],
+        [1, 0, 1], "least-squares", {}),
+    # rtol below the noise of computed singular values: Gram-Schmidt's rank (a bound on
+    # exact singular values) stood where the SVD's rank differs
+    "tiny-rtol": ([["-0x1.1eb6a9f77f258p-1", "-0x1.1eb6a9f77f25cp-1"],
+                   ["-0x1.ba1e8531d3df1p-2", "-0x1.ba1e8531d3df7p-2"]], [1, 1], "individual",
+                  {"rtol": 1e-17, "atol": 1e-5}),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COMPANION_CASES))
+def test_a_round_is_decided_alone_as_in_any_batch(case):
+    rows, arrived, rule, kw = COMPANION_CASES[case]
+    Bt = np.array([[float.fromhex(x) for x in row] for row in rows])
+    a = np.array(arrived, dtype=bool)
+    M = len(a)
+    runs = []
+    for masks in (a, a[None], np.array([a, np.ones(M, bool)]),
+                  np.array([np.ones(M, bool), a, np.ones(M, bool)])):
+        decode.clear_cache()
+        r = decode.gcplus(Bt, masks, rule, **kw)
+        runs.append(r if masks.ndim == 1 else r[int(masks.shape[0] == 3)])
+    decode.clear_cache()
+    A = np.where(a[:, None], Bt, 0.0)
+    for r in runs:
+        assert (r.full, r.rank, r.downgraded) == (runs[0].full, runs[0].rank,
+                                                  runs[0].downgraded)
+        assert np.array_equal(r.recovered, runs[0].recovered)
+        assert np.abs(r.weights @ A - r.target).max() <= kw.get("atol", decode.ATOL)
+
+
+def test_certificate_check_bound_of_a_stack_is_each_matrix_bound():
+    """The rounding term counts the nonzeros of each matrix's own columns: the bound of a
+    matrix inside a stack equals its bound alone, up to the order of the einsum's sums (the
+    batch-wide count made it up to 3 times larger here)."""
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((6, 5, 5)) * (rng.random((6, 5, 5)) < 0.5)
+    A[0] = np.triu(A[0]) + np.eye(5)                       # columns of 1..5 nonzeros
+    A[1, :, :] = rng.standard_normal((5, 5))               # full columns
+    w = rng.standard_normal((6, 5)) * 1e5
+    t = np.einsum("ni,nik->nk", w, A)
+    ok, err, bound = certificate_check(w, A, t, decode.ATOL)
+    for i in range(6):
+        one = certificate_check(w[i:i + 1], A[i:i + 1], t[i:i + 1], decode.ATOL)
+        assert one[0][0] == ok[i]
+        assert one[1][0] == pytest.approx(err[i], rel=1e-9, abs=1e-300)
+        assert one[2][0] == pytest.approx(bound[i], rel=1e-9)

@@ -89,9 +89,12 @@ provably makes the SVD engine's decisions, with a safety factor :math:`c=10^3`:
 * certificate: :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}/c`, and its rounding
   :math:`2\gamma_{M+1}\max_k(|a|^\top|A|+|t|)_k\le\mathrm{atol}/2` (so that it verifies in
   every order of evaluation, :func:`cogc_theory._linalg.certificate_check`);
-* tolerance: :math:`\mathrm{atol}\ge c\,\gamma_{M+1}` — below the rounding of distances
-  between unit-scale vectors (``atol=1e-100``, say) no decision is clear of it, and whether a
-  computed distance is exactly 0 differs between engines;
+* tolerances: :math:`\mathrm{atol}\ge c\,\gamma_{M+1}` and
+  :math:`\mathrm{rtol}\ge c\,\gamma_{M+1}` — below the rounding of distances between
+  unit-scale vectors (``atol=1e-100``, say) no decision is clear of it, and whether a
+  computed distance is exactly 0 differs between engines; below the noise of computed
+  singular values (``rtol=1e-17``) the SVD's rank is not the exact one that Gram–Schmidt
+  bounds;
 * scale: each matrix is first divided by the power of two nearest above its largest entry
   (exact; every quantity above is unchanged), and the result stands only if that entry lies in
   :math:`[10^{-150}, 10^{150}]` and the rescaled weights stay normal floats.
@@ -136,10 +139,10 @@ matrices come from one ``B`` by zeroing entries, so trials are keyed by the bit 
 :math:`A` (the arrival mask when ``B``/``Bt`` is shared, else the nonzero pattern of ``A`` when all
 trials' nonzero entries agree with one matrix, else the bytes of ``A``), decoded once per
 unique key with stacked numpy linear algebra (the Gram–Schmidt engine where it applies), and
-cached per matrix across calls. Zeros reach the engines as ``+0.0`` on every route (LAPACK's
-reflections take the sign of a zero, which could otherwise change an ill-conditioned
-decision) (a dense table when the key has at most 16 bits and the batch
-is large enough to fill it). No Python loop runs over trials on the float path.
+cached per matrix across calls (a dense table when the key has at most 16 bits and the batch
+is large enough to fill it). No Python loop runs over trials on the float path. Zeros reach
+the engines as ``+0.0`` on every route (LAPACK's reflections take the sign of a zero, which
+could otherwise change an ill-conditioned decision).
 
 Two more engines make the same decisions where they apply (each hands back what it cannot
 settle; ``benchmarks/bench_scale.py`` measures them):

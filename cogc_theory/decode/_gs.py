@@ -40,10 +40,12 @@ def decode_gs(A: np.ndarray, mode: str, rtol: float, atol: float,
         res, settled = _gs_core(At, mode, rtol, atol, margin, maxc)
     wts = res["weights"]
     settled &= (amax == 0) | ((amax >= 1e-150) & (amax <= 1e150))
-    if atol < margin * rounding_gamma(M):
+    if min(atol, rtol) < margin * rounding_gamma(M):
         # distances of unit-scale vectors carry rounding ~gamma(M): a threshold below
         # margin * gamma(M) (atol = 1e-100, say) is never clear of it, and whether a computed
-        # distance is exactly 0 is luck that differs between engines; the SVD engine decides
+        # distance is exactly 0 is luck that differs between engines; likewise the SVD's
+        # computed singular values carry noise ~u sigma_1, so a rank threshold rtol sigma_1
+        # below it (rtol = 1e-17) is the SVD's to decide, not a bound on exact ones
         settled[:] = False
     settled &= ~np.any((wts != 0) & (np.abs(wts) < 2.0 ** 520 * np.finfo(float).tiny), axis=0)
     res["weights"] = np.ldexp(wts, -expo)                 # a A = (a_s 2^-e)(A_s 2^e), exact

@@ -32,7 +32,7 @@ the batched path's own call. :func:`one_round` returns ``None`` only when the en
 (a max-subset search beyond ``max_candidates`` that the separation test does not settle);
 the batched path then raises.
 
-Cost: the SVD, :math:`O(M^3)` (``numpy.linalg.svd``, the engine's call), plus
+Cost: the SVD, :math:`O(M^3)` (numpy's SVD kernel, the engine's, :func:`svd_factors`), plus
 :math:`O(M^2)`, and for max-subset :math:`2^r` subset sums of the :math:`r\le` ``maxc``
 candidate columns: about 1.2-1.7x one SVD + ``lstsq`` of the rows at :math:`M=10`, against
 0.35-0.68 ms through the batched path, and seconds at :math:`M=500`
@@ -90,17 +90,22 @@ def svd_factors(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     argument handling (about 6 µs at :math:`M=10`). The engine's factors must be these:
     scipy's ``gesdd`` wrapper rounds differently (its own OpenBLAS build), by more than the
     tie bands on ill-conditioned rounds. Falls back to the wrapper, which raises
-    ``LinAlgError``, when the kernel does not converge (NaN factors) or is not available.
+    ``LinAlgError``, when the kernel does not converge (NaN factors) or is not available;
+    numpy may then also warn ("invalid value"), which the wrapper's error state would have
+    silenced (not seen with finite input, which is all the decoders pass).
 
     >>> A = np.array([[3.0, 1.0], [1.0, 2.0]])
     >>> all(np.array_equal(x, y) for x, y in zip(svd_factors(A), np.linalg.svd(A)))
     True
     """
     if _SVD_F is not None:
-        U, S, Vh = _SVD_F(A, signature="d->ddd")
-        if S[0] == S[0]:                                   # not NaN: converged
+        try:
+            U, S, Vh = _SVD_F(A, signature="d->ddd")
+        except FloatingPointError:                         # the caller's errstate: raise
+            U = S = Vh = None
+        if S is not None and S[0] == S[0]:                 # not NaN: converged
             return U, S, Vh
-    U, S, Vh = np.linalg.svd(A)
+    U, S, Vh = np.linalg.svd(A)                            # raises LinAlgError
     return U, S, Vh
 
 
