@@ -104,7 +104,10 @@ class Tolerance:
     ----------
     rtol : float
         Rank threshold relative to :math:`\sigma_1`, in :math:`(0, 1)`; default ``1e-10``.
-        A threshold at or above :math:`\sigma_1` would drop every direction.
+        A threshold at or above :math:`\sigma_1` would drop every direction. Below about
+        :math:`10^{-15}` the rounding of computed singular values (about :math:`Mu\sigma_1`)
+        decides the rank, which may then exceed the number of nonzero rows; the engines
+        agree there only because the SVD engine decides it alone.
     atol : float
         Largest distance of a target to the row space (and largest certificate error) that
         counts as membership, in :math:`(0, 10^{-2}]`; default ``1e-8``. Below about
