@@ -84,6 +84,7 @@ from .. import exact as _exact
 from .._linalg import ATOL, RTOL, certificate_check, check_tolerance
 from ._api import parse_code_rounds, parse_matrix
 from ._results import BatchDecodeResult, DecodeResult
+from ._svd import min_norm_weights
 
 __all__ = [
     "MAX_BANDWIDTH",
@@ -427,9 +428,7 @@ def _certify_float(d: dict[str, Any], K: np.ndarray) -> dict[str, np.ndarray]:
     ex = d["extra"]
     U, S, Vh, nonzero = ex["U"], ex["S"], ex["Vh"], ex["nonzero"]
     target = K.astype(float)
-    inv_s = np.divide(1.0, S, out=np.zeros_like(S), where=nonzero)
-    coef = np.einsum("nk,njk->nj", target, Vh) * inv_s
-    w = np.einsum("nj,nij->ni", coef, U) * d["masks"]
+    w = min_norm_weights(U, S, Vh, nonzero, target, d["masks"])
     ok, cert, _ = certificate_check(w, A, target, d["atol"])
     bad = ~ok
     target[bad] = 0.0

@@ -11,7 +11,7 @@ import numpy as np
 from .._linalg import SvdKernel, Tolerance, svd_kernel
 from ._subsets import subset_order, too_many
 
-__all__ = ["decode_kernel", "decode_svd"]
+__all__ = ["decode_kernel", "decode_svd", "min_norm_weights"]
 
 _CHUNK = 1 << 22          # floats per enumeration block
 
@@ -45,9 +45,7 @@ def decode_kernel(A: np.ndarray, kernel: SvdKernel, mode: str, atol: float,
             K |= _max_subset_extra(N, cand, rank, atol, maxc)
         K[full] = True
         target = K.astype(float)
-    inv_s = np.divide(1.0, S, out=np.zeros_like(S), where=nonzero)
-    coef = np.einsum("nk,njk->nj", target, Vh) * inv_s
-    w = np.einsum("nj,nij->ni", coef, U) * used
+    w = min_norm_weights(U, S, Vh, nonzero, target, used)
     cert = np.abs(np.einsum("ni,nik->nk", w, A) - target).max(axis=1)
     bad = ~(cert <= atol)                                  # NaN is never a certificate
     if np.any(bad):
@@ -63,6 +61,16 @@ def decode_kernel(A: np.ndarray, kernel: SvdKernel, mode: str, atol: float,
     return {"full": full, "recovered": recovered, "weights": w, "target": target,
             "rank": rank.astype(np.int64), "residual": residual, "cert_error": cert,
             "downgraded": bad}
+
+
+def min_norm_weights(U: np.ndarray, S: np.ndarray, Vh: np.ndarray, nonzero: np.ndarray,
+                     target: np.ndarray, used: np.ndarray) -> np.ndarray:
+    r"""The engine's certificate :math:`a = tA_r^+` (n, rows) from stacked SVD factors: the
+    retained directions (``nonzero``) only, zero on the rows not ``used``. :math:`O(M^2)` per
+    matrix; the one owner of these expressions (the engine, structural max-subset)."""
+    inv_s = np.divide(1.0, S, out=np.zeros_like(S), where=nonzero)
+    coef = np.einsum("nk,njk->nj", target, Vh) * inv_s
+    return np.einsum("nj,nij->ni", coef, U) * used
 
 
 def _max_subset_extra(N: np.ndarray, cand: np.ndarray, rank: np.ndarray, atol: float,
