@@ -47,6 +47,7 @@ PASS/FAIL.
 
 Run:  python benchmarks/bench_scale.py            (about 2-3 minutes)
       python benchmarks/bench_scale.py --quick    (< 1 minute)
+      python benchmarks/bench_scale.py --sections AB --sizes 100    (the M = 100 targets)
 """
 
 from __future__ import annotations
@@ -327,10 +328,10 @@ def slopes(growth: dict) -> None:
         data = growth.get(k, {})
         ms = [m for m in MS if m >= 30 and m in data]
         ts = [float(np.exp(np.mean(np.log(data[m])))) for m in ms]
-        slope = np.polyfit(np.log(ms), np.log(ts), 1)[0] if len(ms) >= 2 else float("nan")
+        slope = f"{np.polyfit(np.log(ms), np.log(ts), 1)[0]:6.2f}" if len(ms) >= 2 else "     -"
         times = ", ".join(fmt(float(np.exp(np.mean(np.log(data[m])))), 9).strip()
                           for m in MS if m in data)
-        print(f"{k:>10} {order:>34} {slope:6.2f}   {times}")
+        print(f"{k:>10} {order:>34} {slope}   {times}")
     print("(The slope of the O(M^3) references is below 3 at these sizes: per-call overhead "
           "and BLAS efficiency still change with M.)")
 
@@ -340,18 +341,37 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer trials (< 1 minute)")
     ap.add_argument("--repeats", type=int, default=None,
                     help="timed rounds, interleaved (best kept); default 3, 2 with --quick")
+    ap.add_argument("--sections", default="ABCDE",
+                    help="sections to run (letters of the docstring), default ABCDE; A, B and "
+                         "D share the Monte Carlo runs")
+    ap.add_argument("--sizes", default=",".join(map(str, MS)),
+                    help=f"M of the Monte Carlo sections, default {','.join(map(str, MS))}")
     args = ap.parse_args()
     if args.repeats is None:
         args.repeats = 2 if args.quick else 3
+    sections = set(args.sections.upper())
+    if not sections or not sections <= set("ABCDE"):
+        ap.error(f"--sections takes letters of ABCDE, got {args.sections!r}")
+    try:
+        sizes = [int(m) for m in args.sizes.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or not set(sizes) <= set(MS):
+        ap.error(f"--sizes takes a comma-separated subset of {MS}, got {args.sizes!r}")
     t0 = time.perf_counter()
     growth: dict = {}
     rows: list = []
-    for M in MS:
-        monte_carlo(M, args.quick, args.repeats, rows, growth)
-    checks = print_mc(rows)
-    checks += one_round(args.quick, args.repeats, growth)
-    blocks(args.quick, args.repeats)
-    slopes(growth)
+    checks = []
+    if sections & set("ABD"):
+        for M in sizes:
+            monte_carlo(M, args.quick, args.repeats, rows, growth)
+        checks = print_mc(rows)
+    if "C" in sections:
+        checks += one_round(args.quick, args.repeats, growth)
+    if "E" in sections:
+        blocks(args.quick, args.repeats)
+    if "D" in sections:
+        slopes(growth)
     print("\nSummary (every ratio against its target)")
     failed = 0
     for name, value, op, target in checks:

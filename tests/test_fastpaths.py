@@ -356,6 +356,32 @@ def test_fast_system_matches_svd_engine(cfg, decoder):
         assert e1.keys() == e3.keys()
 
 
+@pytest.mark.parametrize("far", [600, 1010])
+def test_fast_system_badly_scaled_rows(far):
+    """Rows of B scaled by powers of ten and by 2**+-far: every row is rescaled by the power
+    of two of its largest kept entry, as the decoders do (by a table of factors while every
+    exponent lies within +-1000, by ``ldexp`` beyond), so the decisions are the SVD
+    engine's on the row-scaled matrices."""
+    rng = np.random.default_rng(11)
+    M, s = 14, 3
+    B = cyclic(M, s) * 10.0 ** rng.integers(-6, 7, size=(M, 1))
+    B[2] *= 2.0 ** far
+    B[5] *= 2.0 ** -far
+    B[7, 7] *= 1e-9                                       # one entry far below its row
+    B[3] *= 1e-12                                         # a row below rtol unless scaled,
+    B[3, 4] = 0.0                                         # with a zero inside the band
+    net = ct.CooperativeNetwork(B, uplink_erasure=0.1, link_erasure=0.25)
+    for decoder in ("standard", "gcplus"):
+        fast = FastOutageSystem(net, decoder, route="banded")
+        ok = fast.model.sample_channels(rng, (1200,))
+        f1, e1 = fast.failures(ok)
+        f2, size = svd_reference(net, decoder, ok)
+        assert np.array_equal(f1, f2)
+        assert 0 < f1.sum() < f1.size
+        if decoder == "gcplus":
+            assert np.array_equal(e1["recovered_size"], size)
+
+
 def test_fast_system_other_networks():
     """Reciprocal links (one channel per pair), and a block code: no structured route for
     GC+, so ``OutageSystem`` decodes densely and ``FastOutageSystem`` refuses; standard

@@ -204,15 +204,28 @@ class FastOutageSystem:
         self._need = need                                  # (M, L): links of client m
         if self.s is not None:
             self._band_chan = to_band(chan, self.s)        # (M, S)
-            self._Bb = to_band(self.B, self.s)             # (M, S)
+            Bb = self._Bb = to_band(self.B, self.s)        # (M, S)
+            # row scaling by table (_scaled): frexp exponents offset by _EXP_OFF (0 marks a
+            # zero entry), exact while every nonzero |entry| has its exponent in +-1000
+            expo = np.frexp(np.abs(Bb))[1]
+            nz = Bb != 0
+            self._Bexp = None
+            if np.all(np.isfinite(Bb)) and np.all(np.abs(expo[nz]) <= 1000):
+                self._Bexp = np.where(nz, expo + _EXP_OFF, 0).astype(np.int16)
 
     def _scaled(self, bits: np.ndarray) -> np.ndarray:
         """The band matrices (M, S, n) of the rows of ``B`` kept by ``bits``, each row scaled
         by the power of two that puts its largest entry in [1/2, 1) (exact; the float
         decoders' :func:`cogc_theory._linalg.scale_rows`, so the decisions are theirs)."""
-        At = self._Bb[:, :, None] * bits
-        e = np.frexp(np.abs(At).max(axis=1))[1]           # (M, n)
-        return np.ldexp(At, -e[:, None, :])
+        At = np.multiply(self._Bb[:, :, None], bits)
+        if self._Bexp is None:
+            e = np.frexp(np.abs(At).max(axis=1))[1]       # (M, n)
+            return np.ldexp(At, -e[:, None, :])
+        # the exponent of a row's largest kept entry is the largest kept exponent; the
+        # factor 2**-e is exact (|e| <= 1000) and so is the product (a power of two)
+        e = (bits * self._Bexp[:, :, None]).max(axis=1)  # (M, n), 0: nothing kept
+        At *= _POW2[e][:, None, :]
+        return At
 
     def _ext(self, ok: np.ndarray) -> np.ndarray:
         """Channel bits with a final always-true channel, channels first: (C + 1, T)."""
@@ -358,6 +371,14 @@ class FastOutageSystem:
             dense = from_band(At[:, :, redo].transpose(2, 0, 1))
             full[redo] = decode_svd(dense, "standard", self.rtol, self.atol, 16)["full"]
         return full if inv is None else full[inv.ravel()]
+
+
+#: Offset of the stored exponents, and 2**-(k - _EXP_OFF) for k >= 1 (1.0 for k = 0: a row
+#: with nothing kept), the row scale factors of ``_scaled``.
+_EXP_OFF = 1100
+with np.errstate(over="ignore"):
+    _POW2 = np.where(np.arange(2 * _EXP_OFF) > 0,
+                     np.ldexp(1.0, _EXP_OFF - np.arange(2 * _EXP_OFF)), 1.0)
 
 
 def _stacks(rows: np.ndarray, M: int) -> list[np.ndarray]:
