@@ -20,7 +20,9 @@ of the exact rtol/atol rule, whatever the rounding of the SVD engine):
 
 * **full**: the weights :math:`a=a_0+Nc` set to zero on :math:`E`, :math:`\epsilon=
   a^\top A-\mathbf 1`; the distance of :math:`\mathbf 1` to the retained row space is at most
-  :math:`\lVert\epsilon\rVert_2+\sigma_{\rm disc}\lVert a\rVert_2`, :math:`\sigma_{\rm
+  :math:`\lVert\epsilon\rVert_2+\sigma_{\rm disc}\lVert a\rVert_2` (with
+  :math:`\epsilon` as computed plus its rounding, :math:`(q+1)u\lVert A\rVert_F\lVert
+  a\rVert_2` for :math:`q` nonzeros per column), :math:`\sigma_{\rm
   disc}` the largest singular value of :math:`A` the rule discards (at most
   :math:`\tau=\mathrm{rtol}\,\sigma_1`); the round stands as full when that is at most
   ``atol / 2``. The gradient codes' weights are large (:math:`\lVert a\rVert_2\approx 55`
@@ -122,7 +124,8 @@ class ErasureDecider:
         self.M, self.rtol, self.atol = M, float(rtol), float(atol)
         self.Bs = Bs
         self.row2 = np.einsum("mk,mk->m", Bs, Bs)
-        self.width = int((Bs != 0).sum(axis=1).max()) if M else 0
+        self.width = int((Bs != 0).sum(axis=1).max()) if M else 0      # most in a row
+        self.depth = int((Bs != 0).sum(axis=0).max()) if M else 0      # ... in a column
         U, S, Vh = np.linalg.svd(Bs)
         keep = S > rtol * S[0] if M and S[0] > 0 else np.zeros(M, dtype=bool)
         self.N = np.ascontiguousarray(U[:, ~keep])           # (M, d)
@@ -235,7 +238,10 @@ class ErasureDecider:
                    & (10.0 * self.sig_t <= self.rtol * h[ci]))
             disc = np.where(gap, self.sig_t, self.rtol * fro[ci])
             a_norm = np.sqrt(np.einsum("nm,nm->n", ac, ac))
-            bound = np.sqrt(np.einsum("nm,nm->n", eps, eps)) + disc * a_norm
+            # and the rounding of eps: |fl(eps) - eps| <= (q + 1) u |A|^T |a| entrywise (q
+            # the most nonzeros in a column of B), whose norm is <= (q + 1) u ||A||_F ||a||_2
+            eps_err = (self.depth + 1) * u * fro[ci] * a_norm
+            bound = np.sqrt(np.einsum("nm,nm->n", eps, eps)) + eps_err + disc * a_norm
             full[ci] = np.isfinite(bound) & (bound <= self.atol / 2)
         ki = np.flatnonzero(~cand & ~no)
         if ki.size:
