@@ -34,8 +34,10 @@ the batched path then raises.
 
 Cost: the SVD, :math:`O(M^3)` (numpy's SVD kernel, the engine's, :func:`svd_factors`), plus
 :math:`O(M^2)`, and for max-subset :math:`2^r` subset sums of the :math:`r\le` ``maxc``
-candidate columns: about 1.2-1.7x one SVD + ``lstsq`` of the rows at :math:`M=10`, against
-0.35-0.68 ms through the batched path, and seconds at :math:`M=500`
+candidate columns: about 1.2-1.7x one SVD + ``lstsq`` of the rows at :math:`M=10` on a
+2-core Skylake-X VM, 1.7-2.1x on a 2-core AMD EPYC VM (there numpy's cost per call on tiny
+arrays, about 1-3 µs for each of some 60 calls, is a larger share of a round than LAPACK's),
+against 0.35-0.68 ms through the batched path, and seconds at :math:`M=500`
 (``benchmarks/bench_scale.py``). :func:`cogc_theory.decode.standard` and
 :func:`cogc_theory.decode.gcplus` take this path for one float round.
 
