@@ -686,6 +686,31 @@ def test_semantic_decisions_match_svd(M, s, construction):
     assert ref["full"].any() and st.mean() > 0.97
 
 
+def test_semantic_full_with_a_pivot_per_row_needs_no_backward_error():
+    """When every nonzero row pivots, rank(A) <= rows = |P| exactly, so (with the rank
+    certified) the discarded singular values are exact zeros and a full recovery stands on
+    its certificate alone, however large its weights. Rounds of the default code at M = 100,
+    p = 0.02 whose weights make backward-error * ||a|| exceed atol / 2 (the semantic bound
+    before) now stand, with the SVD engine's decisions."""
+    M, s = 100, 5
+    u = np.finfo(float).eps
+    rng = np.random.default_rng(4)
+    B = cyclic(M, s)
+    Ab = bd.to_band(B, s)[None] * gc_patterns(B, s, 4000, rng, p=(0.02, 0.02),
+                                              eps=(0.005, 0.005))
+    A = scale_rows(bd.from_band(Ab))[0]                    # rows scaled, as the Monte Carlo
+    At = np.ascontiguousarray(bd.to_band(A, s).transpose(1, 2, 0))
+    r = bd.run(At, need_rank=False, semantic=True)
+    rows = np.count_nonzero(np.abs(At).sum(axis=1), axis=0)
+    a_norm = np.linalg.norm(r["weights"], axis=0)
+    backward = bd.GAMMA_E * u * np.sqrt(M * (s + 1)) * np.linalg.norm(A, axis=(1, 2))
+    big = r["settled"] & r["full"] & (r["rank"] == rows) & (backward * a_norm > ATOL / 2)
+    assert big.sum() >= 3
+    ref = decode_svd(A[big], "standard", RTOL, ATOL, 16)
+    assert ref["full"].all()
+    check_certificates(A[big], {"full": r["full"][big], "weights": r["weights"][:, big].T})
+
+
 @pytest.mark.parametrize("M,s,seed", [(7, 2, 2), (8, 3, 3)])
 def test_semantic_decisions_match_exact_decoder(M, s, seed):
     Bx = ct.codes.cyclic_repetition(M, s, seed=seed, exact=True)

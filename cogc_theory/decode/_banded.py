@@ -72,7 +72,9 @@ dropped mass :math:`\delta=(\sum_{x\notin P}\nu_x^2)^{1/2}`:
   most :math:`\lVert e\rVert_2+\sigma_{\max}(\text{discarded})\lVert a\rVert_2`, and the
   discarded singular values are at most the backward error
   :math:`\lVert A-QR\rVert\le\delta+\gamma_E u\sqrt{M(s+1)}\lVert A\rVert_F` when the rank
-  holds (:math:`\gamma_E=2`; observed at most 0.08), else at most :math:`\tau`: full stands
+  holds (:math:`\gamma_E=2`; observed at most 0.08), exactly zero when moreover every
+  nonzero row of :math:`A` pivots (then :math:`\operatorname{rank}A\le|P|` exactly: weights of
+  :math:`10^5` and more stand on their certificate alone), else at most :math:`\tau`: full stands
   when that bound is at most :math:`\mathrm{atol}/2`; not full when the kernel bound exceeds
   :math:`2\,\mathrm{atol}`. This needs no rounding model of the engine, so ill-conditioned
   full recoveries (:math:`\kappa\sim10^5\text{-}10^6` at :math:`M=100`) stand here and not
@@ -247,6 +249,7 @@ def core(Ab: np.ndarray, lay: Layout, rtol: float, atol: float, need_rank: bool,
          "bad_row": np.any(~piv[:nb] & (row2[:nb] > 0), axis=0),   # a band row, no pivot
          "weights": np.zeros((M, n)), "cert": np.full(n, np.inf),
          "cert2": np.full(n, np.inf), "a_norm": np.zeros(n), "fro": fro, "nb1": nb1,
+         "rows": np.count_nonzero(row2, axis=0),            # nonzero rows of A
          "inv_f": np.full(n, np.inf), "dist_lo": np.full(n, -np.inf)}
     is_cand = dist_up <= atol                              # candidates for full recovery
     ci = _subset(is_cand, 0.25)
@@ -600,7 +603,8 @@ def _rules(q: dict[str, np.ndarray], dist: np.ndarray, inv: np.ndarray, gamma: f
     space by the dropped entries. ``full_sem``: the exact-arithmetic decision of the rtol /
     atol rule is full — by the certificate, :math:`d \le \lVert a^\top A-\mathbf 1\rVert_2
     + \sigma_{\max}(\text{discarded})\,\lVert a\rVert_2`, where the discarded singular
-    values are at most the backward error when the rank is the engine's, else at most
+    values are at most the backward error when the rank is the engine's (zero when every
+    nonzero row pivots: the rank of :math:`A` is then at most :math:`|P|`), else at most
     :math:`\tau`.
     """
     u = np.finfo(float).eps
@@ -613,7 +617,10 @@ def _rules(q: dict[str, np.ndarray], dist: np.ndarray, inv: np.ndarray, gamma: f
     cert_ok = q["cert"] <= atol / 2
     full_ok = rank_ok & (dist + err <= atol / 2) & cert_ok
     backward = drop + GAMMA_E * np.sqrt(M * S) * u * q["fro"]   # ||A - QR|| (calibrated)
-    discarded = np.where(rank_ok, backward, rtol * q["sig1"])
+    # a pivot for every nonzero row: rank(A) <= rows = |P| exactly, so with the rank the
+    # discarded singular values are exact zeros
+    exact_rank = rank_ok & (q["piv"].sum(axis=0) == q["rows"])
+    discarded = np.where(exact_rank, 0.0, np.where(rank_ok, backward, rtol * q["sig1"]))
     e2 = q["cert2"] + (S + 1) * u * q["nb1"] * q["a_norm"]  # ||a^T A - 1||_2, with rounding
     full_sem = cert_ok & (e2 + discarded * q["a_norm"] <= atol / 2)
     return full, full_ok, full_sem, rank_ok, err
