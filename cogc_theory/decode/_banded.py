@@ -137,6 +137,8 @@ GAMMA_T = 20.0         # rounding allowance of the cheap tests, in units u sqrt(
 GAMMA_R = 8.0          # ... of the refined tests (calibrated: see the module docstring)
 GAMMA_E = 2.0          # backward error of the reduction, in units u sqrt(M (s + 1)) ||A||_F
 BLOCK_BYTES = 128 << 20  # memory per block of trials for the stored factors
+REFINE_KEEP = 1e-8     # smallest ||R^+||_F^2 / ||T^-1||_F^2 that refine() trusts
+_TAKAHASHI_SLACK = 1e-6  # relative rounding allowed below the (1 / T_xx)^2 floor of Z_xx
 
 
 # ----------------------------------------------------------------------------- structure
@@ -447,6 +449,9 @@ def takahashi(Rrow: np.ndarray, piv: np.ndarray, lay: Layout) -> np.ndarray:
     :math:`Z_{ii}=(1/\tilde T_{ii}-\sum_{q>i}\tilde T_{iq}Z_{qi})/\tilde T_{ii}` need only
     entries on that pattern; :math:`\lVert T^{-1}\rVert_F^2=\sum_{i\in P} Z_{ii}`,
     :math:`O(Ms^2)` per trial. Band entries are kept in circular slots like the rows of ``R``.
+    ``inf`` (no bound) for a trial where some computed :math:`Z_{ii}` falls below its floor
+    :math:`1/\tilde T_{ii}^2`: cancellation has taken every digit (:math:`\lVert T^{-1}\rVert`
+    of :math:`10^{16}` and more), so the value could be anything, 0 included.
     """
     M, C, n = Rrow.shape
     S, nb = lay.S, lay.nb
@@ -457,6 +462,7 @@ def takahashi(Rrow: np.ndarray, piv: np.ndarray, lay: Layout) -> np.ndarray:
     pc = np.zeros((C, n))                                  # pivot flags of those columns
     pc[S:] = pf[nb:]
     tr = np.zeros(n)
+    bad = np.zeros(n, dtype=bool)
     for x in range(M - 1, -1, -1):
         ix = inv[x]
         px = piv[x]
@@ -466,13 +472,16 @@ def takahashi(Rrow: np.ndarray, piv: np.ndarray, lay: Layout) -> np.ndarray:
         zrow = np.einsum("jn,jpn->pn", r, Z)
         zrow *= -ix                                        # Z[x, q] for the columns q > x
         zxx = ix * (ix - np.einsum("jn,jn->n", r, zrow))
+        # Z_xx = |row x of T~^-1|^2 >= (1 / T_xx)^2: below it (or NaN) the recurrence has
+        # lost every digit to cancellation (||T^-1|| of 1e16 and more): not a bound
+        bad |= px & ~(zxx >= (1.0 - _TAKAHASHI_SLACK) * (ix * ix))
         Z[col] = zrow
         Z[:, col] = zrow
         Z[col, col] = np.where(px, zxx, 1.0)
         if x < nb:
             pc[col] = pf[x]
         tr += np.where(px, zxx, 0.0)
-    return np.maximum(tr, 0.0)
+    return np.where(bad | ~(tr >= 0), np.inf, tr)
 
 
 def kernel_basis(Rrow: np.ndarray, piv: np.ndarray, lay: Layout) -> np.ndarray:
@@ -531,7 +540,9 @@ def refine(Rrow: np.ndarray, piv: np.ndarray, lay: Layout, tr: np.ndarray,
               - \operatorname{tr}\big(G^{-1}X^\top X\big),
 
     which is :math:`\ge 1/\sigma_r(R)^2` and, unlike :math:`\lVert T^{-1}\rVert_F`, does not
-    grow when the pivot columns are a poor choice. The distance is
+    grow when the pivot columns are a poor choice; where the subtraction keeps less than
+    :data:`REFINE_KEEP` of :math:`\lVert T^{-1}\rVert_F^2` it is rounding noise (it came out
+    as 0, which passed the rank test) and :math:`\lVert T^{-1}\rVert_F` is returned. The distance is
     :math:`(\rho_F^\top G^{-1}\rho_F)^{1/2}` with :math:`\rho_F = K^\top\mathbf 1`.
     ``tr`` is :math:`\lVert T^{-1}\rVert_F^2`. With ``units``, also the distances of every
     :math:`e_k` to the row space, :math:`(K_k G^{-1}K_k^\top)^{1/2}`, (M, n).
@@ -559,7 +570,11 @@ def refine(Rrow: np.ndarray, piv: np.ndarray, lay: Layout, tr: np.ndarray,
     sol = _solve(G, np.concatenate(rhs, axis=2))
     corr = np.trace(sol[:, :, :D], axis1=1, axis2=2)
     dist2 = np.einsum("nd,nd->n", rhoF, sol[:, :, D])
-    out = (np.sqrt(np.maximum(tr - corr, 0.0)), np.sqrt(np.maximum(dist2, 0.0)))
+    # ||R^+||_F^2 = tr - corr loses log10(tr / (tr - corr)) digits to cancellation; below
+    # REFINE_KEEP * tr (or NaN) the difference is rounding noise, not a bound: keep tr
+    pinv2 = tr - corr
+    pinv2 = np.where(pinv2 >= REFINE_KEEP * tr, pinv2, tr)
+    out = (np.sqrt(pinv2), np.sqrt(np.maximum(dist2, 0.0)))
     if units:
         unit2 = np.einsum("kdn,ndk->kn", K, sol[:, :, D + 1:])
         out += (np.sqrt(np.maximum(unit2, 0.0)),)
