@@ -271,6 +271,7 @@ def core(Ab: np.ndarray, lay: Layout, rtol: float, atol: float, need_rank: bool,
          "weights": np.zeros((M, n)), "cert": np.full(n, np.inf),
          "cert2": np.full(n, np.inf), "a_norm": np.zeros(n), "fro": fro, "nb1": nb1,
          "rows": np.count_nonzero(row2, axis=0),            # nonzero rows of A
+         "rank": piv.sum(axis=0),                           # |P|
          "inv_f": np.full(n, np.inf), "dist_lo": np.full(n, -np.inf)}
     is_cand = dist_up <= atol                              # candidates for full recovery
     ci = _subset(is_cand, 0.25)
@@ -656,7 +657,7 @@ def _rules(q: dict[str, np.ndarray], dist: np.ndarray, inv: np.ndarray, gamma: f
     backward = drop + GAMMA_E * np.sqrt(M * S) * u * q["fro"]   # ||A - QR|| (calibrated)
     # a pivot for every nonzero row: rank(A) <= rows = |P| exactly, so with the rank the
     # discarded singular values are exact zeros
-    exact_rank = rank_ok & (q["piv"].sum(axis=0) == q["rows"])
+    exact_rank = rank_ok & (q["rank"] == q["rows"])
     discarded = np.where(exact_rank, 0.0, np.where(rank_ok, backward, rtol * q["sig1"]))
     e2 = q["cert2"] + (S + 1) * u * q["nb1"] * q["a_norm"]  # ||a^T A - 1||_2, with rounding
     full_sem = cert_ok & (e2 + discarded * q["a_norm"] <= atol / 2)
@@ -759,7 +760,7 @@ def run(At: np.ndarray, *, rtol: float = 1e-10, atol: float = 1e-8, need_rank: b
                 st &= ~f | ~np.any((wts != 0) & (np.abs(wts) < tiny), axis=0)
             full[sl] = f
             settled[sl] = st
-            rank[sl] = q["piv"].sum(axis=0)
+            rank[sl] = q["rank"]
             if weights:
                 w_out[:, sl] = np.where(f, np.ldexp(wts, -expo[sl]), 0.0)
             cert[sl] = np.where(f, q["cert"], 0.0)
