@@ -11,6 +11,7 @@ claims for.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 
 import numpy as np
@@ -19,10 +20,11 @@ import sympy as sp
 
 import cogc_theory as ct
 from cogc_theory import decode
-from cogc_theory._linalg import scale_rows
+from cogc_theory._linalg import certificate_check, scale_rows
 from cogc_theory.decode import _banded as bd
 from cogc_theory.decode import _float
 from cogc_theory.decode import _oneround as one
+from cogc_theory.decode._results import make_result
 from cogc_theory.decode._svd import decode_svd
 from cogc_theory.simulate import outage_mc
 from cogc_theory.simulate._fastmc import FastOutageSystem
@@ -566,6 +568,103 @@ def test_one_round_hands_ties_to_the_engine():
     assert np.allclose(res["weights"], ref["weights"][0], rtol=0, atol=1e-12)
     r = decode.gcplus(B, arrived, "individual", rtol=rtol)
     assert r.rank == ref["rank"][0] and r.full == ref["full"][0]
+
+
+def _hostile_round(rng, M, s):
+    """A cyclic round whose rows are scaled by 2**k, k up to +-1000, some rows holding an
+    entry 2**-1000 below their largest (so that scaling the row rounds it below the normal
+    range)."""
+    B = cyclic(M, s)
+    used = (B != 0) & ~np.eye(M, dtype=bool)
+    tau = (rng.random((M, M)) >= rng.uniform(0, 0.4)) | ~used
+    arrived = rng.random(M) >= rng.uniform(0, 0.3)
+    k = rng.integers(-1000, 1001, M) if rng.random() < 0.5 else rng.integers(-8, 9, M)
+    Bt = np.ldexp(B * tau, k[:, None])
+    for i in rng.choice(M, 2, replace=False):
+        j = (i + 1) % M
+        if Bt[i, j] != 0 and abs(k[i]) < 20:
+            Bt[i, j] = np.ldexp(np.sign(Bt[i, j]), int(k[i]) - 1010)   # normal, scales below
+    return Bt, arrived
+
+
+def test_scaled_certificate_bound_covers_the_check_on_the_given_rows():
+    """The one-round path accepts a certificate from the scaled numbers
+    (:func:`scaled_certificate_bound`) without a product on the given rows: that bound must be
+    at least the bound certificate_check computes on the given rows for the weights scaled
+    back, on rows scaled by 2**+-1000 and rows whose scaling rounds below the normal range."""
+    rng = np.random.default_rng(21)
+    checked = 0
+    for trial in range(300):
+        M = int(rng.choice([3, 6, 10]))
+        Bt, arrived = _hostile_round(rng, M, min(2, M - 1))
+        A = np.where(arrived[:, None], Bt, 0.0) + 0.0
+        amax = np.abs(A).max(axis=1)
+        e = np.frexp(amax)[1]
+        As = np.ldexp(A, -e[:, None])
+        for rule in decode.RULES:
+            res = one.decode_one(As, rule, RTOL, ATOL, 16, zero_unused=False)
+            if res is None or res["replay"] is None:
+                continue
+            ws, t = res["weights"], res["target"]
+            tmax = float(np.abs(t).max())
+            mine = one.scaled_certificate_bound(ws, e, res["cert_error"], tmax)
+            with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+                w = np.where(amax > 0, np.ldexp(ws, -e), 0.0)
+            _, _, bound = certificate_check(w, A, t, np.inf)
+            if np.isfinite(mine):
+                assert np.all(np.isfinite(w)), trial               # no overflow scaling back
+                assert float(bound) <= mine, (trial, rule, float(bound), mine)
+                checked += 1
+    assert checked >= 600
+
+
+def test_one_round_on_hostile_row_scalings_matches_the_batched_path():
+    rng = np.random.default_rng(22)
+    for _ in range(120):
+        M = int(rng.choice([4, 8, 10]))
+        Bt, arrived = _hostile_round(rng, M, 2)
+        for rule in decode.RULES:
+            r1 = decode.gcplus(Bt, arrived, rule)
+            _same(r1, _batched(Bt, arrived, rule))
+            ok, _, _ = certificate_check(r1.weights, np.where(arrived[:, None], Bt, 0.0),
+                                         r1.target, ATOL)
+            assert ok and np.all(r1.weights[~arrived] == 0)
+
+
+def test_one_round_with_non_finite_weights_is_an_outage(monkeypatch):
+    """Factors whose weights overflow (a singular value of 1e-310 kept by rtol = 1e-320):
+    the one-round path hands the round to the engine's rule on the same factors, which
+    downgrades it; no infinite or NaN weight is returned."""
+    real = one.svd_factors
+
+    def tiny_last(a):
+        U, S, Vh = real(a)
+        S = S.copy()
+        S[-1] = 1e-310
+        return U, S, Vh
+
+    monkeypatch.setattr(one, "svd_factors", tiny_last)
+    for rule in decode.RULES:
+        r = one.one_round(np.eye(3), rule, 1e-320, ATOL, 16)
+        assert r.downgraded and not r.full and r.outage, rule
+        assert np.all(r.weights == 0) and r.cert_error == 0.0
+
+
+def test_make_result_builds_what_the_constructor_builds():
+    fields = dict(full=False, recovered=np.array([True, False]), weights=np.array([1.0, 0.0]),
+                  target=np.array([1.0, 0.0]), rank=1, residual=1.0, cert_error=0.0,
+                  downgraded=False)
+    a = make_result(dict(fields), "individual", False)
+    b = decode.DecodeResult(**fields, rule="individual", exact=False)
+    assert type(a) is type(b) and repr(a) == repr(b) and vars(a).keys() == vars(b).keys()
+    for f in vars(b):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.full = True
+    with pytest.raises(TypeError, match="exactly the fields"):
+        make_result({**fields, "extra": 1}, "individual", False)
+    with pytest.raises(TypeError, match="exactly the fields"):
+        make_result({k: v for k, v in fields.items() if k != "rank"}, "individual", False)
 
 
 def test_one_round_svd_is_numpys_svd_bit_for_bit():

@@ -94,7 +94,7 @@ def float_decode(Bm: np.ndarray, mask: np.ndarray, mode: str, rtol: float, atol:
     M = Bm.shape[-1]
     if batch is None:
         # one round: one SVD, no cache (the batched path decides what it hands back)
-        A = np.where(mask[:, None], Bm, 0.0)
+        A = Bm * mask[:, None]                 # the rows that arrived (x * 1 = x), others 0
         A += 0.0                               # -0.0 -> +0.0, as on every batched route
         res = one_round(A, mode, rtol, atol, maxc)
         if res is not None:

@@ -56,6 +56,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import math
 from functools import lru_cache
 from typing import Any
@@ -63,13 +64,15 @@ from typing import Any
 import numpy as np
 
 from .._linalg import Tolerance, certificate_check, kernel_of_svd, rounding_gamma
-from ._results import DecodeResult
+from ._results import DecodeResult, make_result
 from ._subsets import subset_order
 from ._svd import decode_kernel
 
-__all__ = ["decode_one", "one_round", "svd_factors"]
+__all__ = ["decode_one", "one_round", "scaled_certificate_bound", "svd_factors"]
 
 _TIE = 1e-6        # relative distance to a threshold below which the SVD engine decides
+_SMALL_S = 2.0 ** -900                  # a kept singular value below it: weights may overflow
+_LOUD = contextlib.nullcontext()
 
 
 def _near(x: np.ndarray | float, thr: float) -> bool:
@@ -112,12 +115,14 @@ def svd_factors(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
-               used: np.ndarray | None = None) -> dict[str, Any] | None:
+               zero_unused: bool = True) -> dict[str, Any] | None:
     r"""Decode one matrix of used rows ``A`` (M, M) (unused rows zero) like the SVD engine.
 
     ``A`` should be row-scaled (:func:`cogc_theory._linalg.scale_rows`): the decisions are then
-    those of the float path. ``used`` (bool (M,), the nonzero rows of ``A``) may be passed
-    when the caller knows it. Returns the fields of :class:`~cogc_theory.decode.DecodeResult`
+    those of the float path. The weights are zero on the zero rows of ``A`` unless
+    ``zero_unused`` is false (the caller then zeroes them: on those rows they multiply zero
+    rows, so they enter no decision). Returns the fields of
+    :class:`~cogc_theory.decode.DecodeResult`
     (``rule``/``exact`` excepted) and two more:
 
     - ``order_band``: how far the engine's certificate error may lie from this one
@@ -126,9 +131,14 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
       (:func:`_replay`), or ``None`` when the result already is the engine's.
 
     Where a decision lies within a relative :data:`_TIE` of its threshold, or the certificate
-    error within ``order_band`` of ``atol``, or a max-subset search is not settled, the result
-    is the engine's (:func:`_replay`); ``None`` only when the engine refuses (a max-subset
-    search beyond ``maxc`` candidates: the batched path raises).
+    error within ``order_band`` of ``atol``, or a max-subset search is not settled, or the
+    weights or the certificate error are not finite, the result is the engine's
+    (:func:`_replay`); ``None`` only when the engine refuses (a max-subset search beyond
+    ``maxc`` candidates: the batched path raises).
+
+    Vectors of length :math:`M` are reduced and compared as Python lists (``tolist``): at
+    :math:`M=10` a numpy call on them costs more than the Python loop, and at any :math:`M`
+    this :math:`O(M)` work is small against the SVD's :math:`O(M^3)`.
 
     Examples
     --------
@@ -143,52 +153,69 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
     def replay() -> dict[str, Any] | None:
         return _replay(A, U, S, Vh, mode, rtol, atol, maxc)
 
-    thr = rtol * float(S[0])
-    r = int(np.count_nonzero(S > thr))
-    if thr > 0 and ((r > 0 and float(S[r - 1]) - thr <= _TIE * thr)
-                    or (r < M and thr - float(S[r]) <= _TIE * thr)):
+    Sl = S.tolist()
+    thr = rtol * Sl[0]
+    r = len([x for x in Sl if x > thr])
+    tie = _TIE * thr
+    if thr > 0 and ((r > 0 and Sl[r - 1] - thr <= tie) or (r < M and thr - Sl[r] <= tie)):
         return replay()                                    # S is sorted: its nearest values
-    N = Vh[r:].T                                           # (M, d) kernel basis
-    d1 = N.sum(axis=0)
-    dist1 = math.sqrt(float(d1 @ d1))
+    Nt = Vh[r:]                                            # (d, M): the kernel basis, as rows
+    v1 = Vh @ _ones(M)                                     # V^T 1
+    d1 = v1[r:]                                            # N^T 1
+    dist1 = math.sqrt(sum(x * x for x in d1.tolist()))
     if abs(dist1 - atol) <= _TIE * atol:
         return replay()
     full = dist1 <= atol
-    subset = False                                         # target is 0/1
-    if mode == "standard":
-        target = np.full(M, 1.0 if full else 0.0)
+    subset = mode != "least-squares" or full               # a 0/1 target
+    if full:
+        target, ones = _filled(M, 1.0), M
+    elif mode == "standard":
+        target, ones = _filled(M, 0.0), 0
     elif mode == "least-squares":
-        target = np.ones(M) if full else 1.0 - N @ d1
-    elif full:
-        target = np.ones(M)
+        target, ones = 1.0 - d1 @ Nt, -1                   # 1 - N N^T 1
     else:
         a2 = atol * atol
-        dk2 = (N * N) @ np.ones(M - r)                     # squared distances of e_k
-        if float(np.abs(dk2 - a2).min()) <= 2 * _TIE * a2:
+        dk2 = (Nt * Nt).sum(axis=0).tolist()               # squared distances of e_k
+        band = 2 * _TIE * a2
+        if any(abs(x - a2) <= band for x in dk2):
             return replay()
-        K = dk2 <= a2
+        K = [x <= a2 for x in dk2]
         if mode == "max-subset":
-            extra = _max_subset(N, ~K & (A != 0).any(axis=0), atol, maxc)
+            nz = A.any(axis=0).tolist()                        # nonzero columns
+            extra = _max_subset(Nt, [k for k in range(M) if nz[k] and not K[k]], atol, maxc)
             if extra is None:
                 return replay()
-            K |= extra
-        target = K.astype(float)
-        subset = True
-    w = U[:, :r] @ ((Vh[:r] @ target) / S[:r])
-    w *= (A != 0).any(axis=1) if used is None else used    # zero on unused rows
-    cert = float(np.abs(w @ A - target).max())
-    band = _order_band(U, S, Vh, r, A, target, abs(cert - atol))
+            for k in extra:
+                K[k] = True
+        target, ones = np.array(K, dtype=float), sum(K)
+    # weights that may overflow (a kept singular value below 2**-900, with rtol that small)
+    # do so quietly: the finiteness check below hands the round to the engine
+    small = r and Sl[r - 1] < _SMALL_S
+    with np.errstate(over="ignore", invalid="ignore") if small else _LOUD:
+        w = U[:, :r] @ ((v1[:r] if ones == M else Vh[:r] @ target) / S[:r])
+        if zero_unused:
+            w *= A.any(axis=1)                             # zero on unused rows
+        res = w @ A
+        res -= target
+    resl = res.tolist()
+    total = sum(resl)
+    if total - total != 0:                                 # inf or NaN: the engine decides
+        return replay()
+    cert = max(max(resl), -min(resl))                      # max |.| of finite numbers
+    tn = math.sqrt(ones) if subset else math.sqrt(float(target @ target))
+    band = _order_band(U, S, Vh, r, A, target, abs(cert - atol), tn)
     if abs(cert - atol) <= max(band, _TIE * atol):
         return replay()                                    # the engine's order may differ
     down = cert > atol
     if down:
-        target = np.zeros(M)
-        w = np.zeros(M)
+        target = _filled(M, 0.0)
+        w = _filled(M, 0.0)
         cert = 0.0
         full = False
         subset = True
+        ones = 0
         band = 0.0
-    if mode == "least-squares" and not subset:
+    if not subset:                                         # least-squares, not full
         absd = np.abs(target)
         if _near(absd, atol):
             return replay()
@@ -197,14 +224,35 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
         recovered = target > 0.5
     if full:
         residual = 0.0
-    elif subset or mode == "standard":                    # a 0/1 target: sqrt of the zeros
-        residual = math.sqrt(M - int(np.count_nonzero(recovered)))
+    elif subset:                                           # a 0/1 target: sqrt of the zeros
+        residual = math.sqrt(M - ones)
     else:
         one_t = 1.0 - target
         residual = math.sqrt(float(one_t @ one_t))
     return {"full": bool(full), "recovered": recovered, "weights": w, "target": target,
             "rank": r, "residual": residual, "cert_error": cert, "downgraded": bool(down),
             "order_band": band, "replay": replay}
+
+
+@lru_cache(maxsize=64)
+def _ones(M: int) -> np.ndarray:
+    """A read-only vector of ``M`` ones (for products; never handed out)."""
+    out = np.ones(M)
+    out.setflags(write=False)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _band_factor(M: int) -> float:
+    r"""The factor :math:`1.05\cdot 2(\gamma_{2M+1}+\gamma_M)` of :func:`_order_band`."""
+    return 1.05 * 2 * (rounding_gamma(2 * M + 1) + rounding_gamma(M))
+
+
+def _filled(M: int, value: float) -> np.ndarray:
+    """``np.full(M, value)`` in two cheap calls (``np.ones`` costs about 2 µs)."""
+    out = np.empty(M)
+    out.fill(value)
+    return out
 
 
 def _replay(A: np.ndarray, U: np.ndarray, S: np.ndarray, Vh: np.ndarray, mode: str,
@@ -228,7 +276,7 @@ def _replay(A: np.ndarray, U: np.ndarray, S: np.ndarray, Vh: np.ndarray, mode: s
 
 
 def _order_band(U: np.ndarray, S: np.ndarray, Vh: np.ndarray, r: int, A: np.ndarray,
-                t: np.ndarray, gap: float) -> float:
+                t: np.ndarray, gap: float, tn: float) -> float:
     r"""A bound on how far the certificate error of :math:`a = tA_r^+` moves when the weights
     and :math:`a^\top A - t` are evaluated in another order from the same factors (the SVD
     engine's ``einsum`` against ``@`` here).
@@ -246,13 +294,13 @@ def _order_band(U: np.ndarray, S: np.ndarray, Vh: np.ndarray, r: int, A: np.ndar
     Cost :math:`O(r)` when the first bound,
     :math:`(\bar a^\top|A|)_k\le M\lVert t\rVert_2\, r/\sigma_r` (entries of ``A`` at
     most 1, as :func:`cogc_theory._linalg.scale_rows` leaves them), is already below ``gap``
-    (the distance of the decision to its threshold); :math:`O(M^2)` otherwise.
+    (the distance of the decision to its threshold); :math:`O(M^2)` otherwise. ``tn`` is
+    :math:`\lVert t\rVert_2` (the caller knows it: :math:`\sqrt{|K|}` for a 0/1 target).
     """
     if r == 0:
         return 0.0
     M = A.shape[0]
-    c = 1.05 * 2 * (rounding_gamma(2 * M + 1) + rounding_gamma(M))
-    tn = math.sqrt(float(t @ t))                           # >= max |t_k|
+    c = _band_factor(M)
     crude = c * tn * (M * r / float(S[r - 1]) + 1.0)
     if crude < gap:
         return crude
@@ -260,49 +308,92 @@ def _order_band(U: np.ndarray, S: np.ndarray, Vh: np.ndarray, r: int, A: np.ndar
     return c * float((abar @ np.abs(A) + np.abs(t)).max())
 
 
-def _max_subset(N: np.ndarray, cand: np.ndarray, atol: float, maxc: int) -> np.ndarray | None:
-    """The SVD engine's max-subset search on one kernel basis ``N`` (M, d); None if unsure."""
-    M = N.shape[0]
-    extra = np.zeros(M, dtype=bool)
-    cols = cand.nonzero()[0]
-    if cols.size == 0:
-        return extra
-    Nc = N[cols]
-    if cols.size > maxc:
+def _max_subset(Nt: np.ndarray, cols: list[int], atol: float, maxc: int) -> list[int] | None:
+    """The SVD engine's max-subset search on one kernel basis ``Nt`` (d, M) (its rows) over
+    the candidate columns ``cols``: the columns it adds to the set, or ``None`` if unsure."""
+    if not cols:
+        return []
+    Nc = Nt.take(cols, axis=1)                             # (d, r)
+    if len(cols) > maxc:
         # the engine's separation test: a unit v with N_k . v > atol for every candidate
         # proves that no nonempty subset fits; otherwise it refuses (so does decode)
+        Nc = Nc.T
         norms = np.sqrt((Nc * Nc).sum(axis=1))
         v = (Nc / np.where(norms > 0, norms, 1.0)[:, None]).sum(axis=0)
         v /= max(float(np.sqrt(v @ v)), 1e-300)
         along = Nc @ v
         if _near(along, atol) or not (along > atol).all():
             return None                                    # the batched path settles or refuses
-        return extra
+        return []
     # Enumerate (the engine's separation test, when it succeeds, implies that no nonempty
     # subset fits, which the enumeration finds too: the same decision). The engine takes
     # the first subset (largest, then lexicographically smallest) whose squared distance is
     # <= atol**2; only that subset and those before it decide, so the subset taken is the
     # first within atol**2 (1 + 3 TIE) and it must lie below atol**2 (1 - 3 TIE) (with one
     # kernel vector the distance itself against atol, the same test up to rounding).
-    F = _float_masks(cols.size)                            # (2**r, r)
-    if Nc.shape[1] == 1:                                   # one kernel vector: |sum| <= atol
-        dist, lim = np.abs(F @ Nc[:, 0]), atol
+    FT = _float_masks(len(cols))                           # (r, 2**r)
+    if Nc.shape[0] == 1:                                   # one kernel vector: |sum| <= atol
+        dist, lim = np.abs(Nc[0] @ FT), atol
     else:                                                  # squared distances <= atol**2
-        sums = F @ Nc
-        dist, lim = (sums * sums) @ np.ones(Nc.shape[1]), atol * atol
+        sums = Nc @ FT                                     # (d, 2**r)
+        sums *= sums
+        dist, lim = _filled(Nc.shape[0], 1.0) @ sums, atol * atol
     first = int((dist <= lim * (1 + 3 * _TIE)).argmax())   # the empty set always fits
-    if dist[first] > lim * (1 - 3 * _TIE):
+    if first == FT.shape[1] - 1:                           # the empty set: the last in order
+        return []
+    if float(dist[first]) > lim * (1 - 3 * _TIE):
         return None
-    extra[cols[subset_order(cols.size)[first]]] = True
-    return extra
+    row = subset_order(len(cols))[first].tolist()
+    return [k for k, b in zip(cols, row, strict=True) if b]
 
 
 @lru_cache(maxsize=32)
 def _float_masks(r: int) -> np.ndarray:
-    """:func:`cogc_theory.decode._subsets.subset_order` as floats (read-only)."""
-    out = subset_order(r).astype(float)
+    """:func:`cogc_theory.decode._subsets.subset_order` as floats, transposed (r, 2**r),
+    C-contiguous (a row vector times it is the fastest product here; read-only)."""
+    out = np.ascontiguousarray(subset_order(r).T, dtype=float)
     out.setflags(write=False)
     return out
+
+
+def scaled_certificate_bound(weights: np.ndarray, e: np.ndarray, cert: float,
+                             tmax: float) -> float:
+    r"""An upper bound, from the scaled numbers, on the bound that
+    :func:`cogc_theory._linalg.certificate_check` computes for the weights scaled back,
+    ``ldexp(weights, -e)``, on the given rows :math:`A` (whose scaled rows
+    ``ldexp(A, -e[:, None])`` have entries at most 1); ``inf`` when a weight could overflow
+    when scaled back.
+
+    ``weights`` are the scaled weights :math:`a_s` (finite), ``e`` the row exponents,
+    ``cert`` the certificate error computed on the scaled rows and ``tmax``
+    :math:`\ge\max_k|t_k|`. The products :math:`a_iA_{ik}` equal :math:`a_{s,i}A_{s,ik}`
+    exactly except where a scaling rounds below the normal range (at most :math:`2^{-1075}`
+    per entry), so the exact residuals on the given and the scaled rows differ by at most
+    :math:`2^{-1075}(\lVert a_s\rVert_1+M2^{\max e})`; every evaluation of either residual
+    lies within :math:`\gamma_M(\lVert a_s\rVert_1+\max_k|t_k|)` of its exact value, up to
+    the same underflow term, and the bound adds :math:`2\gamma_M` times as much again:
+
+    .. math:: \varepsilon + 4\gamma_M\,(\lVert a_s\rVert_1+\max_k|t_k|)
+              + 2^{-1073}(\lVert a_s\rVert_1 + M2^{\max e}).
+
+    Cost :math:`O(M)` in Python (no product). It applies when
+    :math:`\lVert a_s\rVert_1 2^{-\min e}<2^{1023}`: no weight overflows when scaled back.
+
+    >>> A, t = np.array([[3.0, 0.0], [1.0, 1.0]]), np.array([1.0, 0.0])
+    >>> e = np.frexp(np.abs(A).max(axis=1))[1]
+    >>> As, ws = np.ldexp(A, -e[:, None]), np.ldexp([1 / 3, 0.0], e)   # a = (1/3, 0)
+    >>> b = scaled_certificate_bound(ws, e, float(np.abs(ws @ As - t).max()), 1.0)
+    >>> bound = certificate_check(np.ldexp(ws, -e), A, t, 1.0)[2]
+    >>> bool(bound <= b < 1e-14)
+    True
+    """
+    M = weights.shape[0]
+    wl, el = weights.tolist(), e.tolist()
+    wsum = sum(map(abs, wl))
+    if not math.frexp(wsum)[1] - min(el) < 1023:
+        return math.inf
+    tiny = math.ldexp(wsum, -1073) + math.ldexp(M, max(el) - 1073)
+    return cert + 4 * rounding_gamma(M) * (wsum + tmax) + tiny
 
 
 def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
@@ -318,6 +409,22 @@ def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
     checks a batch of one — the same call on the same arrays — and a failure is the same
     downgrade to a total outage. ``None`` only when the engine refuses.
 
+    The acceptance is first tried from the scaled numbers, without a second product. With
+    :math:`a_s` the scaled weights, :math:`\varepsilon` the certificate error computed on
+    the scaled rows :math:`A_s` (entries at most 1), :math:`e` the row exponents and
+    :math:`\gamma=\gamma_M`: the products :math:`a_iA_{ik}` equal :math:`a_{s,i}A_{s,ik}`
+    exactly except where a scaling rounds below the normal range (at most
+    :math:`2^{-1075}` per entry), so the exact residuals on the given and on the scaled
+    rows differ by at most :math:`2^{-1075}(\lVert a_s\rVert_1+M2^{\max e})`, and
+    :func:`~cogc_theory._linalg.certificate_check`'s bound on the given rows is at most
+
+    .. math:: \varepsilon + 4\gamma\,(\lVert a_s\rVert_1+\max_k|t_k|)
+              + 2^{-1073}(\lVert a_s\rVert_1 + M2^{\max e}),
+
+    which is compared with the margin above. It applies when :math:`\lVert a_s\rVert_1
+    2^{-\min e}<2^{1023}` (no weight overflows when scaled back); the weights are then
+    scaled back element by element (``math.ldexp``, the rounding of ``numpy.ldexp``).
+
     Examples
     --------
     >>> import numpy as np
@@ -329,27 +436,26 @@ def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
     M = A.shape[0]
     amax = np.abs(A).max(axis=1)                           # scale_rows, inline (2-D)
     e = np.frexp(amax)[1]
-    res = decode_one(np.ldexp(A, -e[:, None]), mode, rtol, atol, maxc, used=amax > 0)
+    res = decode_one(np.ldexp(A, -e[:, None]), mode, rtol, atol, maxc, zero_unused=False)
     if res is None:
         return None
     replay, band = res.pop("replay"), res.pop("order_band")
     if replay is not None:                                 # our numbers: accept with margin
-        t = res["target"]
+        t, ws = res["target"], res["weights"]
         lim = atol * (1 - _TIE) - band                     # the engine's bound then <= atol
+        tmax = max(map(abs, t.tolist())) if mode == "least-squares" else 1.0  # else 0/1
+        if scaled_certificate_bound(ws, e, res["cert_error"], tmax) <= lim:
+            res["weights"] = np.array([math.ldexp(x, -k) if m else 0.0   # 0: unused row
+                                       for x, k, m in zip(ws.tolist(), e.tolist(),
+                                                          amax.tolist(), strict=True)])
+            return make_result(res, mode, False)
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
-            w = np.ldexp(res["weights"], -e)
-            err = float(np.abs(w @ A - t).max())
-            # certificate_check's bound with q <= M and (|w|^T |A|)_k <= |w|^T amax (a row's
-            # entries are at most its largest): at least as large, in fewer operations
-            tmax = float(np.abs(t).max()) if mode == "least-squares" else 1.0   # t is 0/1
-            cheap = err + 2 * rounding_gamma(M) * (float(np.abs(w) @ amax) + tmax)
-        if cheap <= lim:                                   # NaN (infinite weights) fails
-            res["weights"], res["cert_error"] = w, err
-            return DecodeResult(**res, rule=mode, exact=False)
+            w = np.ldexp(ws, -e)
+        w *= amax > 0                                      # zero on unused rows
         ok, err_c, bound = certificate_check(w, A, t, atol)
         if ok and float(bound) <= lim:
             res["weights"], res["cert_error"] = w, float(err_c)
-            return DecodeResult(**res, rule=mode, exact=False)
+            return make_result(res, mode, False)
         res = replay()
         if res is None:
             return None
@@ -365,4 +471,4 @@ def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
         res.update(target=np.zeros(M), weights=np.zeros(M), cert_error=0.0, full=False,
                    recovered=np.zeros(M, dtype=bool), residual=math.sqrt(M),
                    downgraded=True)
-    return DecodeResult(**res, rule=mode, exact=False)
+    return make_result(res, mode, False)

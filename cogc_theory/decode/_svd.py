@@ -45,8 +45,9 @@ def decode_kernel(A: np.ndarray, kernel: SvdKernel, mode: str, atol: float,
             K |= _max_subset_extra(N, cand, rank, atol, maxc)
         K[full] = True
         target = K.astype(float)
-    w = min_norm_weights(U, S, Vh, nonzero, target, used)
-    cert = np.abs(np.einsum("ni,nik->nk", w, A) - target).max(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):    # a tiny kept singular value:
+        w = min_norm_weights(U, S, Vh, nonzero, target, used)     # inf weights, NaN error
+        cert = np.abs(np.einsum("ni,nik->nk", w, A) - target).max(axis=1)
     bad = ~(cert <= atol)                                  # NaN is never a certificate
     if np.any(bad):
         target[bad] = 0.0
