@@ -616,6 +616,34 @@ def test_scaled_certificate_bound_covers_the_check_on_the_given_rows():
                 assert float(bound) <= mine, (trial, rule, float(bound), mine)
                 checked += 1
     assert checked >= 600
+    # least-squares on rows just below 2**1023 (a reviewer's case): the weights scaled back
+    # fall below the normal range, which the underflow term of the bound covers
+    for d in np.linspace(1e-4, 1e-2, 200):
+        A = np.ldexp(np.array([[0.75, -0.75 + d], [0.0, 0.0]]), 1023)
+        amax = np.abs(A).max(axis=1)
+        e = np.frexp(amax)[1]
+        res = one.decode_one(np.ldexp(A, -e[:, None]), "least-squares", RTOL, ATOL, 16,
+                             zero_unused=False)
+        if res["replay"] is None:
+            continue
+        ws, t = res["weights"], res["target"]
+        mine = one.scaled_certificate_bound(ws, e, res["cert_error"], float(np.abs(t).max()))
+        w = np.where(amax > 0, np.ldexp(ws, -e), 0.0)
+        assert float(certificate_check(w, A, t, np.inf)[2]) <= mine, d
+
+
+def test_weights_that_overflow_when_scaled_back_are_an_outage():
+    """Rows at the bottom of the normal range, nearly dependent: the scaled weights (~1e3)
+    would overflow when scaled back by 2**1020. The one-round path does not scale them back
+    (no OverflowError, no infinite weight) and, like the batched path, reports an outage."""
+    A = np.ldexp(np.array([[0.5, 0.25, 0.0], [0.5, 0.2505, 0.0], [0.0, 0.0, 0.5]]), -1020)
+    arrived = np.ones(3, dtype=bool)
+    for rule in decode.RULES:
+        r = decode.gcplus(A, arrived, rule)
+        assert np.all(np.isfinite(r.weights)) and not r.full
+        _same(r, _batched(A, arrived, rule))
+        if r.recovered.any():
+            assert certificate_check(r.weights, A, r.target, ATOL)[0]
 
 
 def test_one_round_on_hostile_row_scalings_matches_the_batched_path():

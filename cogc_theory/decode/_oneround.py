@@ -18,19 +18,25 @@ as :math:`\max_k|(a^\top A-t)_k|\le\mathrm{atol}` (else a downgrade to outage) �
 
 **Same decisions.** Every decision compares a computed number with a threshold (a singular
 value with :math:`\mathrm{rtol}\,\sigma_1`, a distance, a certificate error or a
-least-squares coefficient with ``atol``). The numbers here are the engine's up to the order
-of floating-point sums; wherever one lies within a relative :math:`10^{-6}` of its
-threshold, or a certificate error within the bound on how far another order of evaluation
-moves it (:func:`_order_band`), the engine's own result is computed from these factors
-(:func:`_replay`: the engine's operations on a stack of one, no second SVD), so the
-decisions (``full``, ``recovered``, ``rank``, ``downgraded``) are the engine's — and hence
-those of the batched path — and the weights may differ only by rounding. The weights are
-scaled back and verified on the given rows, as on the batched path
-(:func:`cogc_theory._linalg.certificate_check`: within ``atol`` for every order of
-evaluation), accepted here only with that margin, else checked on the engine's weights by
-the batched path's own call. :func:`one_round` returns ``None`` only when the engine refuses
-(a max-subset search beyond ``max_candidates`` that the separation test does not settle);
-the batched path then raises.
+least-squares coefficient with ``atol``). The singular values are the engine's bit for bit
+(the same LAPACK call); every other number here is the engine's up to the order of
+floating-point sums. Wherever one lies closer to its threshold than the bound on how far
+another order of evaluation moves it, the engine's own result is computed from these
+factors (:func:`_replay`: the engine's operations on a stack of one, no second SVD). The
+bounds are a relative :math:`10^{-6}` for sums of like-signed terms (squared norms, the
+distances' squares), plus, for sums that cancel — the entries of :math:`N^\top\mathbf 1`
+and the subset sums, rounding noise when the set fits — an absolute
+:math:`2\gamma_n\sqrt{n\,d}` (:math:`n` terms per entry, :math:`d` kernel vectors of norm
+1), and for a certificate error :func:`_order_band`. So the decisions (``full``,
+``recovered``, ``rank``, ``downgraded``) are the engine's — and hence those of the batched
+path — by construction, whatever order BLAS sums in, and the weights may differ only by
+rounding. The weights are scaled back and accepted when certificate_check's bound on the
+given rows (:func:`cogc_theory._linalg.certificate_check`: within ``atol`` for every order
+of evaluation) lies below ``atol`` by that margin — bounded from the scaled numbers
+(:func:`scaled_certificate_bound`) or else computed — and otherwise checked on the engine's
+weights by the batched path's own call. :func:`one_round` returns ``None`` only when the
+engine refuses (a max-subset search beyond ``max_candidates`` that the separation test
+does not settle); the batched path then raises.
 
 Cost: the SVD, :math:`O(M^3)` (numpy's SVD kernel, the engine's, :func:`svd_factors`), plus
 :math:`O(M^2)`, and for max-subset :math:`2^r` subset sums of the :math:`r\le` ``maxc``
@@ -72,7 +78,7 @@ __all__ = ["decode_one", "one_round", "scaled_certificate_bound", "svd_factors"]
 
 _TIE = 1e-6        # relative distance to a threshold below which the SVD engine decides
 _SMALL_S = 2.0 ** -900                  # a kept singular value below it: weights may overflow
-_LOUD = contextlib.nullcontext()
+_NO_ERRSTATE = contextlib.nullcontext()
 
 
 def _near(x: np.ndarray | float, thr: float) -> bool:
@@ -160,19 +166,24 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
     if thr > 0 and ((r > 0 and Sl[r - 1] - thr <= tie) or (r < M and thr - Sl[r] <= tie)):
         return replay()                                    # S is sorted: its nearest values
     Nt = Vh[r:]                                            # (d, M): the kernel basis, as rows
+    d = M - r
     v1 = Vh @ _ones(M)                                     # V^T 1
     d1 = v1[r:]                                            # N^T 1
     dist1 = math.sqrt(sum(x * x for x in d1.tolist()))
-    if abs(dist1 - atol) <= _TIE * atol:
+    # The entries of N^T 1 cancel (to rounding noise when 1 is in the row space), so the
+    # band is absolute as well as relative: any order of summation (the engine's, this one)
+    # puts each entry within gamma_M sqrt(M) of its exact value (a column of N has norm 1)
+    sb = 2 * rounding_gamma(M) * math.sqrt(M * d)          # >= |ours - engine's|_2
+    if abs(dist1 - atol) <= _TIE * atol + sb:
         return replay()
     full = dist1 <= atol
     subset = mode != "least-squares" or full               # a 0/1 target
     if full:
-        target, ones = _filled(M, 1.0), M
+        target, size = _filled(M, 1.0), M                 # size: |K| of a 0/1 target
     elif mode == "standard":
-        target, ones = _filled(M, 0.0), 0
+        target, size = _filled(M, 0.0), 0
     elif mode == "least-squares":
-        target, ones = 1.0 - d1 @ Nt, -1                   # 1 - N N^T 1
+        target, size = 1.0 - d1 @ Nt, -1                   # 1 - N N^T 1; not 0/1
     else:
         a2 = atol * atol
         dk2 = (Nt * Nt).sum(axis=0).tolist()               # squared distances of e_k
@@ -187,12 +198,12 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
                 return replay()
             for k in extra:
                 K[k] = True
-        target, ones = np.array(K, dtype=float), sum(K)
+        target, size = np.array(K, dtype=float), sum(K)
     # weights that may overflow (a kept singular value below 2**-900, with rtol that small)
     # do so quietly: the finiteness check below hands the round to the engine
     small = r and Sl[r - 1] < _SMALL_S
-    with np.errstate(over="ignore", invalid="ignore") if small else _LOUD:
-        w = U[:, :r] @ ((v1[:r] if ones == M else Vh[:r] @ target) / S[:r])
+    with np.errstate(over="ignore", invalid="ignore") if small else _NO_ERRSTATE:
+        w = U[:, :r] @ ((v1[:r] if size == M else Vh[:r] @ target) / S[:r])   # t = 1: V^T 1
         if zero_unused:
             w *= A.any(axis=1)                             # zero on unused rows
         res = w @ A
@@ -202,7 +213,7 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
     if total - total != 0:                                 # inf or NaN: the engine decides
         return replay()
     cert = max(max(resl), -min(resl))                      # max |.| of finite numbers
-    tn = math.sqrt(ones) if subset else math.sqrt(float(target @ target))
+    tn = math.sqrt(size) if subset else math.sqrt(float(target @ target))
     band = _order_band(U, S, Vh, r, A, target, abs(cert - atol), tn)
     if abs(cert - atol) <= max(band, _TIE * atol):
         return replay()                                    # the engine's order may differ
@@ -213,11 +224,14 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
         cert = 0.0
         full = False
         subset = True
-        ones = 0
+        size = 0
         band = 0.0
     if not subset:                                         # least-squares, not full
+        # t_k = 1 - N_k . (N^T 1): within gamma_{d+1}(1 + |N^T 1|) + |N_k| |error of N^T 1|
+        # of its exact value in any order (|N_k| <= 1), the engine's too
         absd = np.abs(target)
-        if _near(absd, atol):
+        lb = _TIE * atol + sb + 2 * rounding_gamma(d + 1) * (1.0 + dist1 + sb)
+        if any(abs(x - atol) <= lb for x in absd.tolist()):
             return replay()
         recovered = absd > atol
     else:
@@ -225,7 +239,7 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
     if full:
         residual = 0.0
     elif subset:                                           # a 0/1 target: sqrt of the zeros
-        residual = math.sqrt(M - ones)
+        residual = math.sqrt(M - size)
     else:
         one_t = 1.0 - target
         residual = math.sqrt(float(one_t @ one_t))
@@ -313,8 +327,9 @@ def _max_subset(Nt: np.ndarray, cols: list[int], atol: float, maxc: int) -> list
     the candidate columns ``cols``: the columns it adds to the set, or ``None`` if unsure."""
     if not cols:
         return []
-    Nc = Nt.take(cols, axis=1)                             # (d, r)
-    if len(cols) > maxc:
+    c = len(cols)
+    Nc = Nt.take(cols, axis=1)                             # (d, c)
+    if c > maxc:
         # the engine's separation test: a unit v with N_k . v > atol for every candidate
         # proves that no nonempty subset fits; otherwise it refuses (so does decode)
         Nc = Nc.T
@@ -327,30 +342,36 @@ def _max_subset(Nt: np.ndarray, cols: list[int], atol: float, maxc: int) -> list
         return []
     # Enumerate (the engine's separation test, when it succeeds, implies that no nonempty
     # subset fits, which the enumeration finds too: the same decision). The engine takes
-    # the first subset (largest, then lexicographically smallest) whose squared distance is
-    # <= atol**2; only that subset and those before it decide, so the subset taken is the
-    # first within atol**2 (1 + 3 TIE) and it must lie below atol**2 (1 - 3 TIE) (with one
-    # kernel vector the distance itself against atol, the same test up to rounding).
-    FT = _float_masks(len(cols))                           # (r, 2**r)
-    if Nc.shape[0] == 1:                                   # one kernel vector: |sum| <= atol
-        dist, lim = np.abs(Nc[0] @ FT), atol
-    else:                                                  # squared distances <= atol**2
-        sums = Nc @ FT                                     # (d, 2**r)
+    # the first subset (largest, then lexicographically smallest) whose distance
+    # |sum_{k in K} N_k| is <= atol; only that subset and those before it decide, so the
+    # subset taken is the first within atol + b and its distance must lie below atol - b.
+    # The band b is relative (3 TIE atol, for the squares and the norm) and absolute: the
+    # subset sums cancel (to rounding noise for a subset that fits), and any order of
+    # summation (the engine's, this one) puts each coordinate within gamma_c sqrt(c) of its
+    # exact value (a column of N has norm 1), so the two differ by at most
+    # 2 gamma_c sqrt(c d) in norm.
+    b = 3 * _TIE * atol + 2 * rounding_gamma(c) * math.sqrt(c * Nc.shape[0])
+    FT = _float_masks(c)                                   # (c, 2**c)
+    if Nc.shape[0] == 1:                                   # one kernel vector: |sum|
+        dist, hi, lo = np.abs(Nc[0] @ FT), atol + b, atol - b   # lo < 0: none
+    else:                                                  # squared distances
+        sums = Nc @ FT                                     # (d, 2**c)
         sums *= sums
-        dist, lim = _filled(Nc.shape[0], 1.0) @ sums, atol * atol
-    first = int((dist <= lim * (1 + 3 * _TIE)).argmax())   # the empty set always fits
+        lo = (atol - b) ** 2 if atol > b else -1.0        # -1: no nonempty subset
+        dist, hi = _ones(Nc.shape[0]) @ sums, (atol + b) ** 2
+    first = int((dist <= hi).argmax())                     # the empty set always fits
     if first == FT.shape[1] - 1:                           # the empty set: the last in order
         return []
-    if float(dist[first]) > lim * (1 - 3 * _TIE):
+    if not float(dist[first]) <= lo:
         return None
-    row = subset_order(len(cols))[first].tolist()
-    return [k for k, b in zip(cols, row, strict=True) if b]
+    row = subset_order(c)[first].tolist()
+    return [k for k, x in zip(cols, row, strict=True) if x]
 
 
 @lru_cache(maxsize=32)
 def _float_masks(r: int) -> np.ndarray:
-    """:func:`cogc_theory.decode._subsets.subset_order` as floats, transposed (r, 2**r),
-    C-contiguous (a row vector times it is the fastest product here; read-only)."""
+    """:func:`cogc_theory.decode._subsets.subset_order` as floats, transposed (r, 2**r)
+    (a row vector times it is the fastest product here; read-only)."""
     out = np.ascontiguousarray(subset_order(r).T, dtype=float)
     out.setflags(write=False)
     return out
@@ -366,15 +387,20 @@ def scaled_certificate_bound(weights: np.ndarray, e: np.ndarray, cert: float,
 
     ``weights`` are the scaled weights :math:`a_s` (finite), ``e`` the row exponents,
     ``cert`` the certificate error computed on the scaled rows and ``tmax``
-    :math:`\ge\max_k|t_k|`. The products :math:`a_iA_{ik}` equal :math:`a_{s,i}A_{s,ik}`
-    exactly except where a scaling rounds below the normal range (at most :math:`2^{-1075}`
-    per entry), so the exact residuals on the given and the scaled rows differ by at most
-    :math:`2^{-1075}(\lVert a_s\rVert_1+M2^{\max e})`; every evaluation of either residual
-    lies within :math:`\gamma_M(\lVert a_s\rVert_1+\max_k|t_k|)` of its exact value, up to
-    the same underflow term, and the bound adds :math:`2\gamma_M` times as much again:
+    :math:`\ge\max_k|t_k|`; :math:`W=\lVert a_s\rVert_1+t_{\max}`, :math:`\gamma=\gamma_M`
+    (:func:`~cogc_theory._linalg.rounding_gamma`), :math:`u_0=2^{-1075}` (half the smallest
+    subnormal). The products :math:`a_iA_{ik}` equal :math:`a_{s,i}A_{s,ik}` exactly except
+    where scaling a weight or an entry rounds below the normal range (by at most :math:`u_0`
+    each), so the exact residuals on the given and the scaled rows differ by at most
+    :math:`u_0(\lVert a_s\rVert_1+M2^{\max e})`, and :math:`|a|^\top|A|\le W+Mu_02^{\max e}`
+    per column. Every evaluation of either residual lies within :math:`\gamma W` of its
+    exact value, plus :math:`Mu_0` for products that underflow (the standard model leaves
+    them out), and certificate_check adds :math:`2\gamma` times its computed
+    :math:`|a|^\top|A|+|t|`. With the second-order terms and the rounding of both bounds in
+    the factor :math:`1+2\gamma`:
 
-    .. math:: \varepsilon + 4\gamma_M\,(\lVert a_s\rVert_1+\max_k|t_k|)
-              + 2^{-1073}(\lVert a_s\rVert_1 + M2^{\max e}).
+    .. math:: (\varepsilon + 4\gamma W)(1+2\gamma)
+              + 4u_0(\lVert a_s\rVert_1 + M2^{\max e} + M).
 
     Cost :math:`O(M)` in Python (no product). It applies when
     :math:`\lVert a_s\rVert_1 2^{-\min e}<2^{1023}`: no weight overflows when scaled back.
@@ -392,8 +418,9 @@ def scaled_certificate_bound(weights: np.ndarray, e: np.ndarray, cert: float,
     wsum = sum(map(abs, wl))
     if not math.frexp(wsum)[1] - min(el) < 1023:
         return math.inf
-    tiny = math.ldexp(wsum, -1073) + math.ldexp(M, max(el) - 1073)
-    return cert + 4 * rounding_gamma(M) * (wsum + tmax) + tiny
+    g = rounding_gamma(M)
+    tiny = math.ldexp(wsum + M, -1073) + math.ldexp(M, max(el) - 1073)   # 4 u0 (...)
+    return (cert + 4 * g * (wsum + tmax)) * (1 + 2 * g) + tiny
 
 
 def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
@@ -409,21 +436,13 @@ def one_round(A: np.ndarray, mode: str, rtol: float, atol: float,
     checks a batch of one — the same call on the same arrays — and a failure is the same
     downgrade to a total outage. ``None`` only when the engine refuses.
 
-    The acceptance is first tried from the scaled numbers, without a second product. With
-    :math:`a_s` the scaled weights, :math:`\varepsilon` the certificate error computed on
-    the scaled rows :math:`A_s` (entries at most 1), :math:`e` the row exponents and
-    :math:`\gamma=\gamma_M`: the products :math:`a_iA_{ik}` equal :math:`a_{s,i}A_{s,ik}`
-    exactly except where a scaling rounds below the normal range (at most
-    :math:`2^{-1075}` per entry), so the exact residuals on the given and on the scaled
-    rows differ by at most :math:`2^{-1075}(\lVert a_s\rVert_1+M2^{\max e})`, and
-    :func:`~cogc_theory._linalg.certificate_check`'s bound on the given rows is at most
-
-    .. math:: \varepsilon + 4\gamma\,(\lVert a_s\rVert_1+\max_k|t_k|)
-              + 2^{-1073}(\lVert a_s\rVert_1 + M2^{\max e}),
-
-    which is compared with the margin above. It applies when :math:`\lVert a_s\rVert_1
-    2^{-\min e}<2^{1023}` (no weight overflows when scaled back); the weights are then
-    scaled back element by element (``math.ldexp``, the rounding of ``numpy.ldexp``).
+    The acceptance is first tried from the scaled numbers, without a second product:
+    :func:`scaled_certificate_bound` bounds certificate_check's bound on the given rows from
+    the certificate error on the scaled rows and :math:`\lVert a_s\rVert_1`, and is compared
+    with the margin above. It applies when no weight overflows when scaled back; the weights
+    are then scaled back element by element (``math.ldexp``, the rounding of ``numpy.ldexp``),
+    and ``cert_error`` is the one computed on the scaled rows (the same products, unless one
+    rounds below the normal range).
 
     Examples
     --------

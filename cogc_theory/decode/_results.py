@@ -33,7 +33,9 @@ class DecodeResult:
     residual : float
         :math:`\lVert \mathbf 1 - t\rVert_2` (0 on full recovery).
     cert_error : float
-        :math:`\max_k|(a^\top A - t)_k|` as computed (0 on the exact path).
+        :math:`\max_k|(a^\top A - t)_k|` as computed (0 on the exact path; a one-round float
+        decode may compute it on the rows scaled by powers of two, the same products unless
+        one rounds below the normal range).
     downgraded : bool
         The float path found a recovery whose certificate failed and reported an outage.
     rule : str

@@ -45,8 +45,10 @@ def decode_kernel(A: np.ndarray, kernel: SvdKernel, mode: str, atol: float,
             K |= _max_subset_extra(N, cand, rank, atol, maxc)
         K[full] = True
         target = K.astype(float)
-    with np.errstate(over="ignore", invalid="ignore"):    # a tiny kept singular value:
-        w = min_norm_weights(U, S, Vh, nonzero, target, used)     # inf weights, NaN error
+    # weights that overflow (e.g. a kept singular value near the bottom of the float range)
+    # stay quiet: an infinite weight or a NaN error is downgraded just below
+    with np.errstate(over="ignore", invalid="ignore"):
+        w = min_norm_weights(U, S, Vh, nonzero, target, used)
         cert = np.abs(np.einsum("ni,nik->nk", w, A) - target).max(axis=1)
     bad = ~(cert <= atol)                                  # NaN is never a certificate
     if np.any(bad):
