@@ -40,10 +40,12 @@ does not settle); the batched path then raises.
 
 Cost: the SVD, :math:`O(M^3)` (numpy's SVD kernel, the engine's, :func:`svd_factors`), plus
 :math:`O(M^2)`, and for max-subset :math:`2^r` subset sums of the :math:`r\le` ``maxc``
-candidate columns: about 1.2-1.7x one SVD + ``lstsq`` of the rows at :math:`M=10` on a
-2-core Skylake-X VM, 1.7-2.1x on a 2-core AMD EPYC VM (there numpy's cost per call on tiny
-arrays, about 1-3 µs for each of some 60 calls, is a larger share of a round than LAPACK's),
-against 0.35-0.68 ms through the batched path, and seconds at :math:`M=500`
+candidate columns. Vectors of length :math:`M` are reduced as Python lists (cheaper than a
+numpy call at :math:`M=10`, negligible against the SVD at any :math:`M`). Measured as a
+ratio to one SVD + ``lstsq`` of the rows on distinct random rounds at :math:`M=10` on a
+2-core AMD EPYC VM: max-subset 1.76-1.79x, individual 1.51-1.65x, least-squares
+1.49-1.66x (before the list reductions and the scaled-domain certificate: 1.97-2.06x for
+max-subset); against 0.35-0.68 ms through the batched path, and seconds at :math:`M=500`
 (``benchmarks/bench_scale.py``). :func:`cogc_theory.decode.standard` and
 :func:`cogc_theory.decode.gcplus` take this path for one float round.
 
@@ -136,9 +138,12 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
     - ``replay``: a function that returns the engine's own result for this matrix
       (:func:`_replay`), or ``None`` when the result already is the engine's.
 
-    Where a decision lies within a relative :data:`_TIE` of its threshold, or the certificate
-    error within ``order_band`` of ``atol``, or a max-subset search is not settled, or the
-    weights or the certificate error are not finite, the result is the engine's
+    Where a decision lies within a relative :data:`_TIE` of its threshold, or, for a sum that
+    cancels (an entry of :math:`N^\top\mathbf 1`, a subset sum, a least-squares
+    coefficient), within the absolute bound on its rounding in any order (the module
+    docstring), or the certificate error within ``order_band`` of ``atol``, or a max-subset
+    search is not settled, or the weights or the certificate error are not finite, the
+    result is the engine's
     (:func:`_replay`); ``None`` only when the engine refuses (a max-subset search beyond
     ``maxc`` candidates: the batched path raises).
 
@@ -353,7 +358,7 @@ def _max_subset(Nt: np.ndarray, cols: list[int], atol: float, maxc: int) -> list
     b = 3 * _TIE * atol + 2 * rounding_gamma(c) * math.sqrt(c * Nc.shape[0])
     FT = _float_masks(c)                                   # (c, 2**c)
     if Nc.shape[0] == 1:                                   # one kernel vector: |sum|
-        dist, hi, lo = np.abs(Nc[0] @ FT), atol + b, atol - b   # lo < 0: none
+        dist, hi, lo = np.abs(Nc[0] @ FT), atol + b, atol - b   # lo < 0: no nonempty
     else:                                                  # squared distances
         sums = Nc @ FT                                     # (d, 2**c)
         sums *= sums
