@@ -571,9 +571,9 @@ def test_one_round_hands_ties_to_the_engine():
 
 
 def _hostile_round(rng, M, s):
-    """A cyclic round whose rows are scaled by 2**k, k up to +-1000, some rows holding an
-    entry 2**-1000 below their largest (so that scaling the row rounds it below the normal
-    range)."""
+    """A cyclic round whose rows are scaled by 2**k, k up to +-1000, or (when |k| < 20) some
+    rows holding an entry 2**-1010 times their scale (normal, but scaling the row rounds it
+    below the normal range)."""
     B = cyclic(M, s)
     used = (B != 0) & ~np.eye(M, dtype=bool)
     tau = (rng.random((M, M)) >= rng.uniform(0, 0.4)) | ~used

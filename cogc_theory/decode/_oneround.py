@@ -130,8 +130,7 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
     those of the float path. The weights are zero on the zero rows of ``A`` unless
     ``zero_unused`` is false (the caller then zeroes them: on those rows they multiply zero
     rows, so they enter no decision). Returns the fields of
-    :class:`~cogc_theory.decode.DecodeResult`
-    (``rule``/``exact`` excepted) and two more:
+    :class:`~cogc_theory.decode.DecodeResult` (``rule``/``exact`` excepted) and two more:
 
     - ``order_band``: how far the engine's certificate error may lie from this one
       (:func:`_order_band`; 0 after a downgrade);
@@ -143,9 +142,8 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
     coefficient), within the absolute bound on its rounding in any order (the module
     docstring), or the certificate error within ``order_band`` of ``atol``, or a max-subset
     search is not settled, or the weights or the certificate error are not finite, the
-    result is the engine's
-    (:func:`_replay`); ``None`` only when the engine refuses (a max-subset search beyond
-    ``maxc`` candidates: the batched path raises).
+    result is the engine's (:func:`_replay`); ``None`` only when the engine refuses (a
+    max-subset search beyond ``maxc`` candidates: the batched path raises).
 
     Vectors of length :math:`M` are reduced and compared as Python lists (``tolist``): at
     :math:`M=10` a numpy call on them costs more than the Python loop, and at any :math:`M`
@@ -182,7 +180,6 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
     if abs(dist1 - atol) <= _TIE * atol + sb:
         return replay()
     full = dist1 <= atol
-    subset = mode != "least-squares" or full               # a 0/1 target
     if full:
         target, size = _filled(M, 1.0), M                 # size: |K| of a 0/1 target
     elif mode == "standard":
@@ -204,6 +201,7 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
             for k in extra:
                 K[k] = True
         target, size = np.array(K, dtype=float), sum(K)
+    subset = size >= 0                                     # a 0/1 target
     # weights that may overflow (a kept singular value below 2**-900, with rtol that small)
     # do so quietly: the finiteness check below hands the round to the engine
     small = r and Sl[r - 1] < _SMALL_S
@@ -228,7 +226,7 @@ def decode_one(A: np.ndarray, mode: str, rtol: float, atol: float, maxc: int,
         w = _filled(M, 0.0)
         cert = 0.0
         full = False
-        subset = True
+        subset = True                                      # size 0: a 0/1 target
         size = 0
         band = 0.0
     if not subset:                                         # least-squares, not full
